@@ -1,0 +1,1 @@
+"""Reading and writing model files and schedules from other tools."""

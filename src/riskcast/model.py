@@ -1,0 +1,248 @@
+"""The plan as validated domain objects: tasks, links, milestones, calendar, resources.
+
+Plain frozen dataclasses that know names and dates; no arrays. Build them in Python or load them
+from a file (:func:`riskcast.load`). :func:`validate` finds every problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import Calendar
+from .distributions import Distribution, Fixed, from_spec
+from .errors import CycleError, ModelError
+from .io._suggest import suggestion
+
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+
+
+def as_date(value: Any, place: str) -> dt.date:
+    """A ``date`` from a date, datetime or ISO string; ModelError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ModelError(f"{place}: expected a date like 2027-01-04, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A dependency on ``predecessor``, stored on the successor.
+
+    FS: successor starts >= predecessor finish + lag; SS: start >= start + lag;
+    FF: finish >= finish + lag; SF: finish >= start + lag. ``lag`` is in working days; negative
+    is a lead.
+    """
+
+    predecessor: str
+    type: str = "FS"
+    lag: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", str(self.type).upper())
+
+
+def _links(after: Iterable[Link | str | Mapping[str, Any]]) -> tuple[Link, ...]:
+    out = []
+    for item in after:
+        if isinstance(item, Link):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(Link(item))
+        else:
+            out.append(Link(item["task"], item.get("type", "FS"), item.get("lag", 0.0)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """``units`` of resource ``resource`` work on a task (1.0 = one full-time unit)."""
+
+    resource: str
+    units: float = 1.0
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A person, team or machine; ``rate`` is its cost per working day (project currency)."""
+
+    id: str
+    name: str = ""
+    rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """A piece of work with an uncertain duration ``estimate`` (working days).
+
+    ``tags`` hold free labels (team, owner, WBS path). ``not_before`` is a start-no-earlier-than
+    date. ``percent_complete``, ``actual_start``/``actual_finish`` and ``assignments`` carry progress
+    and resources read from schedules; the simulation does not use them yet.
+    """
+
+    id: str
+    estimate: Distribution = field(default_factory=lambda: Fixed(0.0))
+    name: str = ""
+    after: tuple[Link, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    not_before: dt.date | None = None
+    percent_complete: float = 0.0
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    assignments: tuple[Assignment, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "estimate", from_spec(self.estimate))
+        object.__setattr__(self, "after", _links(self.after))
+        object.__setattr__(self, "assignments", tuple(self.assignments))
+        for name in ("not_before", "actual_start", "actual_finish"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, as_date(value, f'task "{self.id}" > {name}'))
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A zero-duration event reached when all its predecessors allow; ``target`` is its due date."""
+
+    id: str
+    after: tuple[Link, ...] = ()
+    name: str = ""
+    target: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "after", _links(self.after))
+        if self.target is not None:
+            object.__setattr__(self, "target", as_date(self.target, f'milestone "{self.id}" > target'))
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Project:
+    """A plan: tasks and milestones linked into a network, starting on ``start``.
+
+    ``source`` is the file the plan came from (used in error messages), or None.
+    """
+
+    name: str
+    start: dt.date
+    tasks: tuple[Task, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+    resources: tuple[Resource, ...] = ()
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", as_date(self.start, "project > start"))
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "milestones", tuple(self.milestones))
+        object.__setattr__(self, "resources", tuple(self.resources))
+
+    @property
+    def activities(self) -> tuple[Task | Milestone, ...]:
+        """Tasks then milestones, in file order."""
+        return self.tasks + self.milestones
+
+    def task(self, id: str) -> Task:
+        for t in self.tasks:
+            if t.id == id:
+                return t
+        raise KeyError(f'no task "{id}"{suggestion(id, [t.id for t in self.tasks])}')
+
+    def milestone(self, id: str) -> Milestone:
+        for m in self.milestones:
+            if m.id == id:
+                return m
+        raise KeyError(f'no milestone "{id}"{suggestion(id, [m.id for m in self.milestones])}')
+
+
+def _place(item: Task | Milestone) -> str:
+    return f'{"milestone" if isinstance(item, Milestone) else "task"} "{item.id}"'
+
+
+def validate(project: Project) -> None:
+    """Raise one :class:`ModelError` listing every structural problem of ``project``.
+
+    Checks: empty plan, duplicate ids, unknown or self predecessors, link types, non-finite lags,
+    milestones without predecessors, and cycles (named in order; :class:`CycleError`).
+    """
+    import networkx as nx
+
+    problems: list[str] = []
+    if not project.tasks:
+        problems.append("the project has no tasks; add at least one [[task]]")
+    seen: dict[str, str] = {}
+    for item in project.activities:
+        if not isinstance(item.id, str) or not item.id.strip():
+            problems.append(f"{_place(item)}: id must be a non-empty string")
+        elif item.id in seen:
+            problems.append(f"{_place(item)}: duplicate id (already used by a {seen[item.id]})")
+        else:
+            seen[item.id] = "milestone" if isinstance(item, Milestone) else "task"
+    graph = nx.DiGraph()
+    graph.add_nodes_from(seen)
+    links_seen: dict[str, set[tuple[str, str]]] = {a.id: set() for a in project.activities}
+    for item in project.activities:
+        if isinstance(item, Milestone) and not item.after:
+            problems.append(f"{_place(item)}: a milestone needs at least one predecessor in after")
+        for k, link in enumerate(item.after):
+            place = f"{_place(item)} > after[{k}]"
+            if link.predecessor == item.id:
+                problems.append(f"{place}: links to itself; remove the self-link")
+                continue
+            if link.predecessor not in seen:
+                problems.append(
+                    f'{place}: unknown predecessor "{link.predecessor}" (linked from "{item.id}")'
+                    f"{suggestion(link.predecessor, seen)}"
+                )
+                continue
+            if link.type not in LINK_TYPES:
+                problems.append(f'{place}: link type "{link.type}" is not one of FS, SS, FF, SF')
+            lag = link.lag
+            if isinstance(lag, bool) or not isinstance(lag, int | float) or not math.isfinite(lag):
+                problems.append(f"{place} > lag: must be a finite number of working days, got {lag!r}")
+            if (link.predecessor, link.type) in links_seen[item.id]:
+                problems.append(
+                    f'{place}: a second {link.type} link from "{link.predecessor}"; keep one'
+                )
+            links_seen[item.id].add((link.predecessor, link.type))
+            graph.add_edge(link.predecessor, item.id)
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1:
+            edges = nx.find_cycle(graph.subgraph(component))
+            cycles.append([u for u, _ in edges] + [edges[0][0]])
+    for cycle in cycles:
+        problems.append("links form a cycle: " + " -> ".join(f'"{n}"' for n in cycle))
+    if problems:
+        if cycles:
+            raise CycleError(problems, cycles[0], project.source)
+        raise ModelError(problems, project.source)
+
+
+def topological_order(project: Project) -> Sequence[str]:
+    """Activity ids in a dependency order (stable: file order among ready activities)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    index = {a.id: k for k, a in enumerate(project.activities)}
+    graph.add_nodes_from(index)
+    for item in project.activities:
+        graph.add_edges_from((link.predecessor, item.id) for link in item.after)
+    return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
