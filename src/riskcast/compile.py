@@ -1,0 +1,178 @@
+"""Project -> Network: the only place where the plan becomes flat arrays.
+
+Activities (tasks and milestones) are numbered in topological order, so a single forward sweep
+over the index schedules the network. Predecessors are stored in CSR form (``pred_ptr``,
+``pred_idx``, ``pred_type``, ``pred_lag``). Each duration is a row of the distribution table
+(``dist_code``, ``dist_params``) with side arrays for tables and discrete values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import distributions as d
+from . import tables
+from .model import LINK_TYPES, Milestone, Project, topological_order, validate
+
+# Distribution codes understood by the engine's sampler.
+FIXED, UNIFORM, TRIANGULAR, PERT_TABLE, ROW_TABLE, NORMAL, LOGNORMAL, EXPONENTIAL = range(8)
+DISCRETE, EMPIRICAL = 8, 9
+N_PARAMS = 5
+LINK_CODE = {name: code for code, name in enumerate(LINK_TYPES)}
+
+
+def stream_key(kind: str, id: str) -> np.uint64:
+    """Stable 64-bit id of a random variable, from model ids only (never array positions)."""
+    digest = hashlib.blake2b(f"{kind}:{id}".encode(), digest_size=8).digest()
+    return np.uint64(int.from_bytes(digest, "little"))
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A compiled plan. Arrays are indexed by activity in topological order (length n)."""
+
+    ids: tuple[str, ...]
+    is_milestone: np.ndarray  # bool (n,)
+    not_before: np.ndarray  # float64 (n,), working days
+    pred_ptr: np.ndarray  # int64 (n + 1,)
+    pred_idx: np.ndarray  # int64 (E,)
+    pred_type: np.ndarray  # int64 (E,), 0 FS 1 SS 2 FF 3 SF
+    pred_lag: np.ndarray  # float64 (E,), working days
+    dist_code: np.ndarray  # int64 (n,)
+    dist_params: np.ndarray  # float64 (n, N_PARAMS)
+    aux: np.ndarray  # float64: discrete supports / empirical values
+    table: np.ndarray  # float64 (rows, tables.ROW_LENGTH): quantile rows
+    keys: np.ndarray  # uint64 (n,), stream key of each duration
+    milestone_idx: np.ndarray  # int64 (M,), network index of each milestone, in model order
+    plan_duration: np.ndarray  # float64 (n,), most-likely durations
+    mean_duration: np.ndarray  # float64 (n,)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def index(self, id: str) -> int:
+        return self.ids.index(id)
+
+
+def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int) -> tuple:
+    """(code, params) of one distribution; appends to ``aux`` and ``rows`` as needed."""
+    if isinstance(dist, d.Fixed) or not dist.has_spread:
+        return FIXED, (float(dist.mean),)
+    if isinstance(dist, d.Uniform):
+        return UNIFORM, (dist.low, dist.high - dist.low)
+    if isinstance(dist, d.Triangular):
+        width = dist.high - dist.low
+        return TRIANGULAR, (dist.low, dist.mode, dist.high, (dist.mode - dist.low) / width)
+    if isinstance(dist, d.Pert | d.Beta):
+        if isinstance(dist, d.Pert) and dist.lam == 4.0:
+            s = (dist.mode - dist.low) / (dist.high - dist.low)
+            return PERT_TABLE, (dist.low, dist.high - dist.low, s * tables.N_S)
+        shape = dist.shape if isinstance(dist, d.Pert) else (dist.alpha, dist.beta)
+        row = rows.setdefault(shape, n_pert_rows + len(rows))
+        return ROW_TABLE, (dist.low, dist.high - dist.low, float(row))
+    if isinstance(dist, d.Normal):
+        from scipy.special import ndtr
+
+        a, b = (dist.low - dist.mu) / dist.sd, (dist.high - dist.mu) / dist.sd
+        if a > 0:  # the mass sits in the upper tail: sample its mirror for precision
+            return NORMAL, (dist.mu, dist.sd, ndtr(-a), ndtr(-b) - ndtr(-a), -1.0)
+        return NORMAL, (dist.mu, dist.sd, ndtr(a), ndtr(b) - ndtr(a), 1.0)
+    if isinstance(dist, d.LogNormal):
+        return LOGNORMAL, (dist.mu, dist.sigma)
+    if isinstance(dist, d.Exponential):
+        return EXPONENTIAL, (dist.scale,)
+    if isinstance(dist, d.Discrete):
+        values, probs = dist.sorted_support
+        cumulative = np.cumsum(probs)
+        cumulative[-1] = 1.0
+        offset = len(aux)
+        aux.extend(values)
+        aux.extend(cumulative.tolist())
+        return DISCRETE, (float(offset), float(len(values)))
+    if isinstance(dist, d.Empirical):
+        offset = len(aux)
+        aux.extend(dist.sorted_values)
+        return EMPIRICAL, (float(offset), float(len(dist.values)))
+    raise TypeError(f"cannot compile {type(dist).__name__}")  # pragma: no cover
+
+
+def compile_project(project: Project) -> Network:
+    """Validate ``project`` and compile it to a :class:`Network` (raises ModelError)."""
+    validate(project)
+    order = topological_order(project)
+    index = {id: k for k, id in enumerate(order)}
+    by_id = {a.id: a for a in project.activities}
+    n = len(order)
+    cal, start = project.calendar, project.start
+
+    pred_ptr = np.zeros(n + 1, np.int64)
+    pred_idx, pred_type, pred_lag = [], [], []
+    not_before = np.zeros(n)
+    dist_code = np.zeros(n, np.int64)
+    dist_params = np.zeros((n, N_PARAMS))
+    keys = np.zeros(n, np.uint64)
+    plan = np.zeros(n)
+    mean = np.zeros(n)
+    aux: list[float] = []
+    rows: dict[tuple[float, float], int] = {}
+    uses_pert = any(isinstance(t.estimate, d.Pert) and t.estimate.lam == 4.0 for t in project.tasks)
+    n_pert_rows = tables.N_S + 1 if uses_pert else 0
+    for k, id in enumerate(order):
+        item = by_id[id]
+        for link in item.after:
+            pred_idx.append(index[link.predecessor])
+            pred_type.append(LINK_CODE[link.type])
+            pred_lag.append(float(link.lag))
+        pred_ptr[k + 1] = len(pred_idx)
+        if isinstance(item, Milestone):
+            continue
+        if item.not_before is not None:
+            not_before[k] = max(0, cal.days_until_start_of(start, item.not_before))
+        code, params = _encode(item.estimate, aux, rows, n_pert_rows)
+        dist_code[k] = code
+        dist_params[k, : len(params)] = params
+        keys[k] = stream_key("duration", id)
+        plan[k] = item.estimate.most_likely
+        mean[k] = item.estimate.mean
+
+    table_rows = [tables.pert_table()] if uses_pert else []
+    table_rows += [tables.beta_row(a, b)[None, :] for a, b in rows]
+    table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))
+    return Network(
+        ids=tuple(order),
+        is_milestone=np.array([isinstance(by_id[i], Milestone) for i in order]),
+        not_before=not_before,
+        pred_ptr=pred_ptr,
+        pred_idx=np.array(pred_idx, np.int64),
+        pred_type=np.array(pred_type, np.int64),
+        pred_lag=np.array(pred_lag, np.float64),
+        dist_code=dist_code,
+        dist_params=dist_params,
+        aux=np.array(aux, np.float64) if aux else np.zeros(1),
+        table=np.ascontiguousarray(table),
+        keys=keys,
+        milestone_idx=np.array([index[m.id] for m in project.milestones], np.int64),
+        plan_duration=plan,
+        mean_duration=mean,
+    )
+
+
+def forward_pass(network: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic early start and finish (working days) for one set of durations, shape (n,).
+
+    The CPM schedule: used for plan dates (most-likely durations) and as a plain reference.
+    """
+    start = np.zeros(network.n)
+    finish = np.zeros(network.n)
+    for j in range(network.n):
+        s = network.not_before[j]
+        for e in range(network.pred_ptr[j], network.pred_ptr[j + 1]):
+            i, kind, lag = network.pred_idx[e], network.pred_type[e], network.pred_lag[e]
+            base = finish[i] if kind in (0, 2) else start[i]
+            s = max(s, base + lag - (durations[j] if kind >= 2 else 0.0))
+        start[j], finish[j] = s, s + durations[j]
+    return start, finish
