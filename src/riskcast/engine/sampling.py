@@ -1,0 +1,169 @@
+"""Inverse-CDF sampling of every distribution code (see ``compile.py`` for the parameter layout)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import tables
+from ..compile import (
+    DISCRETE,
+    EMPIRICAL,
+    EXPONENTIAL,
+    FIXED,
+    LOGNORMAL,
+    NORMAL,
+    PERT_TABLE,
+    ROW_TABLE,
+    TRIANGULAR,
+    UNIFORM,
+)
+from ._jit import leaf
+from .rng import uniform
+
+N_U = tables.N_U
+N_TAIL = tables.N_TAIL
+N_S = tables.N_S
+HEAD = N_U + 1  # offset of the head grid in a table row
+TAIL = N_U + N_TAIL + 2  # offset of the tail grid
+
+
+@leaf
+def ndtri(p: float) -> float:
+    """Standard normal quantile, Wichura's AS 241 (PPND16), relative error about 1e-16."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = (((((((2509.0809287301226727 * r + 33430.575583588128105) * r
+                    + 67265.770927008700853) * r + 45921.953931549871457) * r
+                  + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                + 133.14166789178437745) * r + 3.387132872796366608)
+        den = (((((((5226.495278852854561 * r + 28729.085735721942674) * r
+                    + 39307.89580009271061) * r + 21213.794301586595867) * r
+                  + 5394.1960214247511077) * r + 687.1870074920579083) * r
+                + 42.313330701600911252) * r + 1.0)
+        return q * num / den
+    r = p if q < 0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        num = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
+                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
+                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734)
+        den = (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
+                    + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
+                  + 0.68976733498510000455) * r + 1.6763848301838038494) * r
+                + 2.05319162663775882187) * r + 1.0)
+    else:
+        r -= 5.0
+        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
+                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772)
+        den = (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
+                    + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
+                  + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
+                + 0.59983220655588793769) * r + 1.0)
+    z = num / den
+    return -z if q < 0 else z
+
+
+@leaf
+def _cell(u: float) -> tuple[int, float]:
+    """(column, fraction) of ``u`` in a quantile-table row (main grid or the finer tail grids)."""
+    h = u * N_U
+    if h < 1.0:
+        g = h * N_TAIL
+        j = min(int(g), N_TAIL - 1)
+        return HEAD + j, g - j
+    if h >= N_U - 1:
+        g = (h - (N_U - 1)) * N_TAIL
+        j = min(int(g), N_TAIL - 1)
+        return TAIL + j, g - j
+    j = int(h)
+    return j, h - j
+
+
+@leaf
+def table_quantile(table: np.ndarray, row: float, u: float) -> float:
+    """Q(u) on [0, 1] from ``table``; a fractional ``row`` blends two rows (bilinear)."""
+    col, f = _cell(u)
+    r0 = min(int(row), table.shape[0] - 2) if table.shape[0] > 1 else 0
+    a = table[r0, col] + f * (table[r0, col + 1] - table[r0, col])
+    w = row - r0
+    if w == 0.0:
+        return a
+    b = table[r0 + 1, col] + f * (table[r0 + 1, col + 1] - table[r0 + 1, col])
+    return a + w * (b - a)
+
+
+@leaf
+def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: float) -> float:
+    """Inverse CDF of one distribution (``code``, params ``p``) at ``u`` in (0, 1)."""
+    if code == FIXED:
+        return p[0]
+    if code == UNIFORM:
+        return p[0] + u * p[1]
+    if code == TRIANGULAR:
+        low, mode, high, c = p[0], p[1], p[2], p[3]
+        if u < c:
+            return low + math.sqrt(u * (high - low) * (mode - low))
+        return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+    if code == PERT_TABLE or code == ROW_TABLE:
+        return p[0] + p[1] * table_quantile(table, p[2], u)
+    if code == NORMAL:
+        q = p[2] + p[4] * u * p[3]
+        q = min(max(q, 1e-300), 1.0 - 1e-16)
+        return p[0] + p[4] * p[1] * ndtri(q)
+    if code == LOGNORMAL:
+        return math.exp(p[0] + p[1] * ndtri(u))
+    if code == EXPONENTIAL:
+        return -p[0] * math.log1p(-u)
+    if code == DISCRETE:
+        start, count = int(p[0]), int(p[1])
+        for j in range(count - 1):
+            if u <= aux[start + count + j]:
+                return aux[start + j]
+        return aux[start + count - 1]
+    # EMPIRICAL: numpy's linear quantile of the sorted values
+    start, count = int(p[0]), int(p[1])
+    h = u * (count - 1)
+    j = min(int(h), count - 2)
+    lo = aux[start + j]
+    return lo + (h - j) * (aux[start + j + 1] - lo)
+
+
+@leaf
+def sample_block(
+    streams: np.ndarray,
+    codes: np.ndarray,
+    params: np.ndarray,
+    aux: np.ndarray,
+    table: np.ndarray,
+    first: int,
+    count: int,
+    out: np.ndarray,
+) -> None:
+    """Durations of iterations ``first .. first + count - 1`` for every activity into ``out[:, :count]``.
+
+    The simple codes get loops of their own so that the compiler vectorises them.
+    """
+    for t in range(codes.shape[0]):
+        code = codes[t]
+        s = streams[t]
+        p = params[t]
+        row = out[t]
+        if code == FIXED:
+            for k in range(count):
+                row[k] = p[0]
+        elif code == UNIFORM:
+            for k in range(count):
+                row[k] = p[0] + uniform(s, first + k) * p[1]
+        elif code == PERT_TABLE:
+            for k in range(count):
+                row[k] = p[0] + p[1] * table_quantile(table, p[2], uniform(s, first + k))
+        else:
+            for k in range(count):
+                row[k] = quantile(code, p, aux, table, uniform(s, first + k))

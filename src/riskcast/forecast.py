@@ -1,0 +1,341 @@
+"""Forecast: simulation results with names and dates attached, and every statistic users read.
+
+Definitions (also in the README):
+
+* **Percentile** q of a milestone: the smallest simulated finish t with at least q % of the runs
+  finishing at or before t (the inverted empirical CDF), delivered on a date by the calendar's
+  rounding rule. So ``probability_by(percentile(q)) >= q / 100`` always holds.
+* **Confidence interval** of a percentile: the order statistics at ranks n q -/+ z sqrt(n q (1-q))
+  (distribution-free, normal approximation to the binomial), 95 % by default.
+* **Criticality** of a task towards a milestone: the share of runs in which the task has zero total
+  float with respect to that milestone's simulated finish (delaying it would delay the milestone).
+  Towards the project finish, float is measured against the latest finish of the run.
+* **Sensitivity**: Spearman rank correlation between a task's duration and a milestone's finish,
+  over the first K runs kept in full (K is in ``kept_iterations``; its standard error is about
+  1/sqrt(K)).
+* **Schedule sensitivity index** (PMI): criticality x sd(task duration) / sd(milestone finish).
+* **Merge bias** of a merge point (an activity with two or more predecessors): mean simulated start
+  minus its plan (CPM) start, in working days.
+* **Plan (CPM)**: the deterministic schedule with every duration at its most-likely value
+  (the mode of three-point estimates, the median otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .calendar import Calendar
+from .errors import RiskcastError
+from .io._suggest import suggestion
+from .model import as_date
+
+Z95 = 1.959963984540054
+FINISH_ID = "finish"  # the id of the project finish in forecasts
+
+
+def percentile_index(n: int, q: float) -> int:
+    """0-based rank of percentile ``q`` (0 < q <= 100) in ``n`` sorted runs (inverted CDF)."""
+    if not 0 < q <= 100:
+        raise RiskcastError(f"percentile must be in (0, 100], got {q}")
+    return min(n - 1, max(0, math.ceil(q / 100 * n - 1e-9) - 1))
+
+
+def percentile_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int, int]:
+    """0-based ranks of the order statistics bounding percentile ``q`` with ``confidence``."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = q / 100
+    half = z * math.sqrt(n * p * (1 - p))
+    return max(0, math.floor(n * p - half) - 1), min(n - 1, math.ceil(n * p + half))
+
+
+@dataclass
+class MilestoneForecast:
+    """The simulated finish of one milestone (or of the whole project).
+
+    ``samples``: float64 (iterations,), finish per run in working days from the project start.
+    """
+
+    id: str
+    name: str
+    samples: np.ndarray
+    cpm_days: float
+    target: dt.date | None
+    calendar: Calendar
+    start: dt.date
+    _sorted: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def sorted_samples(self) -> np.ndarray:
+        if self._sorted is None or len(self._sorted) != len(self.samples):
+            self._sorted = np.sort(self.samples)
+        return self._sorted
+
+    def to_date(self, days: float) -> dt.date:
+        """The delivery date of a finish at ``days`` working days."""
+        return self.calendar.finish_dates(self.start, np.array([days]))[0].astype(dt.date)
+
+    def to_days(self, date: dt.date | str) -> float:
+        """Working days from the start through the end of ``date`` ('finished by' bound)."""
+        return float(self.calendar.days_until_end_of(self.start, as_date(date, "date")))
+
+    @property
+    def cpm_date(self) -> dt.date:
+        """The deterministic plan date (all durations at their most-likely value)."""
+        return self.to_date(self.cpm_days)
+
+    def percentile_days(self, q: float) -> float:
+        return float(self.sorted_samples[percentile_index(len(self.samples), q)])
+
+    def percentile(self, q: float) -> dt.date:
+        """The date by which at least ``q`` % of the runs delivered this milestone."""
+        return self.to_date(self.percentile_days(q))
+
+    def percentile_interval_days(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        lo, hi = percentile_ranks(len(self.samples), q, confidence)
+        return float(self.sorted_samples[lo]), float(self.sorted_samples[hi])
+
+    def percentile_interval(self, q: float, confidence: float = 0.95) -> tuple[dt.date, dt.date]:
+        """Monte Carlo confidence interval of :meth:`percentile` (dates)."""
+        lo, hi = self.percentile_interval_days(q, confidence)
+        return self.to_date(lo), self.to_date(hi)
+
+    def probability_by(self, date: dt.date | str) -> float:
+        """Share of runs delivered on or before ``date``."""
+        bound = self.to_days(date)
+        return float(np.searchsorted(self.sorted_samples, bound, side="right") / len(self.samples))
+
+    @property
+    def target_probability(self) -> float | None:
+        """Probability of delivering by the target date, or None without a target."""
+        return None if self.target is None else self.probability_by(self.target)
+
+    @property
+    def mean_days(self) -> float:
+        return float(self.samples.mean())
+
+    @property
+    def sd_days(self) -> float:
+        return float(self.samples.std(ddof=1)) if len(self.samples) > 1 else 0.0
+
+    def cdf(self) -> tuple[np.ndarray, np.ndarray]:
+        """(finish days ascending, share of runs finished by each), for plotting."""
+        x = self.sorted_samples
+        return x, np.arange(1, len(x) + 1) / len(x)
+
+    def cdf_dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(delivery dates ascending as datetime64[D], cumulative probability at each date)."""
+        x = self.sorted_samples
+        dates = self.calendar.finish_dates(self.start, x)
+        unique, last = np.unique(dates[::-1], return_index=True)
+        return unique, (len(x) - last) / len(x)
+
+
+class Forecast:
+    """Delivery-date confidence for every milestone of a project, and what drives it.
+
+    Built by :func:`riskcast.simulate`; rebuilt from :meth:`to_dict` output by :meth:`from_dict`.
+    Task statistics are arrays in model order of ``task_ids``.
+    """
+
+    def __init__(
+        self,
+        *,
+        project_name: str,
+        start: dt.date,
+        calendar: Calendar,
+        seed: int,
+        iterations: int,
+        milestones: list[MilestoneForecast],
+        project_finish: MilestoneForecast,
+        task_ids: list[str],
+        task_names: list[str],
+        stats: dict[str, np.ndarray],
+        merge_points: dict[str, tuple[float, float]],
+        kept_iterations: int,
+        project: Any = None,
+    ):
+        self.project_name = project_name
+        self.start = start
+        self.calendar = calendar
+        self.seed = seed
+        self.iterations = iterations
+        self.milestones = milestones
+        self.project_finish = project_finish
+        self.task_ids = task_ids
+        self.task_names = task_names
+        self.stats = stats
+        self.merge_points = merge_points
+        self.kept_iterations = kept_iterations
+        self.project = project
+        self.precision: float | None = None  # working days, when the precision rule chose the runs
+
+    @property
+    def targets(self) -> list[MilestoneForecast]:
+        """Every milestone, then the project finish (id ``"finish"``)."""
+        return [*self.milestones, self.project_finish]
+
+    def _target_index(self, milestone: str | None) -> int:
+        ids = [m.id for m in self.targets]
+        key = FINISH_ID if milestone is None else milestone
+        if key not in ids:
+            raise RiskcastError(f'no milestone "{key}"{suggestion(key, ids)} (known: {", ".join(ids)})')
+        return ids.index(key)
+
+    def milestone(self, id: str | None = None) -> MilestoneForecast:
+        """A milestone's forecast; ``None`` or ``"finish"`` gives the project finish."""
+        return self.targets[self._target_index(id)]
+
+    def _per_task(self, name: str, milestone: str | None) -> dict[str, float]:
+        row = self.stats[name][self._target_index(milestone)]
+        return dict(zip(self.task_ids, row.tolist(), strict=True))
+
+    def criticality(self, milestone: str | None = None) -> dict[str, float]:
+        """Per task, the share of runs in which it is critical for ``milestone`` (default: finish)."""
+        return self._per_task("criticality", milestone)
+
+    def sensitivity(self, milestone: str | None = None) -> dict[str, float]:
+        """Per task, Spearman correlation of its duration with the milestone's finish."""
+        return self._per_task("sensitivity", milestone)
+
+    def schedule_sensitivity(self, milestone: str | None = None) -> dict[str, float]:
+        """Per task, the schedule sensitivity index: criticality x sd(task) / sd(milestone)."""
+        k = self._target_index(milestone)
+        sd = self.targets[k].sd_days
+        ssi = self.stats["criticality"][k] * self.stats["duration_sd"] / sd if sd > 0 else (
+            np.zeros(len(self.task_ids))
+        )
+        return dict(zip(self.task_ids, ssi.tolist(), strict=True))
+
+    def merge_bias(self) -> dict[str, float]:
+        """Per merge point, mean simulated start minus plan start (working days)."""
+        return {id: mean - plan for id, (mean, plan) in self.merge_points.items()}
+
+    def task_table(self) -> list[dict[str, Any]]:
+        """One row per task: plan dates, mean start/finish, P10/P50/P90 finish dates, criticality
+        and sensitivity towards the project finish."""
+        cal, start = self.calendar, self.start
+        s = self.stats
+        plan_start = cal.start_dates(start, s["plan_start"]).astype(dt.date)
+        plan_finish = cal.finish_dates(start, s["plan_finish"]).astype(dt.date)
+        quantiles = {q: cal.finish_dates(start, s[f"finish_p{q}"]).astype(dt.date) for q in (10, 50, 80, 90)}
+        finish = self._target_index(None)
+        rows = []
+        for j, id in enumerate(self.task_ids):
+            rows.append(
+                {
+                    "id": id,
+                    "name": self.task_names[j],
+                    "plan_start": plan_start[j],
+                    "plan_finish": plan_finish[j],
+                    "mean_start_days": float(s["mean_start"][j]),
+                    "mean_finish_days": float(s["mean_finish"][j]),
+                    "mean_duration_days": float(s["duration_mean"][j]),
+                    "sd_duration_days": float(s["duration_sd"][j]),
+                    **{f"p{q}_finish": quantiles[q][j] for q in quantiles},
+                    "criticality": float(s["criticality"][finish, j]),
+                    "sensitivity": float(s["sensitivity"][finish, j]),
+                }
+            )
+        return rows
+
+    def summary(self, percentiles: tuple[float, ...] = (50, 80, 95)) -> list[dict[str, Any]]:
+        """One row per milestone (then the project finish): plan date, P-dates, target odds."""
+        rows = []
+        for m in self.targets:
+            row: dict[str, Any] = {
+                "id": m.id,
+                "name": m.name,
+                "target": m.target,
+                "plan": m.cpm_date,
+                "mean_days": m.mean_days,
+                "sd_days": m.sd_days,
+            }
+            for q in percentiles:
+                row[f"p{q:g}"] = m.percentile(q)
+            row["probability_of_target"] = m.target_probability
+            rows.append(row)
+        return rows
+
+    # -- serialisation --------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict that :meth:`from_dict` turns back into an equal forecast."""
+
+        def iso(d: dt.date | None) -> str | None:
+            return None if d is None else d.isoformat()
+
+        return {
+            "format": "riskcast-forecast/1",
+            "project": self.project_name,
+            "start": iso(self.start),
+            "calendar": {
+                "workdays": list(self.calendar.workdays),
+                "holidays": [iso(h) for h in self.calendar.holidays],
+                "hours_per_day": self.calendar.hours_per_day,
+            },
+            "seed": self.seed,
+            "iterations": self.iterations,
+            "kept_iterations": self.kept_iterations,
+            "milestones": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "target": iso(m.target),
+                    "cpm_days": m.cpm_days,
+                    "samples": m.samples.tolist(),
+                }
+                for m in self.targets
+            ],
+            "tasks": {"ids": self.task_ids, "names": self.task_names},
+            "stats": {k: v.tolist() for k, v in self.stats.items()},
+            "merge_points": {k: list(v) for k, v in self.merge_points.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Forecast:
+        if data.get("format") != "riskcast-forecast/1":
+            raise RiskcastError("not a riskcast forecast (format riskcast-forecast/1 expected)")
+        c = data["calendar"]
+        calendar = Calendar(
+            tuple(c["workdays"]), tuple(as_date(h, "holiday") for h in c["holidays"]), c["hours_per_day"]
+        )
+        start = as_date(data["start"], "start")
+        targets = [
+            MilestoneForecast(
+                m["id"], m["name"], np.asarray(m["samples"], np.float64), m["cpm_days"],
+                None if m["target"] is None else as_date(m["target"], "target"), calendar, start,
+            )
+            for m in data["milestones"]
+        ]
+        return cls(
+            project_name=data["project"],
+            start=start,
+            calendar=calendar,
+            seed=data["seed"],
+            iterations=data["iterations"],
+            milestones=targets[:-1],
+            project_finish=targets[-1],
+            task_ids=list(data["tasks"]["ids"]),
+            task_names=list(data["tasks"]["names"]),
+            stats={k: np.asarray(v, np.float64) for k, v in data["stats"].items()},
+            merge_points={k: (v[0], v[1]) for k, v in data["merge_points"].items()},
+            kept_iterations=data["kept_iterations"],
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Forecast:
+        return cls.from_dict(json.loads(text))
+
+    def __repr__(self) -> str:
+        names = ", ".join(m.id for m in self.milestones)
+        return f"<Forecast {self.project_name!r}: {self.iterations} runs, seed {self.seed}, milestones {names}>"

@@ -1,0 +1,425 @@
+"""Model files (TOML and JSON): reading with complete error reports, and the JSON Schema.
+
+The format is described once, in :data:`SECTIONS`; both the loader and :func:`model_schema` read
+that description, so the schema can never disagree with what the loader accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import distributions
+from ..calendar import WEEKDAYS, Calendar
+from ..errors import ModelError
+from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
+from ._suggest import unknown_key_message
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # string | number | date | estimate | links | strings | dates | tags | assignments
+    required: bool = False
+    help: str = ""
+
+
+SECTIONS: dict[str, dict[str, Field]] = {
+    "project": {
+        "name": Field("string", True, "Project name shown on reports"),
+        "start": Field("date", True, "First day of work (rolled forward to a working day)"),
+        "calendar": Field("string", False, "Name of a [calendars.NAME] table (default Mon-Fri)"),
+    },
+    "calendars": {
+        "workdays": Field("strings", False, "Working weekdays, e.g. [\"mon\", \"tue\"]"),
+        "holidays": Field("dates", False, "Non-working dates"),
+        "hours_per_day": Field("number", False, "Working hours per day (for imports), default 8"),
+    },
+    "task": {
+        "id": Field("string", True, "Unique id, used in links"),
+        "name": Field("string", False, "Display name"),
+        "estimate": Field("estimate", True, "Duration in working days: a number or a distribution"),
+        "after": Field("links", False, "Predecessors: ids (FS) or {task, type, lag}"),
+        "tags": Field("tags", False, "Free labels: team, owner, wbs, ..."),
+        "not_before": Field("date", False, "Start no earlier than this date"),
+        "percent_complete": Field("number", False, "Progress, 0-100"),
+        "actual_start": Field("date", False, "Actual start date"),
+        "actual_finish": Field("date", False, "Actual finish date"),
+        "assignments": Field("assignments", False, "Resources: [{resource, units}]"),
+    },
+    "milestone": {
+        "id": Field("string", True, "Unique id"),
+        "name": Field("string", False, "Display name"),
+        "after": Field("links", True, "What must be done first"),
+        "target": Field("date", False, "Committed date; reports show the odds of meeting it"),
+    },
+    "resource": {
+        "id": Field("string", True, "Unique id"),
+        "name": Field("string", False, "Display name"),
+        "rate": Field("number", False, "Cost per working day"),
+    },
+    "uncertainty": {
+        "match": Field("string", False, "Glob pattern, default \"*\""),
+        "field": Field("string", False, "name (default), id, wbs or tag.KEY"),
+        "estimate": Field("string", True, "Relative range, e.g. \"pert(-10%, 0%, +30%)\""),
+    },
+}
+TOP_LEVEL = {"project": "table", "calendars": "tables", "task": "array", "milestone": "array",
+             "resource": "array", "uncertainty": "array"}
+
+
+class _Reader:
+    """Collects every problem of one file instead of stopping at the first."""
+
+    def __init__(self, source: str | None):
+        self.source = source
+        self.problems: list[str] = []
+
+    def check_keys(self, table: dict, section: str, place: str) -> None:
+        allowed = SECTIONS[section]
+        for key in table:
+            if key not in allowed:
+                self.problems.append(f"{place}: " + unknown_key_message(key, allowed, f"[{section}]"))
+        for key, spec in allowed.items():
+            if spec.required and key not in table:
+                self.problems.append(f"{place}: missing required key \"{key}\" ({spec.help})")
+
+    def value(self, table: dict, section: str, key: str, place: str, default: Any = None) -> Any:
+        if key not in table:
+            return default
+        raw = table[key]
+        where = f"{place} > {key}"
+        try:
+            return _CONVERT[SECTIONS[section][key].kind](raw, where)
+        except ModelError as exc:
+            self.problems.extend(p if p.startswith(where) else f"{where}: {p}" for p in exc.problems)
+            return default
+
+
+def _string(raw: Any, where: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ModelError(f"{where}: expected a non-empty string, got {raw!r}")
+    return raw
+
+
+def _number(raw: Any, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise ModelError(f"{where}: expected a finite number, got {raw!r}")
+    return float(raw)
+
+
+def _date(raw: Any, where: str) -> dt.date:
+    from ..model import as_date
+
+    return as_date(raw, where)
+
+
+def _list(raw: Any, where: str) -> list:
+    if not isinstance(raw, list):
+        raise ModelError(f"{where}: expected a list, got {raw!r}")
+    return raw
+
+
+def _link(raw: Any, where: str) -> Link:
+    if isinstance(raw, str):
+        return Link(raw)
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: a link is an id or {{ task, type, lag }}, got {raw!r}")
+    problems = [unknown_key_message(k, ("task", "type", "lag"), "a link") for k in raw
+                if k not in ("task", "type", "lag")]
+    if not isinstance(raw.get("task"), str):
+        problems.append(f"a link needs task = \"<id>\", got {raw.get('task')!r}")
+    kind = raw.get("type", "FS")
+    if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
+        problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {kind!r}")
+    try:
+        lag = _number(raw.get("lag", 0.0), "lag")
+    except ModelError as exc:
+        problems.extend(exc.problems)
+        lag = 0.0
+    if problems:
+        raise ModelError([f"{where}: {p}" for p in problems])
+    return Link(raw["task"], kind, lag)
+
+
+def _estimate(raw: Any, where: str) -> distributions.Distribution:
+    try:
+        return distributions.from_spec(raw)
+    except ModelError as exc:
+        raise ModelError([f"{where}: {p}" for p in exc.problems]) from None
+
+
+def _tags(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise ModelError(f"{where}: expected a table of text labels, e.g. {{ team = \"web\" }}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _assignment(raw: Any, where: str) -> Assignment:
+    if not isinstance(raw, dict) or not isinstance(raw.get("resource"), str):
+        raise ModelError(f"{where}: expected {{ resource = \"<id>\", units = 1.0 }}, got {raw!r}")
+    units = _number(raw.get("units", 1.0), f"{where} > units")
+    if units < 0:
+        raise ModelError(f"{where} > units: must be >= 0, got {units}")
+    return Assignment(raw["resource"], units)
+
+
+def _each(convert: Any) -> Any:
+    def many(raw: Any, where: str) -> list:
+        out, problems = [], []
+        for k, item in enumerate(_list(raw, where)):
+            try:
+                out.append(convert(item, f"{where}[{k}]"))
+            except ModelError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ModelError(problems)
+        return out
+
+    return many
+
+
+def _weekdays(raw: Any, where: str) -> list[str]:
+    days = _each(_string)(raw, where)
+    bad = [d for d in days if d.lower()[:3] not in WEEKDAYS]
+    if bad:
+        raise ModelError(f"{where}: unknown weekday {bad[0]!r} (allowed: {', '.join(WEEKDAYS)})")
+    return days
+
+
+_CONVERT = {
+    "string": _string,
+    "number": _number,
+    "date": _date,
+    "estimate": _estimate,
+    "links": _each(_link),
+    "strings": _weekdays,
+    "dates": _each(_date),
+    "tags": _tags,
+    "assignments": _each(_assignment),
+}
+
+
+def _records(data: dict, key: str, r: _Reader) -> list[tuple[dict, str]]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        r.problems.append(f"[[{key}]] must be an array of tables")
+        return []
+    out = []
+    for k, table in enumerate(raw):
+        ident = table.get("id")
+        place = f'{key} "{ident}"' if isinstance(ident, str) else f"{key}[{k}]"
+        r.check_keys(table, key, place)
+        out.append((table, place))
+    return out
+
+
+def parse_model(data: dict, source: str | None = None) -> Project:
+    """Build and validate a :class:`Project` from a parsed TOML/JSON document."""
+    r = _Reader(source)
+    if not isinstance(data, dict):
+        raise ModelError("a model file is a table with [project], [[task]] and [[milestone]]", source)
+    for key in data:
+        if key not in TOP_LEVEL:
+            r.problems.append(unknown_key_message(key, TOP_LEVEL, "the model file"))
+    head = data.get("project")
+    if not isinstance(head, dict):
+        raise ModelError(r.problems + ["missing [project] table with name and start"], source)
+    r.check_keys(head, "project", "project")
+    name = r.value(head, "project", "name", "project", "")
+    start = r.value(head, "project", "start", "project", dt.date(2000, 1, 1))
+
+    calendars: dict[str, Calendar] = {}
+    raw_calendars = data.get("calendars", {})
+    if not isinstance(raw_calendars, dict):
+        r.problems.append("[calendars] must hold tables like [calendars.team]")
+        raw_calendars = {}
+    for cal_name, table in raw_calendars.items():
+        place = f'calendar "{cal_name}"'
+        if not isinstance(table, dict):
+            r.problems.append(f"{place}: must be a table")
+            continue
+        r.check_keys(table, "calendars", place)
+        try:
+            calendars[cal_name] = Calendar(
+                tuple(r.value(table, "calendars", "workdays", place, Calendar().workdays)),
+                tuple(r.value(table, "calendars", "holidays", place, ())),
+                r.value(table, "calendars", "hours_per_day", place, 8.0),
+            )
+        except ModelError as exc:
+            r.problems.extend(f"{place}: {p}" for p in exc.problems)
+    calendar = Calendar()
+    cal_ref = r.value(head, "project", "calendar", "project")
+    if cal_ref is not None:
+        if cal_ref in calendars:
+            calendar = calendars[cal_ref]
+        elif cal_ref not in raw_calendars:
+            r.problems.append(
+                f'project > calendar: no [calendars.{cal_ref}] table'
+                + (f" (defined: {', '.join(calendars)})" if calendars else "")
+            )
+
+    resources = [
+        Resource(
+            r.value(t, "resource", "id", p, ""), r.value(t, "resource", "name", p, ""),
+            r.value(t, "resource", "rate", p, 0.0),
+        )
+        for t, p in _records(data, "resource", r)
+    ]
+    tasks = []
+    for table, place in _records(data, "task", r):
+        pct = r.value(table, "task", "percent_complete", place, 0.0)
+        if not 0 <= pct <= 100:
+            r.problems.append(f"{place} > percent_complete: must be within 0-100, got {pct}")
+        tasks.append(
+            Task(
+                id=r.value(table, "task", "id", place, ""),
+                estimate=r.value(table, "task", "estimate", place, distributions.Fixed(0.0)),
+                name=r.value(table, "task", "name", place, ""),
+                after=tuple(r.value(table, "task", "after", place, ())),
+                tags=r.value(table, "task", "tags", place, {}),
+                not_before=r.value(table, "task", "not_before", place),
+                percent_complete=pct,
+                actual_start=r.value(table, "task", "actual_start", place),
+                actual_finish=r.value(table, "task", "actual_finish", place),
+                assignments=tuple(r.value(table, "task", "assignments", place, ())),
+            )
+        )
+    milestones = [
+        Milestone(
+            id=r.value(t, "milestone", "id", p, ""),
+            after=tuple(r.value(t, "milestone", "after", p, ())),
+            name=r.value(t, "milestone", "name", p, ""),
+            target=r.value(t, "milestone", "target", p),
+        )
+        for t, p in _records(data, "milestone", r)
+    ]
+    rules = []
+    if data.get("uncertainty"):
+        from .templates import rule_from_spec
+
+        for table, place in _records(data, "uncertainty", r):
+            try:
+                rules.append(rule_from_spec(table, place))
+            except ModelError as exc:
+                r.problems.extend(exc.problems)
+    project = Project(name, start, tuple(tasks), tuple(milestones), calendar, tuple(resources), source)
+    try:
+        validate(project)
+    except ModelError as exc:
+        r.problems.extend(exc.problems)
+    if r.problems:
+        raise ModelError(r.problems, source)
+    if rules:
+        from .templates import apply_rules
+
+        project = apply_rules(project, rules)
+    return project
+
+
+def read_model_file(path: str | Path) -> Project:
+    """Load a ``.toml`` or ``.json`` model file (every problem reported at once)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelError("file not found", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read the file: {exc}", str(path)) from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", str(path)) from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ModelError(f"invalid TOML: {exc}", str(path)) from None
+    return parse_model(data, str(path))
+
+
+# -- JSON Schema -----------------------------------------------------------------------------------
+def _estimate_schema() -> dict:
+    num = {"type": "number", "minimum": 0}
+    three = {"type": "array", "items": num, "minItems": 3, "maxItems": 3}
+
+    def obj(props: dict, required: list[str]) -> dict:
+        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+    one = {
+        "fixed": num,
+        "uniform": {"type": "array", "items": num, "minItems": 2, "maxItems": 2},
+        "triangular": three,
+        "pert": {"anyOf": [three, obj({"low": num, "mode": num, "high": num,
+                                       "lambda": {"type": "number", "exclusiveMinimum": 0}},
+                                      ["low", "mode", "high"])]},
+        "beta": obj({"low": num, "high": num, "alpha": num, "beta": num}, ["low", "high", "alpha", "beta"]),
+        "normal": {"anyOf": [{"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                             obj({"mean": {"type": "number"}, "sd": num, "low": num, "high": num}, ["mean", "sd"])]},
+        "lognormal": {"anyOf": [obj({"mean": num, "sd": num}, ["mean", "sd"]),
+                                obj({"mu": {"type": "number"}, "sigma": num}, ["mu", "sigma"]),
+                                obj({"p10": num, "p90": num}, ["p10", "p90"])]},
+        "exponential": {"anyOf": [num, obj({"mean": num}, ["mean"])]},
+        "discrete": obj({"values": {"type": "array", "items": num},
+                         "weights": {"type": "array", "items": num}}, ["values"]),
+        "empirical": {"type": "array", "items": num, "minItems": 2},
+    }
+    return {"anyOf": [num] + [obj({k: v}, [k]) for k, v in one.items()]}
+
+
+def _field_schema(f: Field) -> dict:
+    date = {"type": "string", "format": "date"}
+    link = {"anyOf": [{"type": "string"}, {
+        "type": "object", "required": ["task"], "additionalProperties": False,
+        "properties": {"task": {"type": "string"}, "type": {"enum": list(LINK_TYPES)},
+                       "lag": {"type": "number"}}}]}
+    kinds = {
+        "string": {"type": "string", "minLength": 1},
+        "number": {"type": "number"},
+        "date": date,
+        "estimate": _estimate_schema(),
+        "links": {"type": "array", "items": link},
+        "strings": {"type": "array", "items": {"enum": list(WEEKDAYS)}},
+        "dates": {"type": "array", "items": date},
+        "tags": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+        "assignments": {"type": "array", "items": {
+            "type": "object", "required": ["resource"], "additionalProperties": False,
+            "properties": {"resource": {"type": "string"}, "units": {"type": "number", "minimum": 0}}}},
+    }
+    return kinds[f.kind] | {"description": f.help}
+
+
+def _section_schema(section: str) -> dict:
+    fields = SECTIONS[section]
+    return {
+        "type": "object",
+        "properties": {k: _field_schema(f) for k, f in fields.items()},
+        "required": [k for k, f in fields.items() if f.required],
+        "additionalProperties": False,
+    }
+
+
+def model_schema() -> dict:
+    """JSON Schema (draft 2020-12) of the model file format, generated from :data:`SECTIONS`."""
+    props: dict[str, Any] = {}
+    for key, shape in TOP_LEVEL.items():
+        section = _section_schema(key)
+        if shape == "array":
+            props[key] = {"type": "array", "items": section}
+        elif shape == "tables":
+            props[key] = {"type": "object", "additionalProperties": section}
+        else:
+            props[key] = section
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "riskcast model",
+        "type": "object",
+        "properties": props,
+        "required": ["project", "task"],
+        "additionalProperties": False,
+    }

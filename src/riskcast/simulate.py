@@ -1,0 +1,155 @@
+"""``simulate``: Project -> compile -> engine -> Forecast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .compile import Network, compile_project, forward_pass
+from .engine.kernels import CHUNK
+from .engine.run import Runs, normalise_seed, run
+from .errors import RiskcastError
+from .forecast import FINISH_ID, Forecast, MilestoneForecast, percentile_ranks
+from .model import Project
+
+MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
+
+
+def _spearman(kept: np.ndarray, finishes: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each column of ``kept`` (K, n) with each row of ``finishes``
+    (T, K); columns without spread get 0. Returns (T, n)."""
+    from scipy.stats import rankdata
+
+    if kept.shape[0] < 3:
+        return np.zeros((finishes.shape[0], kept.shape[1]))
+    x = rankdata(kept, axis=0)
+    x -= x.mean(axis=0)
+    y = rankdata(finishes, axis=1)
+    y -= y.mean(axis=1, keepdims=True)
+    norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((x * x).sum(axis=0))[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (y @ x) / norm
+    return np.where(norm > 0, rho, 0.0)
+
+
+def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
+    n_iter = runs.iterations
+    task_ids = [t.id for t in project.tasks]
+    tasks = np.array([network.index(id) for id in task_ids], np.int64)
+    plan_start, plan_finish = forward_pass(network, network.plan_duration)
+
+    mean_start, mean_finish, d_sum, d2_sum = runs.sums / n_iter
+    duration_sd = np.sqrt(np.maximum(d2_sum - d_sum**2, 0.0) * n_iter / max(n_iter - 1, 1))
+    kept = runs.kept_duration.shape[0]
+    kept_finish = runs.kept_finish[:, tasks].astype(np.float64)
+    stats = {
+        "criticality": runs.critical[:, tasks] / n_iter,
+        "sensitivity": _spearman(
+            runs.kept_duration[:, tasks].astype(np.float64), runs.finishes[:, :kept]
+        ),
+        "plan_start": plan_start[tasks],
+        "plan_finish": plan_finish[tasks],
+        "mean_start": mean_start[tasks],
+        "mean_finish": mean_finish[tasks],
+        "duration_mean": d_sum[tasks],
+        "duration_sd": duration_sd[tasks],
+    }
+    for q in (10, 50, 80, 90):
+        stats[f"finish_p{q}"] = np.quantile(kept_finish, q / 100, axis=0, method="inverted_cdf")
+
+    targets = []
+    for k, m in enumerate(project.milestones):
+        j = network.milestone_idx[k]
+        targets.append(
+            MilestoneForecast(
+                m.id, m.label, runs.finishes[k], float(plan_finish[j]), m.target,
+                project.calendar, project.start,
+            )
+        )
+    finish = MilestoneForecast(
+        FINISH_ID, "Project finish", runs.finishes[-1], float(plan_finish.max()), None,
+        project.calendar, project.start,
+    )
+    merge_points = {}
+    for item in project.activities:
+        if len({link.predecessor for link in item.after}) >= 2:
+            j = network.index(item.id)
+            merge_points[item.id] = (float(mean_start[j]), float(plan_start[j]))
+    return Forecast(
+        project_name=project.name,
+        start=project.start,
+        calendar=project.calendar,
+        seed=runs.seed,
+        iterations=n_iter,
+        milestones=targets,
+        project_finish=finish,
+        task_ids=task_ids,
+        task_names=[t.label for t in project.tasks],
+        stats=stats,
+        merge_points=merge_points,
+        kept_iterations=kept,
+        project=project,
+    )
+
+
+def _precision_reached(precision: float, confidence: float) -> Callable[[Runs], bool]:
+    def reached(runs: Runs) -> bool:
+        rows = runs.finishes[:-1] if runs.finishes.shape[0] > 1 else runs.finishes
+        lo, hi = percentile_ranks(runs.iterations, 80, confidence)
+        for row in rows:
+            part = np.partition(row, (lo, hi))
+            if (part[hi] - part[lo]) / 2 >= precision:
+                return False
+        return True
+
+    return reached
+
+
+def simulate(
+    project: Project,
+    iterations: int | None = None,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+    *,
+    precision: float | None = None,
+    confidence: float = 0.95,
+    max_iterations: int = MAX_ITERATIONS,
+    threads: int | None = None,
+    batch: int = 16 * CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> Forecast:
+    """Simulate ``project`` and return its :class:`Forecast`.
+
+    iterations: number of runs (default 10,000), or
+    precision:  working days; keep adding batches of runs until every milestone's P80 confidence
+                interval (at ``confidence``) is narrower than +/- precision, up to ``max_iterations``.
+    seed:       int, SeedSequence, Generator or None (a fresh seed, recorded in ``forecast.seed``).
+    threads:    worker threads (default: all); results are identical for any value, as for ``batch``.
+    """
+    if precision is not None and iterations is not None:
+        raise RiskcastError("give either iterations or precision, not both")
+    if precision is not None and not (isinstance(precision, int | float) and precision > 0):
+        raise RiskcastError(f"precision must be a positive number of working days, got {precision!r}")
+    total = max_iterations if precision is not None else (10_000 if iterations is None else iterations)
+    if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 1:
+        raise RiskcastError(f"iterations must be a positive integer, got {total!r}")
+    network = compile_project(project)
+    stop = None if precision is None else _precision_reached(precision, confidence)
+    if precision is not None:
+        batch = max(batch, 4 * CHUNK)
+    runs = run(
+        network, normalise_seed(seed), int(total), batch=batch, threads=threads,
+        progress=progress, stop=stop,
+    )
+    forecast = _forecast(project, network, runs)
+    if precision is not None and runs.iterations >= total and not stop(runs):  # type: ignore[misc]
+        import warnings
+
+        warnings.warn(
+            f"precision of +/-{precision} working days not reached after {runs.iterations} runs",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    forecast.precision = precision
+    return forecast
+
