@@ -20,7 +20,7 @@ from .model import LINK_TYPES, Milestone, Project, topological_order, validate
 # Distribution codes understood by the engine's sampler.
 FIXED, UNIFORM, TRIANGULAR, PERT_TABLE, ROW_TABLE, NORMAL, LOGNORMAL, EXPONENTIAL = range(8)
 DISCRETE, EMPIRICAL = 8, 9
-N_PARAMS = 5
+N_PARAMS = 6
 LINK_CODE = {name: code for code, name in enumerate(LINK_TYPES)}
 
 
@@ -47,6 +47,7 @@ class Network:
     table: np.ndarray  # float64 (rows, tables.ROW_LENGTH): quantile rows
     keys: np.ndarray  # uint64 (n,), stream key of each duration
     milestone_idx: np.ndarray  # int64 (M,), network index of each milestone, in model order
+    last_candidates: np.ndarray  # int64, activities that can finish last (see _last_candidates)
     plan_duration: np.ndarray  # float64 (n,), most-likely durations
     mean_duration: np.ndarray  # float64 (n,)
 
@@ -59,7 +60,10 @@ class Network:
 
 
 def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int) -> tuple:
-    """(code, params) of one distribution; appends to ``aux`` and ``rows`` as needed."""
+    """(code, params) of one distribution; appends to ``aux`` and ``rows`` as needed.
+
+    ``rows`` maps a quantile-row key (a beta shape, or "normal") to its row in the table.
+    """
     if isinstance(dist, d.Fixed) or not dist.has_spread:
         return FIXED, (float(dist.mean),)
     if isinstance(dist, d.Uniform):
@@ -78,11 +82,12 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         from scipy.special import ndtr
 
         a, b = (dist.low - dist.mu) / dist.sd, (dist.high - dist.mu) / dist.sd
+        row = float(rows.setdefault("normal", n_pert_rows + len(rows)))
         if a > 0:  # the mass sits in the upper tail: sample its mirror for precision
-            return NORMAL, (dist.mu, dist.sd, ndtr(-a), ndtr(-b) - ndtr(-a), -1.0)
-        return NORMAL, (dist.mu, dist.sd, ndtr(a), ndtr(b) - ndtr(a), 1.0)
+            return NORMAL, (dist.mu, dist.sd, ndtr(-a), ndtr(-b) - ndtr(-a), -1.0, row)
+        return NORMAL, (dist.mu, dist.sd, ndtr(a), ndtr(b) - ndtr(a), 1.0, row)
     if isinstance(dist, d.LogNormal):
-        return LOGNORMAL, (dist.mu, dist.sigma)
+        return LOGNORMAL, (dist.mu, dist.sigma, float(rows.setdefault("normal", n_pert_rows + len(rows))))
     if isinstance(dist, d.Exponential):
         return EXPONENTIAL, (dist.scale,)
     if isinstance(dist, d.Discrete):
@@ -98,6 +103,17 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         aux.extend(dist.sorted_values)
         return EMPIRICAL, (float(offset), float(len(dist.values)))
     raise TypeError(f"cannot compile {type(dist).__name__}")  # pragma: no cover
+
+
+def _last_candidates(n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag) -> np.ndarray:
+    """Activities whose finish can be the project finish: those without a successor link that
+    forces the successor to finish no earlier (FS or FF with lag >= 0; durations are >= 0)."""
+    bounded = np.zeros(n, bool)
+    for j in range(n):
+        for e in range(pred_ptr[j], pred_ptr[j + 1]):
+            if pred_type[e] in (0, 2) and pred_lag[e] >= 0:
+                bounded[pred_idx[e]] = True
+    return np.flatnonzero(~bounded).astype(np.int64)
 
 
 def compile_project(project: Project) -> Network:
@@ -118,7 +134,7 @@ def compile_project(project: Project) -> Network:
     plan = np.zeros(n)
     mean = np.zeros(n)
     aux: list[float] = []
-    rows: dict[tuple[float, float], int] = {}
+    rows: dict[tuple[float, float] | str, int] = {}
     uses_pert = any(isinstance(t.estimate, d.Pert) and t.estimate.lam == 4.0 for t in project.tasks)
     n_pert_rows = tables.N_S + 1 if uses_pert else 0
     for k, id in enumerate(order):
@@ -140,22 +156,28 @@ def compile_project(project: Project) -> Network:
         mean[k] = item.estimate.mean
 
     table_rows = [tables.pert_table()] if uses_pert else []
-    table_rows += [tables.beta_row(a, b)[None, :] for a, b in rows]
+    table_rows += [
+        (tables.normal_row() if key == "normal" else tables.beta_row(*key))[None, :] for key in rows
+    ]
     table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))
+    pred_idx, pred_type, pred_lag = (
+        np.array(pred_idx, np.int64), np.array(pred_type, np.int64), np.array(pred_lag, np.float64)
+    )
     return Network(
         ids=tuple(order),
         is_milestone=np.array([isinstance(by_id[i], Milestone) for i in order]),
         not_before=not_before,
         pred_ptr=pred_ptr,
-        pred_idx=np.array(pred_idx, np.int64),
-        pred_type=np.array(pred_type, np.int64),
-        pred_lag=np.array(pred_lag, np.float64),
+        pred_idx=pred_idx,
+        pred_type=pred_type,
+        pred_lag=pred_lag,
         dist_code=dist_code,
         dist_params=dist_params,
         aux=np.array(aux, np.float64) if aux else np.zeros(1),
         table=np.ascontiguousarray(table),
         keys=keys,
         milestone_idx=np.array([index[m.id] for m in project.milestones], np.int64),
+        last_candidates=_last_candidates(n, pred_ptr, pred_idx, pred_type, pred_lag),
         plan_duration=plan,
         mean_duration=mean,
     )

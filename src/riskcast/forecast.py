@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +162,7 @@ class Forecast:
         merge_points: dict[str, tuple[float, float]],
         kept_iterations: int,
         project: Any = None,
+        deferred: Callable[[], dict[str, np.ndarray]] | None = None,
     ):
         self.project_name = project_name
         self.start = start
@@ -171,11 +173,20 @@ class Forecast:
         self.project_finish = project_finish
         self.task_ids = task_ids
         self.task_names = task_names
-        self.stats = stats
+        self._stats = stats
+        self._deferred = deferred
         self.merge_points = merge_points
         self.kept_iterations = kept_iterations
         self.project = project
         self.precision: float | None = None  # working days, when the precision rule chose the runs
+
+    @property
+    def stats(self) -> dict[str, np.ndarray]:
+        """Per-task statistics, arrays over targets x tasks or tasks (model order)."""
+        if self._deferred is not None:
+            self._stats.update(self._deferred())
+            self._deferred = None
+        return self._stats
 
     @property
     def targets(self) -> list[MilestoneForecast]:

@@ -17,19 +17,19 @@ MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
 
 
 def _spearman(kept: np.ndarray, finishes: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each column of ``kept`` (K, n) with each row of ``finishes``
-    (T, K); columns without spread get 0. Returns (T, n)."""
+    """Spearman correlation of each row of ``kept`` (n, K) with each row of ``finishes``
+    (T, K); rows without spread get 0. Returns (T, n)."""
     from scipy.stats import rankdata
 
-    if kept.shape[0] < 3:
-        return np.zeros((finishes.shape[0], kept.shape[1]))
-    x = rankdata(kept, axis=0)
-    x -= x.mean(axis=0)
+    if kept.shape[1] < 3:
+        return np.zeros((finishes.shape[0], kept.shape[0]))
+    x = rankdata(kept, axis=1)
+    x -= x.mean(axis=1, keepdims=True)
     y = rankdata(finishes, axis=1)
     y -= y.mean(axis=1, keepdims=True)
-    norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((x * x).sum(axis=0))[None, :]
+    norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((x * x).sum(axis=1))[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (y @ x) / norm
+        rho = (y @ x.T) / norm
     return np.where(norm > 0, rho, 0.0)
 
 
@@ -41,13 +41,8 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
 
     mean_start, mean_finish, d_sum, d2_sum = runs.sums / n_iter
     duration_sd = np.sqrt(np.maximum(d2_sum - d_sum**2, 0.0) * n_iter / max(n_iter - 1, 1))
-    kept = runs.kept_duration.shape[0]
-    kept_finish = runs.kept_finish[:, tasks].astype(np.float64)
     stats = {
         "criticality": runs.critical[:, tasks] / n_iter,
-        "sensitivity": _spearman(
-            runs.kept_duration[:, tasks].astype(np.float64), runs.finishes[:, :kept]
-        ),
         "plan_start": plan_start[tasks],
         "plan_finish": plan_finish[tasks],
         "mean_start": mean_start[tasks],
@@ -55,8 +50,15 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
         "duration_mean": d_sum[tasks],
         "duration_sd": duration_sd[tasks],
     }
-    for q in (10, 50, 80, 90):
-        stats[f"finish_p{q}"] = np.quantile(kept_finish, q / 100, axis=0, method="inverted_cdf")
+
+    def kept_statistics() -> dict[str, np.ndarray]:
+        """The statistics of the kept runs (ranks and sorts: computed when first asked for)."""
+        durations = runs.kept_rows(runs.kept_duration)[tasks].astype(np.float64)
+        finishes = runs.kept_rows(runs.kept_finish)[tasks].astype(np.float64)
+        out = {"sensitivity": _spearman(durations, runs.finishes[:, : runs.kept])}
+        for q in (10, 50, 80, 90):
+            out[f"finish_p{q}"] = np.quantile(finishes, q / 100, axis=1, method="inverted_cdf")
+        return out
 
     targets = []
     for k, m in enumerate(project.milestones):
@@ -88,15 +90,16 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
         task_names=[t.label for t in project.tasks],
         stats=stats,
         merge_points=merge_points,
-        kept_iterations=kept,
+        kept_iterations=runs.kept,
         project=project,
+        deferred=kept_statistics,
     )
 
 
-def _precision_reached(precision: float, confidence: float) -> Callable[[Runs], bool]:
-    def reached(runs: Runs) -> bool:
-        rows = runs.finishes[:-1] if runs.finishes.shape[0] > 1 else runs.finishes
-        lo, hi = percentile_ranks(runs.iterations, 80, confidence)
+def _precision_reached(precision: float, confidence: float) -> Callable[[np.ndarray], bool]:
+    def reached(finishes: np.ndarray) -> bool:
+        rows = finishes[:-1] if finishes.shape[0] > 1 else finishes
+        lo, hi = percentile_ranks(finishes.shape[1], 80, confidence)
         for row in rows:
             part = np.partition(row, (lo, hi))
             if (part[hi] - part[lo]) / 2 >= precision:
@@ -142,7 +145,7 @@ def simulate(
         progress=progress, stop=stop,
     )
     forecast = _forecast(project, network, runs)
-    if precision is not None and runs.iterations >= total and not stop(runs):  # type: ignore[misc]
+    if precision is not None and runs.iterations >= total and not stop(runs.finishes):  # type: ignore[misc]
         import warnings
 
         warnings.warn(

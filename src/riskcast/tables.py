@@ -47,6 +47,15 @@ def beta_row(alpha: float, beta: float) -> np.ndarray:
     return _pin_ends(betaincinv(alpha, beta, _u_grid()))
 
 
+@cache
+def normal_row() -> np.ndarray:
+    """Standard normal quantiles on the row grid; the infinite ends are never interpolated (the
+    engine computes u within 1 / (N_U * N_TAIL) of 0 or 1 exactly)."""
+    from scipy.special import ndtri
+
+    return ndtri(_u_grid())
+
+
 def _cache_dir() -> Path:
     root = os.environ.get("RISKCAST_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     return Path(root) / "riskcast" if root else Path.home() / ".cache" / "riskcast"

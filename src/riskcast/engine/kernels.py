@@ -64,6 +64,26 @@ def forward_block(
 
 
 @leaf
+def block_sum(x: np.ndarray, m: int) -> float:
+    """Sum of x[:m] in a fixed order of eight interleaved partial sums, so that it vectorises yet
+    gives the same bits on every machine and thread (no reassociation by the compiler)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    whole = m - m % 8
+    for k in range(0, whole, 8):
+        s0 += x[k]
+        s1 += x[k + 1]
+        s2 += x[k + 2]
+        s3 += x[k + 3]
+        s4 += x[k + 4]
+        s5 += x[k + 5]
+        s6 += x[k + 6]
+        s7 += x[k + 7]
+    for k in range(whole, m):
+        s0 += x[k]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@leaf
 def mark_critical(
     k: int,
     seeds: np.ndarray,
@@ -123,6 +143,7 @@ def simulate_chunks(
     pred_type: np.ndarray,
     pred_lag: np.ndarray,
     targets: np.ndarray,
+    last_candidates: np.ndarray,
     first: int,
     count: int,
     finishes: np.ndarray,
@@ -137,18 +158,23 @@ def simulate_chunks(
       finishes      float64 (M + 1, count)        finish of each target per iteration
       sums          float64 (chunks, N_SUMS, n)   per-chunk sums of start, finish, d, d^2
       critical      int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
-      kept_duration float32 (K, n)                durations of global iterations < K
-      kept_finish   float32 (K, n)                finishes of global iterations < K
+      kept_duration float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
+                                                  iteration i at [i // BLOCK, :, i % BLOCK]
+      kept_finish   float32 (KB, n, BLOCK)        finishes, likewise
+
+    ``last_candidates`` lists the activities that can finish last (see ``compile``): the project
+    finish is their latest finish.
     """
     n = codes.shape[0]
     n_targets = targets.shape[0]
-    kept = kept_duration.shape[0]
+    kept_blocks = kept_duration.shape[0]
     n_chunks = (count + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         dur = np.empty((n, BLOCK))
         start = np.empty((n, BLOCK))
         finish = np.empty((n, BLOCK))
         project = np.empty(BLOCK)
+        square = np.empty(BLOCK)
         mark = np.zeros(n, np.int64)
         stack = np.empty(n, np.int64)
         seeds = np.empty(n, np.int64)
@@ -161,30 +187,33 @@ def simulate_chunks(
             m = min(BLOCK, hi - b)
             sample_block(streams, codes, params, aux, table, first + b, m, dur)
             forward_block(dur, not_before, pred_ptr, pred_idx, pred_type, pred_lag, m, start, finish)
+            for j in range(n):
+                d = dur[j]
+                for k in range(m):
+                    square[k] = d[k] * d[k]
+                acc[0, j] += block_sum(start[j], m)
+                acc[1, j] += block_sum(finish[j], m)
+                acc[2, j] += block_sum(d, m)
+                acc[3, j] += block_sum(square, m)
             for k in range(m):
                 project[k] = 0.0
-            for j in range(n):
+            for j in last_candidates:
                 f = finish[j]
-                s = start[j]
-                d = dur[j]
                 for k in range(m):
                     if f[k] > project[k]:
                         project[k] = f[k]
-                    acc[0, j] += s[k]
-                    acc[1, j] += f[k]
-                    acc[2, j] += d[k]
-                    acc[3, j] += d[k] * d[k]
+            kb = (first + b) // BLOCK
+            if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
+                for j in range(n):
+                    for k in range(m):
+                        kept_duration[kb, j, k] = dur[j, k]
+                        kept_finish[kb, j, k] = finish[j, k]
             for q in range(n_targets):
                 f = finish[targets[q]]
                 for k in range(m):
                     finishes[q, b + k] = f[k]
             for k in range(m):
                 finishes[n_targets, b + k] = project[k]
-                g = first + b + k
-                if g < kept:
-                    for j in range(n):
-                        kept_duration[g, j] = dur[j, k]
-                        kept_finish[g, j] = finish[j, k]
                 for q in range(n_targets + 1):
                     stamp += 1
                     if q < n_targets:
@@ -192,7 +221,7 @@ def simulate_chunks(
                         n_seeds = 1
                     else:
                         n_seeds = 0
-                        for j in range(n):
+                        for j in last_candidates:
                             if finish[j, k] >= project[k] - TIE:
                                 seeds[n_seeds] = j
                                 n_seeds += 1

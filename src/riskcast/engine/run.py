@@ -12,10 +12,10 @@ import numpy as np
 
 from ..compile import Network
 from ..errors import RiskcastError
-from .kernels import CHUNK, N_SUMS, simulate_chunks
+from .kernels import BLOCK, CHUNK, N_SUMS, simulate_chunks
 from .rng import stream_keys
 
-KEPT_VALUES = 8_000_000  # budget of kept per-iteration durations (float32), per array
+KEPT_VALUES = 4_000_000  # budget of kept per-iteration values per array (float32: 16 MB)
 KEPT_MIN, KEPT_MAX = 1_000, 20_000
 
 
@@ -26,7 +26,8 @@ class Runs:
     finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working days)
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
     sums:      float64 (N_SUMS, n), sums over iterations of start, finish, duration, duration^2
-    kept_duration, kept_finish: float32 (K, n), every activity in the first K iterations
+    kept_duration, kept_finish: float32 (KB, n, BLOCK) slabs holding every activity in the first
+               ``kept`` iterations; :meth:`kept_rows` gives them as (n, kept)
     """
 
     seed: int
@@ -36,6 +37,11 @@ class Runs:
     sums: np.ndarray
     kept_duration: np.ndarray
     kept_finish: np.ndarray
+    kept: int
+
+    def kept_rows(self, slabs: np.ndarray) -> np.ndarray:
+        """(KB, n, BLOCK) slabs -> (n, kept): activity rows of the first ``kept`` iterations."""
+        return slabs.transpose(1, 0, 2).reshape(slabs.shape[1], -1)[:, : self.kept]
 
 
 def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | None) -> int:
@@ -72,8 +78,10 @@ class Simulation:
         self.critical = np.zeros((m + 1, n), np.int64)
         self.sums = np.zeros((N_SUMS, n))
         k = kept_rows(n, max_iterations)
-        self.kept_duration = np.zeros((k, n), np.float32)
-        self.kept_finish = np.zeros((k, n), np.float32)
+        self.kept = k
+        blocks = (k + BLOCK - 1) // BLOCK
+        self.kept_duration = np.empty((blocks, n, BLOCK), np.float32)
+        self.kept_finish = np.empty((blocks, n, BLOCK), np.float32)
 
     def advance(self, count: int) -> None:
         """Simulate ``count`` more iterations (the running total stays a multiple of CHUNK until
@@ -89,7 +97,7 @@ class Simulation:
         simulate_chunks(
             self.streams, net.dist_code, net.dist_params, net.aux, net.table, net.not_before,
             net.pred_ptr, net.pred_idx, net.pred_type, net.pred_lag, net.milestone_idx,
-            self.iterations, count, finishes, sums, critical, self.kept_duration, self.kept_finish,
+            net.last_candidates, self.iterations, count, finishes, sums, critical, self.kept_duration, self.kept_finish,
         )
         for c in range(n_chunks):  # fixed order: the float sums are reproducible bit for bit
             self.sums += sums[c]
@@ -97,18 +105,24 @@ class Simulation:
         self._finishes.append(finishes)
         self.iterations += count
 
+    def finishes(self) -> np.ndarray:
+        """(M + 1, iterations so far) target finishes."""
+        if len(self._finishes) > 1:
+            self._finishes = [np.concatenate(self._finishes, axis=1)]
+        return self._finishes[0]
+
     def runs(self) -> Runs:
-        finishes = np.concatenate(self._finishes, axis=1)
-        self._finishes = [finishes]
-        k = min(self.kept_duration.shape[0], self.iterations)
+        finishes = self.finishes()
+
         return Runs(
             seed=self.seed,
             iterations=self.iterations,
             finishes=finishes,
             critical=self.critical.copy(),
             sums=self.sums.copy(),
-            kept_duration=self.kept_duration[:k],
-            kept_finish=self.kept_finish[:k],
+            kept_duration=self.kept_duration,
+            kept_finish=self.kept_finish,
+            kept=min(self.kept, self.iterations),
         )
 
 
@@ -120,11 +134,12 @@ def run(
     batch: int = 16 * CHUNK,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    stop: Callable[[Runs], bool] | None = None,
+    stop: Callable[[np.ndarray], bool] | None = None,
 ) -> Runs:
     """Simulate up to ``iterations`` in batches of ``batch`` (rounded up to whole chunks).
 
-    ``stop(runs)`` is asked after each batch (the precision rule); ``progress(done, total)`` is told.
+    ``stop(finishes)`` is asked after each batch with the (M + 1, runs so far) finishes (the
+    precision rule); ``progress(done, total)`` is told.
     ``threads`` caps numba's worker threads for this call.
     """
     batch = max(CHUNK, math.ceil(batch / CHUNK) * CHUNK)
@@ -137,7 +152,7 @@ def run(
             sim.advance(min(batch, iterations - sim.iterations))
             if progress is not None:
                 progress(sim.iterations, iterations)
-            if stop is not None and stop(sim.runs()):
+            if stop is not None and stop(sim.finishes()):
                 break
     finally:
         numba.set_num_threads(previous)

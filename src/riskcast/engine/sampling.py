@@ -27,6 +27,7 @@ N_TAIL = tables.N_TAIL
 N_S = tables.N_S
 HEAD = N_U + 1  # offset of the head grid in a table row
 TAIL = N_U + N_TAIL + 2  # offset of the tail grid
+U_EXACT = 1.0 / (N_U * N_TAIL)  # below this distance from 0 or 1 the normal row is infinite
 
 
 @leaf
@@ -87,16 +88,30 @@ def _cell(u: float) -> tuple[int, float]:
 
 
 @leaf
-def table_quantile(table: np.ndarray, row: float, u: float) -> float:
-    """Q(u) on [0, 1] from ``table``; a fractional ``row`` blends two rows (bilinear)."""
+def row_quantile(table: np.ndarray, row: int, u: float) -> float:
+    """Q(u) from one quantile-table row, linear in u."""
     col, f = _cell(u)
-    r0 = min(int(row), table.shape[0] - 2) if table.shape[0] > 1 else 0
+    a = table[row, col]
+    return a + f * (table[row, col + 1] - a)
+
+
+@leaf
+def pert_quantile(table: np.ndarray, s: float, u: float) -> float:
+    """Q(u) of the standard PERT on [0, 1] with shape row coordinate ``s`` (bilinear)."""
+    col, f = _cell(u)
+    r0 = min(int(s), N_S - 1)
+    w = s - r0
     a = table[r0, col] + f * (table[r0, col + 1] - table[r0, col])
-    w = row - r0
-    if w == 0.0:
-        return a
     b = table[r0 + 1, col] + f * (table[r0 + 1, col + 1] - table[r0 + 1, col])
     return a + w * (b - a)
+
+
+@leaf
+def normal_quantile(table: np.ndarray, row: int, q: float) -> float:
+    """Standard normal quantile: the table inside, AS 241 in the extreme tails it cannot hold."""
+    if q < U_EXACT or q > 1.0 - U_EXACT:
+        return ndtri(q)
+    return row_quantile(table, row, q)
 
 
 @leaf
@@ -111,14 +126,16 @@ def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: fl
         if u < c:
             return low + math.sqrt(u * (high - low) * (mode - low))
         return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
-    if code == PERT_TABLE or code == ROW_TABLE:
-        return p[0] + p[1] * table_quantile(table, p[2], u)
+    if code == PERT_TABLE:
+        return p[0] + p[1] * pert_quantile(table, p[2], u)
+    if code == ROW_TABLE:
+        return p[0] + p[1] * row_quantile(table, int(p[2]), u)
     if code == NORMAL:
         q = p[2] + p[4] * u * p[3]
         q = min(max(q, 1e-300), 1.0 - 1e-16)
-        return p[0] + p[4] * p[1] * ndtri(q)
+        return p[0] + p[4] * p[1] * normal_quantile(table, int(p[5]), q)
     if code == LOGNORMAL:
-        return math.exp(p[0] + p[1] * ndtri(u))
+        return math.exp(p[0] + p[1] * normal_quantile(table, int(p[2]), u))
     if code == EXPONENTIAL:
         return -p[0] * math.log1p(-u)
     if code == DISCRETE:
@@ -161,9 +178,22 @@ def sample_block(
         elif code == UNIFORM:
             for k in range(count):
                 row[k] = p[0] + uniform(s, first + k) * p[1]
+        elif code == TRIANGULAR:
+            # both branches computed and one selected, so that the loop vectorises
+            low, mode, high, c = p[0], p[1], p[2], p[3]
+            left, right = (high - low) * (mode - low), (high - low) * (high - mode)
+            for k in range(count):
+                u = uniform(s, first + k)
+                a = low + math.sqrt(u * left)
+                b = high - math.sqrt((1.0 - u) * right)
+                row[k] = a if u < c else b
         elif code == PERT_TABLE:
             for k in range(count):
-                row[k] = p[0] + p[1] * table_quantile(table, p[2], uniform(s, first + k))
+                row[k] = p[0] + p[1] * pert_quantile(table, p[2], uniform(s, first + k))
+        elif code == LOGNORMAL:
+            mu, sigma, r = p[0], p[1], int(p[2])
+            for k in range(count):
+                row[k] = math.exp(mu + sigma * normal_quantile(table, r, uniform(s, first + k)))
         else:
             for k in range(count):
                 row[k] = quantile(code, p, aux, table, uniform(s, first + k))

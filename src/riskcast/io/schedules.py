@@ -1,0 +1,453 @@
+"""Read schedules from other tools (MS Project MSPDI XML, Primavera XER and PMXML) into a Project.
+
+:func:`read_schedule` sniffs the format from the file's content (not only its suffix) and hands it
+to the reader in :mod:`.mspdi`, :mod:`.xer` or :mod:`.pmxml`. Anything else goes to the optional
+MPXJ converter (``pip install 'riskcast[mpxj]'`` plus a Java runtime), which turns e.g. a binary
+``.mpp`` into MSPDI XML first.
+
+The readers share the assembly step here (:func:`assemble`): they describe every activity of the
+file as a :class:`RawTask` (durations and lags already in working days) and this module turns
+those into riskcast Tasks and Milestones: summaries dropped and their links expanded to their leaf
+children, unknown and duplicate links dropped with a warning, three-point fields turned into PERT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..calendar import Calendar
+from ..distributions import Fixed, Pert
+from ..errors import ModelError
+from ..model import Assignment, Link, Milestone, Project, Resource, Task
+
+__all__ = ["ImportResult", "read_schedule", "sniff_format"]
+
+MSPDI_NAMESPACE = "http://schemas.microsoft.com/project"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a reader gives back: the plan, what it could not carry over, and the format read.
+
+    Each warning names the task (``task "12" (Design): ...``) or resource it is about.
+    """
+
+    project: Project
+    warnings: list[str]
+    source_format: str
+
+
+# --------------------------------------------------------------------------------------------
+# The shared intermediate form and its assembly into a Project.
+
+
+@dataclass
+class RawLink:
+    """A link as read from the file; ``lag`` already in working days."""
+
+    predecessor: str  # the file's key of the predecessor (UID, task_id, ObjectId)
+    type: str  # FS, SS, FF, SF
+    lag: float = 0.0
+
+
+@dataclass
+class RawTask:
+    """One activity of the file, keyed by the file's own unique key.
+
+    ``days`` is the duration in working days; ``three_point`` (low, mode, high) in working days
+    when the user's custom fields give one (``mode`` None: use ``days``).
+    """
+
+    key: str
+    id: str
+    name: str
+    days: float = 0.0
+    summary: bool = False
+    milestone: bool = False
+    parent: str | None = None  # key of the enclosing summary task (MSPDI only)
+    tags: dict[str, str] = field(default_factory=dict)
+    links: list[RawLink] = field(default_factory=list)
+    not_before: dt.date | None = None
+    target: dt.date | None = None
+    percent_complete: float = 0.0
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    assignments: list[Assignment] = field(default_factory=list)
+    three_point: tuple[float | None, float | None, float | None] | None = None
+
+    @property
+    def label(self) -> str:
+        return f'task "{self.id}" ({self.name})' if self.name else f'task "{self.id}"'
+
+
+def _leaves(raw: dict[str, RawTask]) -> dict[str, list[str]]:
+    """Leaf-task keys under each summary key (in file order)."""
+    children: dict[str, list[str]] = {}
+    for item in raw.values():
+        if item.parent is not None:
+            children.setdefault(item.parent, []).append(item.key)
+
+    def collect(key: str) -> list[str]:
+        out: list[str] = []
+        for child in children.get(key, []):
+            out.extend(collect(child) if raw[child].summary else [child])
+        return out
+
+    return {key: collect(key) for key, item in raw.items() if item.summary}
+
+
+def _three_point(item: RawTask, warnings: list[str]) -> Fixed | Pert:
+    if item.three_point is None:
+        return Fixed(item.days)
+    low, mode, high = item.three_point
+    if mode is None:
+        mode = item.days
+    if low is None or high is None:
+        missing = " and ".join(n for n, v in (("low", low), ("high", high)) if v is None)
+        warnings.append(f"{item.label}: three-point fields incomplete ({missing} missing); "
+                        f"kept the single-point duration {item.days:g} working days")
+        return Fixed(item.days)
+    if not 0 <= low <= mode <= high:
+        warnings.append(f"{item.label}: three-point fields need 0 <= low <= most likely <= high, "
+                        f"got {low:g}, {mode:g}, {high:g} working days; kept the single-point "
+                        f"duration {item.days:g}")
+        return Fixed(item.days)
+    if low == high:
+        return Fixed(low)
+    return Pert(low, mode, high)
+
+
+def assemble(
+    *,
+    name: str,
+    start: dt.date,
+    calendar: Calendar,
+    raw: Sequence[RawTask],
+    resources: Sequence[Resource] = (),
+    source: str,
+    warnings: list[str],
+) -> Project:
+    """Turn the readers' :class:`RawTask` list into a validated-shape :class:`Project`.
+
+    Summary tasks are not activities: a link on a summary is given to every leaf under it
+    (successor side) or taken from every leaf under it (predecessor side), with a warning.
+    A zero-duration milestone with predecessors becomes a Milestone; without predecessors it
+    becomes a Task with Fixed(0), so that it still anchors its successors at its date.
+    """
+    by_key = {item.key: item for item in raw}
+    leaves = _leaves(by_key)
+
+    def expand(key: str) -> list[str]:
+        return leaves.get(key, []) if by_key[key].summary else [key]
+
+    # Collect every leaf's links, expanding those written on summaries.
+    links: dict[str, list[RawLink]] = {item.key: [] for item in raw if not item.summary}
+    for item in raw:
+        for link in item.links:
+            if link.predecessor not in by_key:
+                warnings.append(f'{item.label}: dropped the {link.type} link from unknown task '
+                                f'"{link.predecessor}" (not in this project or not imported)')
+                continue
+            pred = by_key[link.predecessor]
+            preds, succs = expand(pred.key), expand(item.key)
+            if pred.summary or item.summary:
+                where = []
+                if item.summary:
+                    where.append(f"successor {item.label} is a summary: its {len(succs)} leaf "
+                                 "tasks get the link")
+                if pred.summary:
+                    where.append(f"predecessor {pred.label} is a summary: the link comes from its "
+                                 f"{len(preds)} leaf tasks")
+                warnings.append(f"{item.label}: {link.type} link from {pred.label} is on a "
+                                f"summary task; {'; '.join(where)}")
+            for s in succs:
+                for p in preds:
+                    if p != s:
+                        links[s].append(RawLink(p, link.type, link.lag))
+
+    items = [item for item in raw if not item.summary]
+    ids = {item.key: item.id for item in items}
+    tasks: list[Task] = []
+    milestones: list[Milestone] = []
+    for item in items:
+        after: dict[tuple[str, str], Link] = {}
+        for link in links[item.key]:
+            k = (link.predecessor, link.type)
+            if k in after:
+                # riskcast keeps one link per predecessor and type: the larger lag binds anyway.
+                old = after[k]
+                if link.lag != old.lag:
+                    warnings.append(f"{item.label}: two {link.type} links from task "
+                                    f'"{ids[link.predecessor]}" (lags {old.lag:g} and {link.lag:g} '
+                                    "working days); kept the larger lag")
+                if link.lag > old.lag:
+                    after[k] = Link(ids[link.predecessor], link.type, link.lag)
+                continue
+            after[k] = Link(ids[link.predecessor], link.type, link.lag)
+        if item.milestone and item.days == 0 and after:
+            if item.not_before is not None:
+                warnings.append(f"{item.label}: milestone has a start-no-earlier-than date "
+                                f"{item.not_before}; riskcast milestones follow their links only, "
+                                "so it is not applied")
+            milestones.append(Milestone(item.id, tuple(after.values()), item.name, item.target))
+            continue
+        tasks.append(
+            Task(
+                id=item.id,
+                estimate=_three_point(item, warnings),
+                name=item.name,
+                after=tuple(after.values()),
+                tags=dict(item.tags),
+                not_before=item.not_before,
+                percent_complete=min(100.0, max(0.0, float(item.percent_complete))),
+                actual_start=item.actual_start,
+                actual_finish=item.actual_finish,
+                assignments=tuple(item.assignments),
+            )
+        )
+    return Project(
+        name=name,
+        start=start,
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        calendar=calendar,
+        resources=tuple(resources),
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers the readers share.
+
+
+def elapsed_to_working_days(calendar_days: float, calendar: Calendar) -> float:
+    """Approximate elapsed (calendar) days as working days: a 7-day week holds the calendar's
+    working weekdays, so one elapsed week is exactly one working week."""
+    return calendar_days * len(calendar.workdays) / 7.0
+
+
+def parse_xml(path: Path, source: str) -> Any:
+    """Parse an XML file with defusedxml; entity declarations and external references refused.
+
+    Returns the root Element. Every failure is a ModelError naming the file.
+    """
+    import xml.etree.ElementTree as std_et
+
+    import defusedxml
+    import defusedxml.ElementTree as safe_et
+
+    try:
+        tree = safe_et.parse(str(path), forbid_dtd=False, forbid_entities=True,
+                             forbid_external=True)
+    except defusedxml.EntitiesForbidden as exc:
+        raise ModelError(
+            f"refused: the file declares XML entities ({exc.name!r}); schedule files never need "
+            "them and riskcast does not expand them (protection against entity-expansion and "
+            "external-entity attacks). Export the schedule again from the tool.",
+            source,
+        ) from None
+    except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
+        raise ModelError(
+            f"refused: the file refers to external XML resources ({exc}); riskcast does not "
+            "fetch them. Export the schedule again from the tool.",
+            source,
+        ) from None
+    except std_et.ParseError as exc:
+        raise ModelError(f"not well-formed XML: {exc}; the file may be truncated or damaged",
+                         source) from None
+    except OSError as exc:
+        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+    return tree.getroot()
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Format sniffing and the entry point.
+
+_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.S)
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+
+
+def _xml_root(head: bytes) -> tuple[str, str] | None:
+    """(local name, default namespace) of the first element in ``head``, skipping the prolog."""
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head, flags=re.S)
+    text = re.sub(rb"<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>", b"", text, flags=re.S)
+    m = _XML_ROOT.search(text)
+    if not m:
+        return None
+    ns = re.search(rb"""xmlns\s*=\s*["']([^"']*)["']""", m.group(3))
+    return m.group(2).decode("ascii", "replace"), ns.group(1).decode("utf-8", "replace") if ns else ""
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str:
+    """Name the format of ``path`` from its first bytes.
+
+    Returns "mspdi", "pmxml" or "xer" for the built-in readers, "mpxj:<what>" for files MPXJ may
+    read (binary .mpp, MPX, other XML and archives), or raises ModelError for a file that is
+    clearly something else (JSON, an image, CSV, a riskcast model, ...).
+    """
+    source = str(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise ModelError("the file is empty; expected a schedule (MSPDI XML, XER or PMXML)", source)
+    if stripped.startswith(b"ERMHDR"):
+        return "xer"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "mpxj:an OLE2 compound file (e.g. a binary Microsoft Project .mpp)"
+    if head.startswith(b"PK\x03\x04"):
+        return "mpxj:a ZIP archive"
+    if stripped[:4].upper() == b"MPX,":
+        return "mpxj:an MPX file"
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic):
+            raise ModelError(f"this is {what}, not a schedule; riskcast reads MS Project MSPDI XML, "
+                             "Primavera XER and PMXML files", source)
+    if stripped.startswith(b"<"):
+        if b"<!ENTITY" in head:
+            raise ModelError(
+                "refused: the file declares XML entities; schedule files never need them and "
+                "riskcast does not expand them (protection against entity-expansion and "
+                "external-entity attacks). Export the schedule again from the tool.",
+                source,
+            )
+        root = _xml_root(stripped)
+        if root is None:
+            raise ModelError("an XML file without a root element; it may be truncated", source)
+        name, ns = root
+        if name == "Project" and ns == MSPDI_NAMESPACE:
+            return "mspdi"
+        if name == "APIBusinessObjects":
+            return "pmxml"
+        if name.lower() in ("html", "svg"):
+            raise ModelError(f"this is an {name.upper()} document, not a schedule", source)
+        return f"mpxj:an XML file with root element <{name}>"
+    return _text_kind(stripped, source)
+
+
+def _text_kind(head: bytes, source: str) -> str:
+    """Name a text (or unknown binary) file that is not a built-in format."""
+    if b"\x00" in head[:1024]:
+        return "mpxj:a binary file of unknown type"
+    text = head[:4096].decode("utf-8", "replace")
+    first = text.lstrip()[:1]
+    hint = "riskcast reads MS Project MSPDI XML, Primavera XER and PMXML files"
+    if re.search(r"(?m)^\s*\[\[?\s*[A-Za-z_][\w.\-]*\s*\]\]?\s*$", text) and re.search(
+        r"(?m)^\s*[\w\-\"]+\s*=", text
+    ):
+        raise ModelError("this looks like a TOML file (a riskcast model?), not a schedule; "
+                         "read model files with riskcast.load()", source)
+    if first in "{[" and first:
+        raise ModelError(f"this looks like JSON, not a schedule; {hint} (read riskcast JSON "
+                         "models with riskcast.load())", source)
+    lines = [ln for ln in text.splitlines()[:10] if ln.strip()]
+    if len(lines) >= 2:
+        for sep, what in ((",", "CSV"), ("\t", "tab-separated text"), (";", "CSV")):
+            counts = {ln.count(sep) for ln in lines[:-1]}
+            if len(counts) == 1 and counts.pop() > 0:
+                raise ModelError(f"this looks like {what} (a table), not a schedule; {hint}",
+                                 source)
+    raise ModelError(f"not a schedule format riskcast knows (the file starts with "
+                     f"{text[:40]!r}); {hint}", source)
+
+
+def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
+    """Convert ``path`` with MPXJ (Java) to MSPDI XML in a temp folder and read that."""
+    import importlib.util
+    import tempfile
+
+    source = str(path)
+    if importlib.util.find_spec("mpxj") is None:
+        raise ModelError(
+            f"{what} is not a format built into riskcast (built in: MS Project MSPDI XML, "
+            "Primavera XER and PMXML). Install the MPXJ converter to read it: "
+            "pip install 'riskcast[mpxj]' plus a Java runtime; or save the schedule as MSPDI XML "
+            "(MS Project: File > Save As > XML) or XER.",
+            source,
+        )
+    try:
+        import jpype  # mpxj depends on it
+        import mpxj  # noqa: F401  (puts MPXJ's jars on the class path)
+
+        if not jpype.isJVMStarted():
+            jpype.startJVM()
+        try:  # MPXJ renamed its Java packages from net.sf.mpxj to org.mpxj
+            from org.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
+            from org.mpxj.reader import UniversalProjectReader  # type: ignore[import-not-found]
+        except ImportError:
+            from net.sf.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
+            from net.sf.mpxj.reader import UniversalProjectReader  # type: ignore[import-not-found]
+        project = UniversalProjectReader().read(str(path))
+        if project is None:
+            raise ModelError(f"MPXJ does not recognise {what} as a schedule", source)
+        with tempfile.TemporaryDirectory(prefix="riskcast-mpxj-") as folder:
+            xml_path = Path(folder) / (path.stem + ".xml")
+            MSPDIWriter().write(project, str(xml_path))
+            from .mspdi import read_mspdi
+
+            result = read_mspdi(xml_path, **options)
+    except ModelError:
+        raise
+    except Exception as exc:  # Java exceptions arrive as many types
+        raise ModelError(f"MPXJ could not convert {what}: {exc}", source) from None
+    # Name the original file in later errors, not the temporary copy.
+    project = dataclasses.replace(result.project, source=source)
+    return ImportResult(project, result.warnings, f"mpxj->{result.source_format}")
+
+
+def read_schedule(path: str | os.PathLike[str], uncertainty: Any = None, *,
+                  project: str | None = None) -> ImportResult:
+    """Read an MS Project / Primavera schedule into a riskcast :class:`Project`.
+
+    ``uncertainty`` adds spread to the single-point durations: a
+    :class:`~riskcast.io.templates.Uncertainty` (three-point custom fields and/or template rules)
+    or a list of rules (:class:`~riskcast.io.templates.Rule` or their text, e.g.
+    ``"pert(-10%, 0%, +30%)"``). ``project`` picks one project (P6 short name / Id) from an XER
+    or PMXML file holding several. Durations and lags come back in working days of the project
+    calendar; what could not be carried over is listed in ``warnings``.
+    """
+    from . import templates
+
+    path = Path(path)
+    spec = templates.as_uncertainty(uncertainty)
+    kind = sniff_format(path)
+    options: dict[str, Any] = {"three_point": spec.three_point}
+    if kind == "mspdi":
+        from .mspdi import read_mspdi
+
+        result = read_mspdi(path, **options)
+    elif kind == "xer":
+        from .xer import read_xer
+
+        result = read_xer(path, project=project, **options)
+    elif kind == "pmxml":
+        from .pmxml import read_pmxml
+
+        result = read_pmxml(path, project=project, **options)
+    else:
+        result = _read_with_mpxj(path, kind.split(":", 1)[1], **options)
+    if spec.rules:
+        result = ImportResult(templates.apply_rules(result.project, spec.rules), result.warnings,
+                              result.source_format)
+    return result

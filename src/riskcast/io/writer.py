@@ -1,0 +1,195 @@
+"""Write a Project as a commented riskcast TOML model file that a user can edit.
+
+The layout follows the model format (DESIGN.md §4): ``[project]``, ``[calendars.main]``,
+``[[resource]]``, ``[[task]]``, ``[[milestone]]`` and ``[[uncertainty]]`` rules. Durations and
+lags are working days, rates are per working day. The file is written atomically (a temporary
+file in the same folder, then ``os.replace``), so a failure never leaves a partial model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..model import Link, Milestone, Project, Task
+from .templates import Rule, parse_rule
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b",
+            "\f": "\\f"}
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in str(text):
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else toml_string(key)
+
+
+def toml_value(value: Any) -> str:
+    """Inline TOML for strings, numbers, booleans, dates, lists and tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)  # shortest text that reads back to the same float
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{toml_key(str(k))} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _link(link: Link) -> Any:
+    if link.type == "FS" and link.lag == 0:
+        return link.predecessor
+    spec: dict[str, Any] = {"task": link.predecessor}
+    if link.type != "FS":
+        spec["type"] = link.type
+    if link.lag != 0:
+        spec["lag"] = float(link.lag)
+    return spec
+
+
+def _task_lines(task: Task) -> list[str]:
+    pairs: list[tuple[str, Any]] = [("id", task.id)]
+    if task.name:
+        pairs.append(("name", task.name))
+    pairs.append(("estimate", task.estimate.to_spec()))
+    if task.after:
+        pairs.append(("after", [_link(link) for link in task.after]))
+    if task.tags:
+        pairs.append(("tags", {str(k): str(v) for k, v in task.tags.items()}))
+    if task.not_before is not None:
+        pairs.append(("not_before", task.not_before))
+    if task.percent_complete:
+        pairs.append(("percent_complete", float(task.percent_complete)))
+    if task.actual_start is not None:
+        pairs.append(("actual_start", task.actual_start))
+    if task.actual_finish is not None:
+        pairs.append(("actual_finish", task.actual_finish))
+    if task.assignments:
+        pairs.append(("assignments", [{"resource": a.resource, "units": float(a.units)}
+                                      for a in task.assignments]))
+    return ["[[task]]", *(f"{k} = {toml_value(v)}" for k, v in pairs)]
+
+
+def _milestone_lines(m: Milestone) -> list[str]:
+    pairs: list[tuple[str, Any]] = [("id", m.id)]
+    if m.name:
+        pairs.append(("name", m.name))
+    pairs.append(("after", [_link(link) for link in m.after]))
+    if m.target is not None:
+        pairs.append(("target", m.target))
+    return ["[[milestone]]", *(f"{k} = {toml_value(v)}" for k, v in pairs)]
+
+
+def _comment(text: str) -> list[str]:
+    return ["# " + line if line else "#" for line in str(text).splitlines() or [""]]
+
+
+def model_toml(project: Project, rules: Sequence[Rule | str] = (), notes: Sequence[str] = ()
+               ) -> str:
+    """The model file text (see :func:`write_model_toml`)."""
+    rules = [parse_rule(r) if isinstance(r, str) else r for r in rules]
+    origin = project.source or "a Python-built plan"
+    lines = [
+        f"# riskcast model imported from {origin}",
+        f"# written {dt.date.today().isoformat()}. Durations and lags are working days of the",
+        "# calendar below; resource rates are per working day.",
+        "#",
+        "# Add uncertainty: give a task a range, e.g. estimate = { pert = [4, 5, 9] }",
+        "# (low, most likely, high), or add [[uncertainty]] rules at the end. Rules give every",
+        "# single-point task whose field matches a range relative to its duration; the last",
+        "# matching rule wins, so put general rules first:",
+        "#   [[uncertainty]]",
+        '#   match = "*"',
+        '#   estimate = "pert(-10%, 0%, +30%)"',
+        "#   [[uncertainty]]",
+        '#   match = "Design*"         # fnmatch pattern, case-insensitive',
+        '#   field = "name"            # name, id, wbs or tag.KEY',
+        '#   estimate = "triangular(-5%, 0%, +50%)"',
+    ]
+    if notes:
+        lines += ["#", "# Notes from the import (what could not be carried over):"]
+        for note in notes:
+            lines += _comment(f"- {note}")
+    cal = project.calendar
+    lines += [
+        "",
+        "[project]",
+        f"name = {toml_value(project.name)}",
+        f"start = {toml_value(project.start)}",
+        'calendar = "main"',
+        "",
+        "[calendars.main]",
+        f"workdays = {toml_value(list(cal.workdays))}",
+        f"holidays = {toml_value(list(cal.holidays))}",
+        f"hours_per_day = {toml_value(float(cal.hours_per_day))}",
+    ]
+    for res in project.resources:
+        lines += ["", "[[resource]]", f"id = {toml_value(res.id)}"]
+        if res.name:
+            lines.append(f"name = {toml_value(res.name)}")
+        lines.append(f"rate = {toml_value(float(res.rate))}")
+    for task in project.tasks:
+        lines += ["", *_task_lines(task)]
+    for m in project.milestones:
+        lines += ["", *_milestone_lines(m)]
+    for rule in rules:
+        lines += ["", "[[uncertainty]]",
+                  *(f"{k} = {toml_value(v)}" for k, v in rule.to_spec().items())]
+    return "\n".join(lines) + "\n"
+
+
+def write_model_toml(project: Project, path: str | os.PathLike[str],
+                     rules: Sequence[Rule | str] = (), *, notes: Sequence[str] = ()) -> Path:
+    """Write ``project`` (and uncertainty ``rules``) as a commented TOML model at ``path``.
+
+    ``notes`` (e.g. an import's warnings) are written as comments at the top. Atomic: the text
+    goes to a temporary file in the same folder, which then replaces ``path``.
+    """
+    path = Path(path)
+    text = model_toml(project, rules, notes)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path

@@ -1,0 +1,602 @@
+"""Read Primavera P6 XER exports into a riskcast Project.
+
+An XER file is tab-separated text: ``ERMHDR`` header, then per table ``%T name``, ``%F`` field
+names and ``%R`` rows, ending with ``%E``. Units: durations and lags are hours
+(``target_drtn_hr_cnt``, ``lag_hr_cnt``); a calendar's ``day_hr_cnt`` gives its hours per working
+day; resource rates (``RSRCRATE.cost_per_qty``) are per hour; dates are ``YYYY-MM-DD HH:MM``.
+
+Calendars (``clndr_data``) are nested ``(0||name(attributes)(children))`` nodes: ``DaysOfWeek``
+with days 1 = Sunday .. 7 = Saturday, each holding work periods ``(s|08:00|f|12:00)``, and
+``Exceptions`` dated ``(d|43650)`` in days since 1899-12-30, non-working when they hold no periods.
+
+What is read: the project (or the one named), its calendar, WBS paths, activities, their
+relationships and lags (on the calendar the project's "calendar for relationship lag" option
+names), constraints, progress, resources with rates, assignments, and user-defined fields for
+three-point estimates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..calendar import WEEKDAYS, Calendar
+from ..errors import ModelError
+from ..model import Assignment, Resource
+from .schedules import ImportResult, RawLink, RawTask, assemble, elapsed_to_working_days
+
+LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
+MILESTONE_TYPES = ("TT_Mile", "TT_FinMile")
+# "Calendar for scheduling relationship lag" (SCHEDOPTIONS.sched_calendar_on_relationship_lag).
+LAG_CALENDARS = {
+    "rcal_Predecessor": "predecessor",
+    "rcal_Successor": "successor",
+    "rcal_ProjDefault": "project",
+    "rcal_24Hour": "24hour",
+}
+CONSTRAINTS = {
+    "CS_MSO": "must start on",
+    "CS_MSOB": "start on or before",
+    "CS_MEO": "must finish on",
+    "CS_MEOA": "finish on or after",
+    "CS_MEOB": "finish on or before",
+    "CS_ALAP": "as late as possible",
+    "CS_MANDSTART": "mandatory start",
+    "CS_MANDFIN": "mandatory finish",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared with the PMXML reader: calendars, rates, constraint warnings.
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # clndr_data exception dates count days from here
+P6_DAYS = {"1": "sun", "2": "mon", "3": "tue", "4": "wed", "5": "thu", "6": "fri", "7": "sat"}
+
+
+@dataclass
+class CalendarData:
+    """A P6 calendar: which weekdays work, dated exceptions (True = working), hours per day."""
+
+    id: str = ""
+    name: str = ""
+    default: bool = False
+    base: str = ""
+    week: dict[str, bool] = field(default_factory=dict)
+    exceptions: dict[dt.date, bool] = field(default_factory=dict)
+    hours_per_day: float = 8.0
+
+    def to_calendar(self, warnings: list[str]) -> Calendar:
+        """The riskcast Calendar: working weekdays, non-working exceptions on them as holidays.
+
+        A working exception on a non-working weekday cannot be expressed (riskcast calendars
+        only remove days), so it is reported."""
+        week = self.week or {d: d in WEEKDAYS[:5] for d in WEEKDAYS}
+        workdays = tuple(d for d in WEEKDAYS if week.get(d))
+        if not workdays:
+            raise ModelError(f'calendar "{self.name}" has no working weekday')
+        holidays = []
+        for day, working in sorted(self.exceptions.items()):
+            weekday = WEEKDAYS[day.weekday()]
+            if not working and weekday in workdays:
+                holidays.append(day)
+            elif working and weekday not in workdays:
+                warnings.append(f'calendar "{self.name}": {day} is a working exception on a '
+                                "non-working weekday; riskcast calendars cannot add working "
+                                "days, so it is not imported")
+        return Calendar(workdays, tuple(holidays), self.hours_per_day)
+
+
+def _calendar_nodes(text: str, place: str, source: str) -> list:
+    """Parse clndr_data ``(0||name(attrs)(children))`` into nested [name, attrs, children]."""
+    s = "".join(ch for ch in text if ch not in " \t\r\n\x7f")
+    pos = 0
+
+    def fail(what: str) -> ModelError:
+        return ModelError(f"{place}: calendar data damaged at character {pos} ({what})", source)
+
+    def node() -> list:
+        nonlocal pos
+        if s[pos:pos + 1] != "(":
+            raise fail("expected '('")
+        end = s.find("(", pos + 1)
+        if end < 0:
+            raise fail("unfinished node")
+        header = s[pos + 1:end]
+        name = header.split("||", 1)[-1]
+        close = s.find(")", end)
+        if close < 0:
+            raise fail("unfinished attributes")
+        attrs = s[end + 1:close].split("|")
+        pos = close + 1
+        if s[pos:pos + 1] != "(":
+            raise fail("expected the children list")
+        pos += 1
+        children = []
+        while s[pos:pos + 1] == "(":
+            children.append(node())
+        if s[pos:pos + 2] != "))":
+            raise fail("expected '))'")
+        pos += 2
+        return [name, dict(zip(attrs[::2], attrs[1::2], strict=False)), children]
+
+    if not s:
+        return []
+    return [node()]
+
+
+def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
+    """Weekdays and exceptions of an XER ``clndr_data`` value."""
+    cal = CalendarData()
+    stack = _calendar_nodes(text, place, source)
+    while stack:
+        name, _, children = stack.pop()
+        if name == "DaysOfWeek":
+            for day, _, periods in children:
+                if day in P6_DAYS:
+                    cal.week[P6_DAYS[day]] = bool(periods)
+        elif name == "Exceptions":
+            for _, attrs, periods in children:
+                serial = attrs.get("d", "")
+                if serial.isdigit():
+                    cal.exceptions[EXCEL_EPOCH + dt.timedelta(int(serial))] = bool(periods)
+        else:
+            stack.extend(children)
+    return cal
+
+
+def pick_rate(rates: list[tuple[dt.date | None, float]], start: dt.date, label: str,
+              warnings: list[str]) -> float:
+    """The rate in effect at the project start (the latest one starting on or before it; the
+    earliest one when all start later). Several different rates are reported."""
+    if not rates:
+        return 0.0
+    ordered = sorted(rates, key=lambda r: r[0] or dt.date.min)
+    chosen = ordered[0]
+    for when, cost in ordered:
+        if when is None or when <= start:
+            chosen = (when, cost)
+    if len({cost for _, cost in rates}) > 1:
+        listing = ", ".join(f"{cost:g} from {when or 'the start'}" for when, cost in ordered)
+        warnings.append(f"{label}: rate changes over time ({listing} per hour); riskcast uses "
+                        f"the rate in effect at the project start, {chosen[1]:g} per hour")
+    return chosen[1]
+
+
+def constraint_warning(label: str, what: str, date: dt.date | None) -> str:
+    when = f" {date}" if date else ""
+    return (f'{label}: constraint "{what}{when}" is not supported by riskcast and was not '
+            "applied (only start on or after / start no earlier than is)")
+
+
+# --------------------------------------------------------------------------------------------
+# The XER table layout.
+
+
+@dataclass
+class Table:
+    """One XER table: its field names, rows (dicts) and the line number of each row."""
+
+    name: str
+    fields: list[str]
+    line: int
+    rows: list[dict[str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+def read_tables(path: Path) -> dict[str, Table]:
+    """Parse the table layout; a malformed or truncated file raises ModelError naming the table
+    and line."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # P6 writes the Windows code page
+        text = data.decode("cp1252", errors="replace")
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines[0].startswith("ERMHDR"):
+        raise ModelError("line 1: an XER file starts with ERMHDR; this one does not", source)
+    tables: dict[str, Table] = {}
+    table: Table | None = None
+    ended = False
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        if ended:
+            where = f"after the end marker %E (table {table.name})" if table else "after %E"
+            raise ModelError(f"line {number}: unexpected content {where}", source)
+        kind, _, rest = line.partition("\t")
+        if kind == "%T":
+            name = rest.strip()
+            if not name:
+                raise ModelError(f"line {number}: %T without a table name", source)
+            table = Table(name, [], number)
+            tables[name] = table
+        elif kind == "%F":
+            if table is None:
+                raise ModelError(f"line {number}: %F field list before any %T table", source)
+            table.fields = rest.split("\t")
+        elif kind == "%R":
+            if table is None or not table.fields:
+                where = f"table {table.name}" if table else "no table"
+                raise ModelError(f"line {number} ({where}): %R row before the %F field list",
+                                 source)
+            values = rest.split("\t")
+            if len(values) > len(table.fields):
+                raise ModelError(f"table {table.name}, line {number}: row has {len(values)} "
+                                 f"values for {len(table.fields)} fields; the file is damaged",
+                                 source)
+            # P6 drops trailing empty values, so a short row is normal.
+            table.rows.append(dict(zip(table.fields, values, strict=False)))
+            table.lines.append(number)
+        elif kind == "%E":
+            ended = True
+        else:
+            where = f"table {table.name}" if table else "before any table"
+            raise ModelError(f"{where}, line {number}: expected %T, %F, %R or %E, got "
+                             f"{line[:30]!r}; the file is damaged", source)
+    if not ended:
+        last = table.name if table else "ERMHDR"
+        at = (table.lines[-1] if table and table.lines else table.line) if table else 1
+        raise ModelError(f"table {last}, line {at}: the file ends without the %E end marker; it "
+                         "looks truncated. Export it again from P6", source)
+    return tables
+
+
+def _date(value: str, place: str, source: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value.strip()[:16], "%Y-%m-%d %H:%M").date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ModelError(f"{place}: expected a date like 2027-01-04 08:00, got {value!r}",
+                             source) from None
+
+
+def _number(value: str, place: str, source: str, default: float = 0.0) -> float:
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ModelError(f"{place}: expected a number, got {value!r}", source) from None
+
+
+class _Reader:
+    def __init__(self, path: Path, project: str | None, three_point: Sequence | None):
+        self.path = path
+        self.source = str(path)
+        self.want = project
+        self.three_point = three_point
+        self.warnings: list[str] = []
+
+    def rows(self, name: str) -> list[tuple[int, dict[str, str]]]:
+        table = self.tables.get(name)
+        return list(zip(table.lines, table.rows, strict=True)) if table else []
+
+    def place(self, table: str, line: int, key: str = "") -> str:
+        return f"table {table}, line {line}" + (f" > {key}" if key else "")
+
+    def read(self) -> ImportResult:
+        self.tables = read_tables(self.path)
+        proj_line, proj = self.pick_project()
+        self.proj_id = proj.get("proj_id", "")
+        self.calendars = self.read_calendars()
+        cal_id = proj.get("clndr_id", "")
+        if cal_id not in self.calendars:
+            defaults = [c for c in self.calendars.values() if c.default]
+            if not defaults and not self.calendars:
+                raise ModelError(f"{self.place('PROJECT', proj_line, 'clndr_id')}: the file has "
+                                 "no CALENDAR table; export it again with calendars", self.source)
+            chosen = defaults[0] if defaults else next(iter(self.calendars.values()))
+            self.warnings.append(f"project calendar {cal_id!r} not in the file; using calendar "
+                                 f'"{chosen.name}"')
+            cal_id = chosen.id
+        self.project_cal = self.calendars[cal_id]
+        self.calendar = self.project_cal.to_calendar(self.warnings)
+        start = _date(proj.get("plan_start_date", ""), self.place("PROJECT", proj_line,
+                                                                  "plan_start_date"), self.source)
+        if start is None:
+            raise ModelError(f"{self.place('PROJECT', proj_line, 'plan_start_date')}: missing "
+                             "project start date", self.source)
+        wbs_paths = self.read_wbs()
+        resources = self.read_resources(start)
+        raw = self.read_tasks(wbs_paths)
+        self.read_links(raw)
+        self.read_assignments(raw, resources)
+        name = self.project_name or proj.get("proj_short_name") or self.path.stem
+        project = assemble(name=name, start=start, calendar=self.calendar, raw=list(raw.values()),
+                           resources=list(resources.values()), source=self.source,
+                           warnings=self.warnings)
+        return ImportResult(project, self.warnings, "xer")
+
+    def pick_project(self) -> tuple[int, dict[str, str]]:
+        projects = [(ln, r) for ln, r in self.rows("PROJECT")
+                    if r.get("export_flag", "Y") != "N"] or self.rows("PROJECT")
+        if not projects:
+            raise ModelError("the file has no PROJECT table (or it is empty); export a project "
+                             "from P6", self.source)
+        if self.want is not None:
+            chosen = [p for p in projects if self.want in (p[1].get("proj_short_name"),
+                                                           p[1].get("proj_id"))]
+            if not chosen:
+                names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
+                raise ModelError(f"no project {self.want!r} in the file (it holds: {names})",
+                                 self.source)
+            return chosen[0]
+        if len(projects) > 1:
+            names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
+            raise ModelError(f"the file holds {len(projects)} projects ({names}); pick one with "
+                             "project='SHORT_NAME'", self.source)
+        return projects[0]
+
+    # -- calendars ----------------------------------------------------------------------------
+    def read_calendars(self) -> dict[str, CalendarData]:
+        out: dict[str, CalendarData] = {}
+        for line, row in self.rows("CALENDAR"):
+            place = self.place("CALENDAR", line, "clndr_data")
+            cal = parse_calendar_data(row.get("clndr_data", ""), place, self.source)
+            cal.id = row.get("clndr_id", "")
+            cal.name = row.get("clndr_name", "")
+            cal.default = row.get("default_flag") == "Y"
+            cal.base = row.get("base_clndr_id", "")
+            hours = _number(row.get("day_hr_cnt", ""), self.place("CALENDAR", line, "day_hr_cnt"),
+                            self.source)
+            cal.hours_per_day = hours if hours > 0 else cal.hours_per_day
+            out[cal.id] = cal
+        for cal in out.values():  # a calendar without a week of its own inherits its base's
+            if not cal.week and cal.base in out:
+                cal.week = dict(out[cal.base].week)
+        return out
+
+    def hours_per_day(self, clndr_id: str) -> float:
+        cal = self.calendars.get(clndr_id)
+        return cal.hours_per_day if cal else self.project_cal.hours_per_day
+
+    # -- WBS ------------------------------------------------------------------------------------
+    def read_wbs(self) -> dict[str, tuple[str, str]]:
+        """(path of names, dotted code) of every WBS node, the project node left out."""
+        nodes = {r.get("wbs_id", ""): r for _, r in self.rows("PROJWBS")
+                 if r.get("proj_id") == self.proj_id}
+        self.project_name = ""
+        for r in nodes.values():
+            if r.get("proj_node_flag") == "Y":
+                self.project_name = r.get("wbs_name", "")
+        out: dict[str, tuple[str, str]] = {}
+        for wbs_id in nodes:
+            names, codes, seen = [], [], set()
+            node = nodes.get(wbs_id)
+            while node is not None and node.get("proj_node_flag") != "Y":
+                if node.get("wbs_id") in seen:
+                    break  # a damaged parent chain; stop rather than loop
+                seen.add(node.get("wbs_id"))
+                names.append(node.get("wbs_name", ""))
+                codes.append(node.get("wbs_short_name", ""))
+                node = nodes.get(node.get("parent_wbs_id", ""))
+            out[wbs_id] = (" / ".join(reversed(names)), ".".join(reversed(codes)))
+        return out
+
+    # -- user-defined fields ---------------------------------------------------------------
+    def read_udfs(self) -> dict[str, dict[str, float]]:
+        """task_id -> {"low"/"mode"/"high": working days} from the named TASK user fields."""
+        if not self.three_point:
+            return {}
+        types = {r.get("udf_type_id"): r for _, r in self.rows("UDFTYPE")
+                 if r.get("table_name", "TASK") == "TASK"}
+        roles: dict[str, str] = {}
+        for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
+            if label is None:
+                continue
+            ids = [tid for tid, r in types.items()
+                   if label.lower() in (r.get("udf_type_label", "").lower(),
+                                        r.get("udf_type_name", "").lower())]
+            if not ids:
+                known = sorted(r.get("udf_type_label", "") for r in types.values())
+                raise ModelError(f"three_point field {label!r} is not a TASK user-defined field "
+                                 f"of this file (its fields: {', '.join(known) or 'none'})",
+                                 self.source)
+            roles[ids[0]] = role
+        out: dict[str, dict[str, float]] = {}
+        for line, r in self.rows("UDFVALUE"):
+            role = roles.get(r.get("udf_type_id"))
+            if role is None:
+                continue
+            value = r.get("udf_number") or r.get("udf_text") or ""
+            days = _number(value, self.place("UDFVALUE", line, "udf_number"), self.source,
+                           default=float("nan"))
+            if days == days:  # not NaN
+                out.setdefault(r.get("fk_id", ""), {})[role] = days
+        return out
+
+    # -- activities -----------------------------------------------------------------------------
+    def read_tasks(self, wbs: dict[str, tuple[str, str]]) -> dict[str, RawTask]:
+        udfs = self.read_udfs()
+        raw: dict[str, RawTask] = {}
+        used: set[str] = set()
+        for line, r in self.rows("TASK"):
+            if r.get("proj_id") != self.proj_id:
+                continue
+            key = r.get("task_id", "")
+            code = r.get("task_code") or key
+            if code in used:
+                self.warnings.append(f'task "{code}": activity ID used twice; the second one is '
+                                     f'imported as "{code}#{key}"')
+                code = f"{code}#{key}"
+            used.add(code)
+            item = RawTask(key=key, id=code, name=r.get("task_name", ""))
+            place = lambda k, ln=line: self.place("TASK", ln, k)  # noqa: E731
+            path, wbs_code = wbs.get(r.get("wbs_id", ""), ("", ""))
+            if path:
+                item.tags["wbs"] = path
+            if wbs_code:
+                item.tags["wbs_code"] = wbs_code
+            clndr = r.get("clndr_id", "")
+            hours = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"),
+                            self.source)
+            item.days = hours / self.hours_per_day(clndr)
+            if clndr and clndr != self.project_cal.id:
+                name = self.calendars[clndr].name if clndr in self.calendars else clndr
+                self.warnings.append(f'{item.label}: uses calendar "{name}"; riskcast schedules '
+                                     "every task on the project calendar (its duration is "
+                                     "converted with its own hours per day)")
+            kind = r.get("task_type", "TT_Task")
+            item.milestone = kind in MILESTONE_TYPES
+            if item.milestone:
+                item.days = 0.0
+            elif kind in ("TT_LOE", "TT_WBS"):
+                what = "level-of-effort" if kind == "TT_LOE" else "WBS summary"
+                self.warnings.append(f"{item.label}: {what} activity; P6 stretches it over its "
+                                     f"links, riskcast imports its planned duration {item.days:g} "
+                                     "working days as fixed")
+            item.percent_complete = self.percent(r, place)
+            item.actual_start = _date(r.get("act_start_date", ""), place("act_start_date"),
+                                      self.source)
+            item.actual_finish = _date(r.get("act_end_date", ""), place("act_end_date"),
+                                       self.source)
+            for suffix in ("", "2"):
+                ctype = r.get(f"cstr_type{suffix}", "")
+                cdate = _date(r.get(f"cstr_date{suffix}", ""), place(f"cstr_date{suffix}"),
+                              self.source)
+                if ctype == "CS_MSOA" and cdate is not None:
+                    item.not_before = max(filter(None, (item.not_before, cdate)))
+                elif ctype:
+                    self.warnings.append(constraint_warning(item.label,
+                                                            CONSTRAINTS.get(ctype, ctype), cdate))
+            if key in udfs:
+                u = udfs[key]
+                item.three_point = (u.get("low"), u.get("mode"), u.get("high"))
+            raw[key] = item
+        if not raw:
+            raise ModelError("the project has no activities (TASK rows)", self.source)
+        return raw
+
+    def percent(self, r: dict[str, str], place) -> float:
+        """Percent complete (0-100) by the activity's percent-complete type."""
+        if r.get("status_code") == "TK_Complete":
+            return 100.0
+        kind = r.get("complete_pct_type", "CP_Drtn")
+        if kind == "CP_Phys":
+            return _number(r.get("phys_complete_pct", ""), place("phys_complete_pct"), self.source)
+        if kind == "CP_Units":
+            done = sum(_number(r.get(k, ""), place(k), self.source)
+                       for k in ("act_work_qty", "act_equip_qty"))
+            left = sum(_number(r.get(k, ""), place(k), self.source)
+                       for k in ("remain_work_qty", "remain_equip_qty"))
+            return 100.0 * done / (done + left) if done + left > 0 else 0.0
+        # CP_Drtn: share of the planned duration no longer remaining.
+        planned = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"),
+                          self.source)
+        remain = _number(r.get("remain_drtn_hr_cnt", ""), place("remain_drtn_hr_cnt"),
+                         self.source, default=planned)
+        if planned <= 0 or r.get("status_code") == "TK_NotStart":
+            return 0.0
+        return max(0.0, 100.0 * (planned - remain) / planned)
+
+    # -- relationships -------------------------------------------------------------------------
+    def lag_setting(self) -> str:
+        for _, r in self.rows("SCHEDOPTIONS"):
+            if r.get("proj_id") == self.proj_id:
+                return LAG_CALENDARS.get(r.get("sched_calendar_on_relationship_lag", ""),
+                                         "predecessor")
+        return "predecessor"  # P6's default
+
+    def read_links(self, raw: dict[str, RawTask]) -> None:
+        setting = self.lag_setting()
+        task_cal = {r.get("task_id"): r.get("clndr_id", "") for _, r in self.rows("TASK")}
+        for line, r in self.rows("TASKPRED"):
+            succ, pred = r.get("task_id", ""), r.get("pred_task_id", "")
+            if succ not in raw:
+                continue
+            item = raw[succ]
+            kind = LINK_TYPES.get(r.get("pred_type", ""))
+            if kind is None:
+                raise ModelError(f"{self.place('TASKPRED', line, 'pred_type')}: "
+                                 f"{r.get('pred_type')!r} is not PR_FS, PR_SS, PR_FF or PR_SF",
+                                 self.source)
+            hours = _number(r.get("lag_hr_cnt", ""), self.place("TASKPRED", line, "lag_hr_cnt"),
+                            self.source)
+            lag = self.lag_days(hours, setting, task_cal.get(pred, ""), task_cal.get(succ, ""),
+                                item, kind)
+            if pred not in raw and r.get("pred_proj_id", self.proj_id) != self.proj_id:
+                self.warnings.append(f"{item.label}: dropped the {kind} link from activity "
+                                     f"{pred} of another project")
+                continue
+            item.links.append(RawLink(pred, kind, lag))
+
+    def lag_days(self, hours: float, setting: str, pred_cal: str, succ_cal: str,
+                 item: RawTask, kind: str) -> float:
+        """``lag_hr_cnt`` hours in working days of the calendar the lag setting names."""
+        if hours == 0:
+            return 0.0
+        if setting == "24hour":
+            days = elapsed_to_working_days(hours / 24.0, self.calendar)
+            self.warnings.append(f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
+                                 f"calendar approximated as {days:.4g} working days")
+            return days
+        cal = {"predecessor": pred_cal, "successor": succ_cal}.get(setting, self.project_cal.id)
+        return hours / self.hours_per_day(cal or self.project_cal.id)
+
+    # -- resources ------------------------------------------------------------------------------
+    def read_resources(self, start: dt.date) -> dict[str, Resource]:
+        """Resources by rsrc_id, rate per working day = hourly rate in effect at the project start
+        x the project calendar's hours per day."""
+        rates: dict[str, list[tuple[dt.date | None, float]]] = {}
+        for line, r in self.rows("RSRCRATE"):
+            when = _date(r.get("start_date", ""), self.place("RSRCRATE", line, "start_date"),
+                         self.source)
+            cost = _number(r.get("cost_per_qty", ""), self.place("RSRCRATE", line, "cost_per_qty"),
+                           self.source)
+            rates.setdefault(r.get("rsrc_id", ""), []).append((when, cost))
+        out: dict[str, Resource] = {}
+        for _, r in self.rows("RSRC"):
+            key = r.get("rsrc_id", "")
+            rid = r.get("rsrc_short_name") or key
+            name = r.get("rsrc_name", "")
+            label = f'resource "{rid}" ({name})'
+            hourly = pick_rate(rates.get(key, []), start, label, self.warnings)
+            qty = r.get("cost_qty_type", "QT_Hour") or "QT_Hour"
+            if qty != "QT_Hour":
+                self.warnings.append(f"{label}: price unit {qty} read as per hour")
+            out[key] = Resource(rid, name, hourly * self.calendar.hours_per_day)
+        return out
+
+    def read_assignments(self, raw: dict[str, RawTask], resources: dict[str, Resource]) -> None:
+        for line, r in self.rows("TASKRSRC"):
+            item = raw.get(r.get("task_id", ""))
+            if item is None:
+                continue
+            res = resources.get(r.get("rsrc_id", ""))
+            if res is None:
+                self.warnings.append(f"{item.label}: assignment without a resource (role only) "
+                                     "not imported")
+                continue
+            units = _number(r.get("target_qty_per_hr", ""),
+                            self.place("TASKRSRC", line, "target_qty_per_hr"), self.source, 1.0)
+            item.assignments.append(Assignment(res.id, units))
+            hourly = _number(r.get("cost_per_qty", ""), self.place("TASKRSRC", line,
+                                                                   "cost_per_qty"), self.source,
+                             float("nan"))
+            per_day = hourly * self.calendar.hours_per_day
+            if hourly == hourly and abs(per_day - res.rate) > 1e-9 * max(1.0, abs(res.rate)):
+                source = r.get("cost_per_qty_source_type", "") or r.get("rate_type", "")
+                self.warnings.append(f'{item.label}: assignment of "{res.id}" is priced at '
+                                     f"{hourly:g} per hour ({source}); riskcast costs it at the "
+                                     f"resource rate {res.rate:g} per working day")
+
+
+def read_xer(path: str | os.PathLike[str], project: str | None = None,
+             three_point: Sequence[str | None] | None = None) -> ImportResult:
+    """Read a P6 XER file. ``project`` picks one (short name or proj_id) from a multi-project
+    export; ``three_point`` names TASK user-defined fields (udf_type_label) holding low, most
+    likely and high durations in working days."""
+    return _Reader(Path(path), project, three_point).read()
+

@@ -1,0 +1,343 @@
+"""Charts of a :class:`~riskcast.forecast.Forecast` for steering meetings (matplotlib).
+
+Every function takes ``(forecast, ..., ax=None)``, draws on ``ax`` (a new figure when None) and
+returns the Axes. matplotlib is imported inside the functions, so ``import riskcast`` stays fast.
+The charts only read the forecast; they compute no statistic of their own.
+
+Artists carry a ``gid`` naming what they show (``"cdf"``, ``"p80"``, ``"plan"``, ``"target"``,
+``"range-beta"``, ...), so tests and callers can find the data behind each line, marker and bar.
+Dates are drawn at the start of the day they name; on the Gantt chart a finish is drawn at the end
+of its delivery day (a task finishing on Friday fills Friday).
+
+:func:`save` writes a figure with the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .forecast import Forecast, MilestoneForecast
+
+PERCENTILES = (50, 80, 95)
+COLOURS = {
+    "line": "#1f4e79",
+    "plan": "#555555",
+    "target": "#c0392b",
+    "emphasis": "#e67e22",
+    "band": "#5b9bd5",
+    "bar": "#a6a6a6",
+    "critical": "#c0392b",
+}
+ONE_DAY = np.timedelta64(1, "D")
+
+
+def _axes(ax: Any, size: tuple[float, float] = (8.0, 4.5)) -> Any:
+    """``ax``, or a new Axes: through pyplot when the caller uses pyplot (so ``plt.show()`` works),
+    otherwise on a bare Figure (no global state, no GUI backend; :func:`save` writes it)."""
+    if ax is not None:
+        return ax
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def _d64(d: dt.date | np.datetime64) -> np.datetime64:
+    return np.datetime64(d, "D")
+
+
+def _date_axis(ax: Any, axis: str = "x") -> None:
+    import matplotlib.dates as mdates
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    target.set_major_locator(locator)
+    target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.0f}%"
+
+
+def _milestone(forecast: Forecast, milestone: str | None) -> MilestoneForecast:
+    return forecast.milestone(milestone)
+
+
+def _reference_lines(ax: Any, m: MilestoneForecast) -> None:
+    plan = m.cpm_date
+    ax.axvline(_d64(plan), color=COLOURS["plan"], linestyle="--", linewidth=1.2,
+               label=f"plan (CPM) {plan.isoformat()}", gid="plan")
+    if m.target is not None:
+        ax.axvline(_d64(m.target), color=COLOURS["target"], linewidth=1.6,
+                   label=f"target {m.target.isoformat()}", gid="target")
+
+
+def scurve(
+    forecast: Forecast,
+    milestone: str | None = None,
+    *,
+    percentiles: Sequence[float] = PERCENTILES,
+    confidence: float = 80,
+    ax: Any = None,
+) -> Any:
+    """Cumulative probability of delivering ``milestone`` (default: project finish) by each date.
+
+    The step line (gid ``"cdf"``) is :meth:`MilestoneForecast.cdf_dates`; a marker per percentile
+    (gid ``"p50"``, ...) sits at (P-date, q/100), the ``confidence`` one emphasised; the plan (CPM)
+    and target dates are vertical lines, and the probability of the target is printed
+    (gid ``"target-probability"``).
+    """
+    ax = _axes(ax)
+    m = _milestone(forecast, milestone)
+    dates, prob = m.cdf_dates()
+    ax.step(dates, prob, where="post", color=COLOURS["line"], linewidth=2, gid="cdf",
+            label="chance of delivery by date")
+    for q in sorted({*percentiles, confidence}):
+        d = m.percentile(q)
+        strong = q == confidence
+        ax.plot([_d64(d)], [q / 100], marker="o", markersize=8 if strong else 6, linestyle="none",
+                color=COLOURS["emphasis"] if strong else COLOURS["line"], gid=f"p{q:g}",
+                zorder=3)
+        ax.annotate(f"P{q:g} {d:%b %d}", (_d64(d), q / 100), xytext=(-8, 6),
+                    textcoords="offset points", ha="right", fontsize=9,
+                    fontweight="bold" if strong else "normal")
+    _reference_lines(ax, m)
+    if m.target is not None:
+        ax.text(0.02, 0.97, f"{_pct(m.target_probability or 0.0)} chance of meeting the target",
+                transform=ax.transAxes, va="top", fontsize=11, fontweight="bold",
+                color=COLOURS["target"], gid="target-probability", zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    # Show the bulk of the distribution (P0.5 .. P99.5) and the reference dates, not far tails.
+    shown = [_d64(m.percentile(0.5)), _d64(m.percentile(99.5)), _d64(m.cpm_date)]
+    if m.target is not None:
+        shown.append(_d64(m.target))
+    pad = max(np.timedelta64(2, "D"), (max(shown) - min(shown)) // 12)
+    ax.set_xlim(min(shown) - pad, max(shown) + pad)
+    ax.set_ylim(0, 1.08)
+    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.set_ylabel("probability of delivery")
+    ax.set_title(f"{m.name}: delivery confidence ({forecast.iterations:,} runs)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    _date_axis(ax)
+    return ax
+
+
+def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Any = None) -> Any:
+    """Share of runs delivering ``milestone`` on each date: one bar per delivery date (gid
+    ``"histogram"`` on each bar; heights sum to 1), with the plan and target dates."""
+    ax = _axes(ax)
+    m = _milestone(forecast, milestone)
+    dates = m.calendar.finish_dates(m.start, m.samples)
+    days, counts = np.unique(dates, return_counts=True)
+    share = counts / len(m.samples)
+    ax.bar(days, share, width=0.85, color=COLOURS["band"], gid="histogram",
+           label="share of runs")
+    for patch in ax.patches:
+        patch.set_gid("histogram")
+    _reference_lines(ax, m)
+    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.set_ylabel("share of runs delivered that day")
+    ax.set_title(f"{m.name}: delivery dates ({forecast.iterations:,} runs)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(loc="upper right", fontsize=9)
+    _date_axis(ax)
+    return ax
+
+
+def _probability_colour(p: float | None) -> Any:
+    import matplotlib as mpl
+
+    if p is None:
+        return COLOURS["bar"]
+    return mpl.colormaps["RdYlGn"](0.1 + 0.8 * p)
+
+
+def roadmap(
+    forecast: Forecast,
+    milestones: Sequence[str] | None = None,
+    *,
+    low: float = 10,
+    high: float = 90,
+    ax: Any = None,
+) -> Any:
+    """Every milestone on one date axis: a bar from P``low`` to P``high`` (gid ``"range-ID"``), the
+    P50 dot (``"p50-ID"``), the plan date (``"plan-ID"``) and the target (``"target-ID"``); bars are
+    coloured by the probability of meeting the target (grey without one)."""
+    ids = [m.id for m in forecast.milestones] if milestones is None else list(milestones)
+    if not ids:
+        ids = [forecast.project_finish.id]
+    ax = _axes(ax, (9.0, 1.2 + 0.6 * len(ids)))
+    import matplotlib.dates as mdates
+
+    labels = []
+    for row, mid in enumerate(ids):
+        m = forecast.milestone(mid)
+        y = len(ids) - 1 - row  # first milestone on top
+        left, right = _d64(m.percentile(low)), _d64(m.percentile(high))
+        p = m.target_probability
+        ax.barh(y, mdates.date2num(right) - mdates.date2num(left), left=mdates.date2num(left),
+                height=0.5, color=_probability_colour(p), edgecolor="#333333", linewidth=0.6,
+                gid=f"range-{m.id}")
+        ax.plot([mdates.date2num(_d64(m.percentile(50)))], [y], "o", color="black",
+                markersize=7, gid=f"p50-{m.id}", zorder=3)
+        ax.plot([mdates.date2num(_d64(m.cpm_date))], [y], "|", color=COLOURS["plan"],
+                markersize=16, markeredgewidth=2, gid=f"plan-{m.id}", zorder=3)
+        if m.target is not None:
+            ax.plot([mdates.date2num(_d64(m.target))], [y], "D", color=COLOURS["target"],
+                    markersize=8, gid=f"target-{m.id}", zorder=4)
+            ax.annotate(_pct(p or 0.0), (mdates.date2num(right), y), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9, fontweight="bold")
+        labels.append(m.name)
+    ax.set_yticks(range(len(ids)), labels[::-1])
+    ax.set_ylim(-0.7, len(ids) - 0.3)
+    ax.margins(x=0.06)
+    ax.xaxis_date()
+    _date_axis(ax)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(facecolor=_probability_colour(0.5), edgecolor="#333333",
+                  label=f"P{low:g}-P{high:g} (colour: chance of target)"),
+            Line2D([], [], marker="o", color="black", linestyle="none", label="P50"),
+            Line2D([], [], marker="|", color=COLOURS["plan"], linestyle="none", markersize=12,
+                   markeredgewidth=2, label="plan (CPM)"),
+            Line2D([], [], marker="D", color=COLOURS["target"], linestyle="none", label="target"),
+        ],
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False,
+    )
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"{forecast.project_name}: milestone confidence ({forecast.iterations:,} runs)")
+    return ax
+
+
+def tornado(
+    forecast: Forecast, milestone: str | None = None, *, top: int = 12, ax: Any = None
+) -> Any:
+    """The ``top`` tasks whose uncertainty moves ``milestone`` most: a bar of sensitivity (Spearman
+    correlation of duration with the milestone's finish, gid ``"sensitivity"``) and below it a bar
+    of criticality (share of runs on the critical path, gid ``"criticality"``), largest
+    |sensitivity| on top."""
+    m = _milestone(forecast, milestone)
+    sens = forecast.sensitivity(m.id)
+    crit = forecast.criticality(m.id)
+    names = dict(zip(forecast.task_ids, forecast.task_names, strict=True))
+    order = sorted(sens, key=lambda k: (-abs(sens[k]), -crit[k], k))
+    # Tasks never critical with a near-zero correlation do not feed the milestone: leave them out.
+    chosen = [k for k in order if crit[k] > 0 or abs(sens[k]) >= 0.05][:top] or order[:top]
+    ax = _axes(ax, (8.0, 1.4 + 0.42 * len(chosen)))
+    y = np.arange(len(chosen))[::-1].astype(float)
+    ax.barh(y + 0.18, [sens[k] for k in chosen], height=0.36, color=COLOURS["line"],
+            label="sensitivity (rank correlation)", gid="sensitivity")
+    ax.barh(y - 0.18, [crit[k] for k in chosen], height=0.36, color=COLOURS["critical"],
+            alpha=0.75, label="criticality (share of runs critical)", gid="criticality")
+    for container in ax.containers:
+        gid = container.patches[0].get_gid() if container.patches else None
+        for patch in container.patches:
+            patch.set_gid(gid)
+    ax.set_yticks(y, [names[k] for k in chosen])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlim(min(-0.05, min((sens[k] for k in chosen), default=0) - 0.05), 1.05)
+    ax.set_xlabel("correlation with the milestone date / share of runs")
+    ax.set_title(f"{m.name}: what drives the date")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def gantt(
+    forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = None
+) -> Any:
+    """Probabilistic Gantt: per task (model order, first on top) the plan bar from plan start to
+    the end of the plan finish day (gid ``"plan"``), and over it the P10-P90 band of the simulated
+    finish (gid ``"finish-band"``, from the end of the P10 day to the end of the P90 day) with a P50
+    tick (gid ``"p50"``); milestones' plan dates are dashed vertical lines."""
+    import matplotlib.dates as mdates
+
+    rows = forecast.task_table()
+    if tasks is not None:
+        wanted = list(tasks)
+        by_id = {r["id"]: r for r in rows}
+        rows = [by_id[t] for t in wanted]
+    ax = _axes(ax, (10.0, 1.5 + 0.24 * len(rows)))
+    n = len(rows)
+    y = np.arange(n)[::-1].astype(float)
+
+    def num(d: dt.date, end_of_day: bool = False) -> float:
+        return float(mdates.date2num(_d64(d) + (ONE_DAY if end_of_day else 0)))
+
+    plan_left = np.array([num(r["plan_start"]) for r in rows])
+    plan_right = np.array([num(r["plan_finish"], True) for r in rows])
+    band_left = np.array([num(r["p10_finish"], True) for r in rows])
+    band_right = np.array([num(r["p90_finish"], True) for r in rows])
+    p50 = np.array([num(r["p50_finish"], True) for r in rows])
+    crit = np.array([r["criticality"] for r in rows])
+    ax.barh(y, plan_right - plan_left, left=plan_left, height=0.6, color=COLOURS["bar"],
+            label="plan (CPM)", gid="plan")
+    ax.barh(y, np.maximum(band_right - band_left, 0.25), left=band_left, height=0.3,
+            color=COLOURS["band"], alpha=0.9, label="finish P10-P90", gid="finish-band")
+    for container in ax.containers:
+        gid = container.patches[0].get_gid() if container.patches else None
+        for patch in container.patches:
+            patch.set_gid(gid)
+    ax.plot(p50, y, "|", color="black", markersize=9, markeredgewidth=1.5, gid="p50",
+            label="finish P50")
+    if crit.any():
+        hot = crit >= 0.5
+        ax.plot(plan_left[hot] - 0.6, y[hot], ">", color=COLOURS["critical"], markersize=4,
+                linestyle="none", gid="critical", label="critical in >= 50% of runs")
+    for m in forecast.milestones:
+        ax.axvline(mdates.date2num(_d64(m.cpm_date)), color=COLOURS["plan"], linestyle=":",
+                   linewidth=1, gid=f"milestone-{m.id}")
+    fontsize = 9 if n <= 30 else 7
+    ax.set_yticks(y, [r["name"] for r in rows], fontsize=fontsize)
+    ax.set_ylim(-0.8, n - 0.2)
+    ax.xaxis_date()
+    _date_axis(ax)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"{forecast.project_name}: plan and simulated finish range per task")
+    return ax
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)
+
+
+def save(ax: Any, path: str | Path, *, dpi: int = 110) -> Path:
+    """Write the figure holding ``ax`` to ``path`` (format from the suffix: .png, .svg, .pdf) with
+    the Agg backend, then close it."""
+    fig = ax.figure
+    path = Path(path)
+    # savefig renders PNG with Agg (SVG/PDF with their vector backends) whatever the session's
+    # interactive backend is; a bare Figure never touches a GUI.
+    fig.savefig(path, dpi=dpi, metadata=_metadata(path), format=path.suffix.lstrip(".").lower())
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return path
+
+
+def _metadata(path: Path) -> dict[str, Any] | None:
+    # Fixed metadata: the same forecast gives byte-identical SVG/PDF files (no timestamps).
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        return {"Date": None}
+    if suffix == ".pdf":
+        return {"CreationDate": None}
+    return None

@@ -1,0 +1,165 @@
+"""Schedule-quality checks a scheduler runs before trusting a simulation of a plan.
+
+:func:`schedule_warnings` returns what a reviewer would flag (after the DCMA 14-point assessment):
+
+========================  ==========================================================================
+code                      what it means
+========================  ==========================================================================
+``open-start``            a task with no predecessor (and no not-before date) while other tasks also
+                          have none: it is pinned to the project start, whatever happens elsewhere.
+``open-end``              a task that nothing depends on: its delay shows in no milestone.
+``dangling-start``        every predecessor constrains only the task's finish (FF/SF links), so its
+                          start floats free.
+``dangling-finish``       every successor hangs on the task's start (SS/SF links), so a late finish
+                          delays nothing.
+``negative-lag``          a lead (negative lag): hides the overlap in a number instead of in tasks.
+``long-task``             most-likely duration above :data:`LONG_TASK_DAYS` working days (DCMA 44).
+``zero-spread``           an estimate without uncertainty on a task that takes time.
+``no-target``             a milestone without a target date: no probability of meeting it.
+``redundant-link``        an FS link i -> j already implied by a path of FS links i -> k -> j.
+========================  ==========================================================================
+
+Warnings never stop a simulation; ``riskcast validate --strict`` turns them into exit code 1.
+The project must be structurally valid (:func:`riskcast.validate`) before it is checked here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Milestone, Project, Task
+
+LONG_TASK_DAYS = 44.0  # DCMA-14 "high duration": more than 44 working days
+FINISH_LINKS = ("FS", "FF")  # link types that hang on the predecessor's finish
+START_LINKS = ("FS", "SS")  # link types that constrain the successor's start
+
+
+@dataclass(frozen=True)
+class ScheduleWarning:
+    """One schedule-quality finding: ``code`` (stable, see the module docstring), ``place``
+    (``task "api" > after[1]``) and a ``message`` that says what to do about it."""
+
+    code: str
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message} [{self.code}]"
+
+
+def _place(item: Task | Milestone) -> str:
+    return f'{"milestone" if isinstance(item, Milestone) else "task"} "{item.id}"'
+
+
+def schedule_warnings(project: Project) -> list[ScheduleWarning]:
+    """Every schedule-quality warning of ``project``, in file order of the places they name."""
+    import networkx as nx
+
+    out: list[ScheduleWarning] = []
+    successors: dict[str, list[str]] = {a.id: [] for a in project.activities}  # link types out
+    for item in project.activities:
+        for link in item.after:
+            if link.predecessor in successors:
+                successors[link.predecessor].append(link.type)
+    open_starts = [t for t in project.tasks if not t.after and t.not_before is None]
+    open_ends = [t for t in project.tasks if not successors[t.id]]
+    allowed_ends = 0 if project.milestones else 1
+
+    for task in project.tasks:
+        place = _place(task)
+        if len(open_starts) > 1 and task in open_starts:
+            out.append(ScheduleWarning(
+                "open-start", place,
+                f"no predecessor, so it starts on the project start ({project.start}) whatever "
+                "else happens; link it to what it really waits for, or give it a not_before date",
+            ))
+        if task.after and not any(link.type in START_LINKS for link in task.after):
+            out.append(ScheduleWarning(
+                "dangling-start", place,
+                "its predecessors constrain only its finish (FF/SF links), so its start is free; "
+                "add an FS or SS link that says when it can begin",
+            ))
+        if len(open_ends) > allowed_ends and task in open_ends:
+            out.append(ScheduleWarning(
+                "open-end", place,
+                "no successor: a delay here reaches no milestone; link it to the milestone or "
+                "task that needs it",
+            ))
+        elif successors[task.id] and not any(k in FINISH_LINKS for k in successors[task.id]):
+            out.append(ScheduleWarning(
+                "dangling-finish", place,
+                "its successors hang only on its start (SS/SF links), so finishing late delays "
+                "nothing; add an FS or FF link from it",
+            ))
+        most_likely = task.estimate.most_likely
+        if most_likely > LONG_TASK_DAYS:
+            out.append(ScheduleWarning(
+                "long-task", place,
+                f"most-likely duration {most_likely:g} working days is over {LONG_TASK_DAYS:g} "
+                "(DCMA-14 high duration); split it into pieces that can be tracked",
+            ))
+        if not task.estimate.has_spread and most_likely > 0:
+            out.append(ScheduleWarning(
+                "zero-spread", place,
+                f"the estimate ({task.estimate.kind} {most_likely:g} days) has no uncertainty; "
+                "give a range (e.g. pert = [low, likely, high]) unless it is contractually fixed",
+            ))
+
+    for item in project.activities:
+        for k, link in enumerate(item.after):
+            if link.lag < 0:
+                out.append(ScheduleWarning(
+                    "negative-lag", f"{_place(item)} > after[{k}]",
+                    f'a lead of {-link.lag:g} working days on the {link.type} link from '
+                    f'"{link.predecessor}"; model the overlap as tasks instead of a negative lag',
+                ))
+
+    for m in project.milestones:
+        if m.target is None:
+            out.append(ScheduleWarning(
+                "no-target", _place(m),
+                "no target date, so the forecast cannot say the odds of meeting it; add target = "
+                "YYYY-MM-DD",
+            ))
+
+    # A path of FS links with non-negative lags guarantees start_j >= finish_i, so a direct FS
+    # link i -> j without lag says nothing more: it is redundant (and clutters criticality).
+    graph = nx.DiGraph()
+    graph.add_nodes_from(a.id for a in project.activities)
+    for item in project.activities:
+        for link in item.after:
+            if link.type == "FS" and link.lag >= 0:
+                graph.add_edge(link.predecessor, item.id)
+    if graph.number_of_edges():
+        reduced = nx.transitive_reduction(graph)
+        for item in project.activities:
+            for k, link in enumerate(item.after):
+                if (
+                    link.type == "FS"
+                    and link.lag == 0
+                    and graph.has_edge(link.predecessor, item.id)
+                    and not reduced.has_edge(link.predecessor, item.id)
+                ):
+                    path = _longer_path(graph, link.predecessor, item.id)
+                    out.append(ScheduleWarning(
+                        "redundant-link", f"{_place(item)} > after[{k}]",
+                        f'the FS link from "{link.predecessor}" is implied by the path '
+                        + " -> ".join(f'"{n}"' for n in path)
+                        + "; remove it",
+                    ))
+    order = {a.id: k for k, a in enumerate(project.activities)}
+    return sorted(out, key=lambda w: order.get(_id_of(w.place), len(order)))
+
+
+def _id_of(place: str) -> str:
+    return place.split('"')[1] if '"' in place else ""
+
+
+def _longer_path(graph, source: str, target: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """A path source -> ... -> target of at least two links (exists when the link is redundant)."""
+    import networkx as nx
+
+    for middle in graph.successors(source):
+        if middle != target and nx.has_path(graph, middle, target):
+            return [source, *nx.shortest_path(graph, middle, target)]
+    return [source, target]  # pragma: no cover - only called for redundant links
