@@ -124,7 +124,10 @@ class MilestoneForecast:
 
     @property
     def sd_days(self) -> float:
-        return float(self.samples.std(ddof=1)) if len(self.samples) > 1 else 0.0
+        x = self.sorted_samples
+        if x[0] == x[-1]:  # exactly no spread (np.std would leave round-off of the mean)
+            return 0.0
+        return float(x.std(ddof=1))
 
     def cdf(self) -> tuple[np.ndarray, np.ndarray]:
         """(finish days ascending, share of runs finished by each), for plotting."""
