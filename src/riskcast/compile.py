@@ -20,7 +20,7 @@ from .model import LINK_TYPES, Milestone, Project, topological_order, validate
 # Distribution codes understood by the engine's sampler.
 FIXED, UNIFORM, TRIANGULAR, PERT_TABLE, ROW_TABLE, NORMAL, LOGNORMAL, EXPONENTIAL = range(8)
 DISCRETE, EMPIRICAL = 8, 9
-N_PARAMS = 6
+N_PARAMS = 8
 LINK_CODE = {name: code for code, name in enumerate(LINK_TYPES)}
 
 
@@ -84,8 +84,10 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         a, b = (dist.low - dist.mu) / dist.sd, (dist.high - dist.mu) / dist.sd
         row = float(rows.setdefault("normal", n_pert_rows + len(rows)))
         if a > 0:  # the mass sits in the upper tail: sample its mirror for precision
-            return NORMAL, (dist.mu, dist.sd, ndtr(-a), ndtr(-b) - ndtr(-a), -1.0, row)
-        return NORMAL, (dist.mu, dist.sd, ndtr(a), ndtr(b) - ndtr(a), 1.0, row)
+            mirror = (ndtr(-a), ndtr(-b) - ndtr(-a), -1.0)
+        else:
+            mirror = (ndtr(a), ndtr(b) - ndtr(a), 1.0)
+        return NORMAL, (dist.mu, dist.sd, *mirror, row, dist.low, dist.high)
     if isinstance(dist, d.LogNormal):
         return LOGNORMAL, (dist.mu, dist.sigma, float(rows.setdefault("normal", n_pert_rows + len(rows))))
     if isinstance(dist, d.Exponential):

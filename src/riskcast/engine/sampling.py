@@ -24,10 +24,12 @@ from .rng import uniform
 
 N_U = tables.N_U
 N_TAIL = tables.N_TAIL
+SPAN = tables.TAIL_SPAN
+FINE = N_TAIL / SPAN  # fine intervals per main cell
 N_S = tables.N_S
 HEAD = N_U + 1  # offset of the head grid in a table row
 TAIL = N_U + N_TAIL + 2  # offset of the tail grid
-U_EXACT = 1.0 / (N_U * N_TAIL)  # below this distance from 0 or 1 the normal row is infinite
+U_EXACT = SPAN / (N_U * N_TAIL)  # within this of 0 or 1 the normal row is infinite
 
 
 @leaf
@@ -75,12 +77,12 @@ def ndtri(p: float) -> float:
 def _cell(u: float) -> tuple[int, float]:
     """(column, fraction) of ``u`` in a quantile-table row (main grid or the finer tail grids)."""
     h = u * N_U
-    if h < 1.0:
-        g = h * N_TAIL
+    if h < SPAN:
+        g = h * FINE
         j = min(int(g), N_TAIL - 1)
         return HEAD + j, g - j
-    if h >= N_U - 1:
-        g = (h - (N_U - 1)) * N_TAIL
+    if h >= N_U - SPAN:
+        g = (h - (N_U - SPAN)) * FINE
         j = min(int(g), N_TAIL - 1)
         return TAIL + j, g - j
     j = int(h)
@@ -133,7 +135,8 @@ def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: fl
     if code == NORMAL:
         q = p[2] + p[4] * u * p[3]
         q = min(max(q, 1e-300), 1.0 - 1e-16)
-        return p[0] + p[4] * p[1] * normal_quantile(table, int(p[5]), q)
+        x = p[0] + p[4] * p[1] * normal_quantile(table, int(p[5]), q)
+        return min(max(x, p[6]), p[7])  # round-off must not leave [low, high]
     if code == LOGNORMAL:
         return math.exp(p[0] + p[1] * normal_quantile(table, int(p[2]), u))
     if code == EXPONENTIAL:

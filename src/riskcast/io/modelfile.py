@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import distributions
 from ..calendar import WEEKDAYS, Calendar
-from ..errors import ModelError
+from ..errors import CycleError, ModelError
 from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
 from ._suggest import unknown_key_message
 
@@ -308,10 +308,16 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             except ModelError as exc:
                 r.problems.extend(exc.problems)
     project = Project(name, start, tuple(tasks), tuple(milestones), calendar, tuple(resources), source)
+    cycle = None
     try:
         validate(project)
+    except CycleError as exc:
+        r.problems.extend(exc.problems)
+        cycle = exc.cycle
     except ModelError as exc:
         r.problems.extend(exc.problems)
+    if cycle is not None:
+        raise CycleError(r.problems, cycle, source)
     if r.problems:
         raise ModelError(r.problems, source)
     if rules:
