@@ -36,6 +36,7 @@ from .schedules import (
     assemble,
     elapsed_to_working_days,
     local_name,
+    naming,
     parse_xml,
 )
 
@@ -98,8 +99,9 @@ class _Reader:
         try:
             return float(value)
         except ValueError:
-            raise ModelError(f"{place} > {name}: expected a number, got {value!r}",
-                             self.source) from None
+            raise ModelError(
+                f"{place} > {name}: expected a number, got {value!r}", self.source
+            ) from None
 
     def date(self, el: Any, name: str, place: str) -> dt.date | None:
         value = self.text(el, name)
@@ -108,33 +110,46 @@ class _Reader:
         try:
             return dt.datetime.fromisoformat(value).date()
         except ValueError:
-            raise ModelError(f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, "
-                             f"got {value!r}", self.source) from None
+            raise ModelError(
+                f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, got {value!r}",
+                self.source,
+            ) from None
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> ImportResult:
         root = parse_xml(self.path, self.source)
         if local_name(root.tag) != "Project" or not root.tag.startswith("{" + MSPDI_NAMESPACE):
-            raise ModelError(f"not an MSPDI file: the root element is <{local_name(root.tag)}>, "
-                             f"expected <Project xmlns=\"{MSPDI_NAMESPACE}\">", self.source)
+            raise ModelError(
+                f"not an MSPDI file: the root element is <{local_name(root.tag)}>, "
+                f'expected <Project xmlns="{MSPDI_NAMESPACE}">',
+                self.source,
+            )
         self.minutes_per_day = self.number(root, "MinutesPerDay", 480.0, "project")
         if self.minutes_per_day <= 0:
-            raise ModelError(f"project > MinutesPerDay must be > 0, got {self.minutes_per_day}",
-                             self.source)
+            raise ModelError(
+                f"project > MinutesPerDay must be > 0, got {self.minutes_per_day}", self.source
+            )
         self.calendar_uid = self.text(root, "CalendarUID", "1")
         self.calendar = self.read_calendar(root)
         start = self.date(root, "StartDate", "project")
         if start is None:
-            raise ModelError("project > StartDate is missing; MS Project always writes it",
-                             self.source)
+            raise ModelError(
+                "project > StartDate is missing; MS Project always writes it", self.source
+            )
         self.fields = self.read_field_definitions(root)
         raw = self.read_tasks(root)
         resources, calendars = self.read_resources(root)
         self.read_assignments(root, raw, resources, calendars)
         name = self.text(root, "Title") or self.text(root, "Name") or self.path.stem
-        project = assemble(name=name, start=start, calendar=self.calendar,
-                           raw=list(raw.values()), resources=list(resources.values()),
-                           source=self.source, warnings=self.warnings)
+        project = assemble(
+            name=name,
+            start=start,
+            calendar=self.calendar,
+            raw=list(raw.values()),
+            resources=list(resources.values()),
+            source=self.source,
+            warnings=self.warnings,
+        )
         return ImportResult(project, self.warnings, "mspdi")
 
     # -- calendars ---------------------------------------------------------------------------
@@ -161,20 +176,26 @@ class _Reader:
             for exc in cal.findall("p:Exceptions/p:Exception", NS):
                 self.add_exception(exc, self.text(exc, "DayWorking") == "1", off, on, cal)
             if cal.find("p:WorkWeeks/p:WorkWeek", NS) is not None:
-                self.warnings.append(f'calendar "{self.text(cal, "Name")}": alternate work weeks '
-                                     "are not imported; riskcast uses the default week")
+                self.warnings.append(
+                    f'calendar "{self.text(cal, "Name")}": alternate work weeks '
+                    "are not imported; riskcast uses the default week"
+                )
         if not chain:
-            self.warnings.append(f"project calendar UID {self.calendar_uid} not found; using "
-                                 "Monday-Friday without holidays")
+            self.warnings.append(
+                f"project calendar UID {self.calendar_uid} not found; using "
+                "Monday-Friday without holidays"
+            )
             working = {d: d in WEEKDAYS[:5] for d in WEEKDAYS}
         workdays = tuple(d for d in WEEKDAYS if working.get(d, d in WEEKDAYS[:5]))
         if not workdays:
             raise ModelError("the project calendar has no working weekday", self.source)
         for day in sorted(on):
             if day.strftime("%a").lower() not in workdays:
-                self.warnings.append(f"calendar: {day} is a working exception on a non-working "
-                                     "weekday; riskcast calendars cannot add working days, so it "
-                                     "is not imported")
+                self.warnings.append(
+                    f"calendar: {day} is a working exception on a non-working "
+                    "weekday; riskcast calendars cannot add working days, so it "
+                    "is not imported"
+                )
         holidays = tuple(sorted(d for d in off - on if d.strftime("%a").lower() in workdays))
         return Calendar(workdays, holidays, self.minutes_per_day / 60.0)
 
@@ -187,13 +208,17 @@ class _Reader:
         kind = self.text(el, "Type", "1")
         if kind != "1" and el.find("p:Occurrences", NS) is not None:
             name = self.text(el, "Name") or f"{first}"
-            self.warnings.append(f'calendar "{self.text(cal, "Name")}": recurring exception '
-                                 f'"{name}" is not expanded; add its dates as holidays by hand')
+            self.warnings.append(
+                f'calendar "{self.text(cal, "Name")}": recurring exception '
+                f'"{name}" is not expanded; add its dates as holidays by hand'
+            )
             return
         days = (last - first).days + 1
         if not 0 < days <= MAX_EXCEPTION_DAYS:
-            self.warnings.append(f'calendar "{self.text(cal, "Name")}": exception {first} to '
-                                 f"{last} ignored (spans {days} days)")
+            self.warnings.append(
+                f'calendar "{self.text(cal, "Name")}": exception {first} to '
+                f"{last} ignored (spans {days} days)"
+            )
             return
         dates = {first + dt.timedelta(k) for k in range(days)}
         (on if working else off).update(dates)
@@ -204,8 +229,9 @@ class _Reader:
         names: dict[str, list[str]] = {}
         for ea in root.findall("p:ExtendedAttributes/p:ExtendedAttribute", NS):
             field_id = self.text(ea, "FieldID")
-            names[field_id] = [n.lower() for n in (self.text(ea, "Alias"),
-                                                   self.text(ea, "FieldName")) if n]
+            names[field_id] = [
+                n.lower() for n in (self.text(ea, "Alias"), self.text(ea, "FieldName")) if n
+            ]
         if not self.three_point:
             return {}
         wanted: dict[str, str] = {}
@@ -215,9 +241,11 @@ class _Reader:
             ids = [fid for fid, known in names.items() if label.lower() in known]
             if not ids:
                 known = sorted({n for v in names.values() for n in v})
-                raise ModelError(f"three_point field {label!r} is not an extended attribute of "
-                                 f"this file (its custom fields: {', '.join(known) or 'none'})",
-                                 self.source)
+                raise ModelError(
+                    f"three_point field {label!r} is not an extended attribute of "
+                    f"this file (its custom fields: {', '.join(known) or 'none'})",
+                    self.source,
+                )
             wanted[ids[0]] = role
         return wanted
 
@@ -236,8 +264,10 @@ class _Reader:
                 else:  # a Number or Text field: working days
                     values[role] = float(value)
             except ValueError:
-                self.warnings.append(f"{label}: custom field value {value!r} is not a duration "
-                                     "or a number of working days; ignored")
+                self.warnings.append(
+                    f"{label}: custom field value {value!r} is not a duration "
+                    "or a number of working days; ignored"
+                )
         if all(v is None for v in values.values()):
             return None
         return values["low"], values["mode"], values["high"]
@@ -250,13 +280,17 @@ class _Reader:
         try:
             hours = iso_hours(value)
         except ValueError:
-            raise ModelError(f"{label} > Duration: {value!r} is not an ISO 8601 duration like "
-                             "PT8H0M0S", self.source) from None
+            raise ModelError(
+                f"{label} > Duration: {value!r} is not an ISO 8601 duration like PT8H0M0S",
+                self.source,
+            ) from None
         fmt = base_format(int(self.number(task, "DurationFormat", 7, label)))
         if fmt in ELAPSED_FORMATS:
             days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(f"{label}: elapsed duration {hours:g} h (24 h days, 7-day "
-                                 f"weeks) approximated as {days:.4g} working days")
+            self.warnings.append(
+                f"{label}: elapsed duration {hours:g} h (24 h days, 7-day "
+                f"weeks) approximated as {days:.4g} working days"
+            )
             return days
         return hours * 60.0 / self.minutes_per_day
 
@@ -275,8 +309,9 @@ class _Reader:
             if level == 0:  # the project summary task: not part of any WBS path
                 continue
             if self.text(task, "Active", "1") == "0":
-                self.warnings.append(f"{label}: inactive task skipped (MS Project ignores it "
-                                     "when scheduling)")
+                self.warnings.append(
+                    f"{label}: inactive task skipped (MS Project ignores it when scheduling)"
+                )
                 continue
             while stack and stack[-1][0] >= level:
                 stack.pop()
@@ -302,11 +337,14 @@ class _Reader:
                 self.read_constraint(task, item)
                 cal = self.text(task, "CalendarUID", "-1")
                 if cal not in ("-1", "", self.calendar_uid):
-                    self.warnings.append(f"{label}: uses its own calendar (UID {cal}); riskcast "
-                                         "schedules every task on the project calendar")
+                    self.warnings.append(
+                        f"{label}: uses its own calendar (UID {cal}); riskcast "
+                        "schedules every task on the project calendar"
+                    )
                 if self.text(task, "ExternalTask") == "1" or self.text(task, "IsSubproject") == "1":
-                    self.warnings.append(f"{label}: external task or inserted subproject, "
-                                         "imported as a plain task")
+                    self.warnings.append(
+                        f"{label}: external task or inserted subproject, imported as a plain task"
+                    )
                 item.three_point = self.three_point_of(task, label)
             raw[uid] = item
             elements[uid] = task
@@ -321,29 +359,36 @@ class _Reader:
             item.not_before = date
         elif kind in CONSTRAINTS:
             when = f" {date}" if date else ""
-            self.warnings.append(f"{item.label}: constraint \"{CONSTRAINTS[kind]}{when}\" is not "
-                                 "supported by riskcast and was not applied (only start no "
-                                 "earlier than is)")
+            self.warnings.append(
+                f'{item.label}: constraint "{CONSTRAINTS[kind]}{when}" is not '
+                "supported by riskcast and was not applied (only start no "
+                "earlier than is)"
+            )
 
     def read_links(self, task: Any, item: RawTask, raw: dict[str, RawTask]) -> None:
         for link in task.findall("p:PredecessorLink", NS):
             pred = self.text(link, "PredecessorUID")
             kind = LINK_TYPES.get(self.text(link, "Type", "1"))
             if kind is None:
-                raise ModelError(f"{item.label} > PredecessorLink: Type "
-                                 f"{self.text(link, 'Type')!r} is not 0-3 (FF, FS, SF, SS)",
-                                 self.source)
+                raise ModelError(
+                    f"{item.label} > PredecessorLink: Type "
+                    f"{self.text(link, 'Type')!r} is not 0-3 (FF, FS, SF, SS)",
+                    self.source,
+                )
             if self.text(link, "CrossProject") == "1":
-                self.warnings.append(f"{item.label}: dropped the {kind} link from another "
-                                     f"project ({self.text(link, 'CrossProjectName') or pred})")
+                self.warnings.append(
+                    f"{item.label}: dropped the {kind} link from another "
+                    f"project ({self.text(link, 'CrossProjectName') or pred})"
+                )
                 continue
             tenths = self.number(link, "LinkLag", 0.0, item.label)
             fmt = base_format(int(self.number(link, "LagFormat", 7, item.label)))
             lag = self.lag_days(tenths, fmt, raw.get(pred), item, kind)
             item.links.append(RawLink(pred, kind, lag))
 
-    def lag_days(self, tenths: float, fmt: int, pred: RawTask | None, item: RawTask,
-                 kind: str) -> float:
+    def lag_days(
+        self, tenths: float, fmt: int, pred: RawTask | None, item: RawTask, kind: str
+    ) -> float:
         """A LinkLag (tenths of a minute, or percent x 10) in working days."""
         if tenths == 0:
             return 0.0
@@ -351,14 +396,18 @@ class _Reader:
             percent = tenths / 10.0
             base = pred.days if pred is not None else 0.0
             days = percent / 100.0 * base
-            self.warnings.append(f"{item.label}: {kind} lag of {percent:g}% of the predecessor's "
-                                 f"duration converted to {days:.4g} working days")
+            self.warnings.append(
+                f"{item.label}: {kind} lag of {percent:g}% of the predecessor's "
+                f"duration converted to {days:.4g} working days"
+            )
             return days
         minutes = tenths / 10.0
         if fmt in ELAPSED_FORMATS:
             days = elapsed_to_working_days(minutes / 1440.0, self.calendar)
-            self.warnings.append(f"{item.label}: elapsed {kind} lag of {minutes / 60:g} h "
-                                 f"approximated as {days:.4g} working days")
+            self.warnings.append(
+                f"{item.label}: elapsed {kind} lag of {minutes / 60:g} h "
+                f"approximated as {days:.4g} working days"
+            )
             return days
         return minutes / self.minutes_per_day
 
@@ -376,35 +425,48 @@ class _Reader:
             place = f'resource "{uid}" ({name})'
             rate = self.number(res, "StandardRate", 0.0, place)
             if self.text(res, "Type", "1") != "1" and rate:
-                self.warnings.append(f"{place}: material or cost resource; its rate is per unit, "
-                                     "not per hour, and is imported as 0")
+                self.warnings.append(
+                    f"{place}: material or cost resource; its rate is per unit, "
+                    "not per hour, and is imported as 0"
+                )
                 rate = 0.0
             resources[uid] = Resource(uid, name, rate * self.minutes_per_day / 60.0)
             calendars[uid] = self.text(res, "CalendarUID")
         return resources, calendars
 
-    def read_assignments(self, root: Any, raw: dict[str, RawTask],
-                         resources: dict[str, Resource], calendars: dict[str, str]) -> None:
+    def read_assignments(
+        self,
+        root: Any,
+        raw: dict[str, RawTask],
+        resources: dict[str, Resource],
+        calendars: dict[str, str],
+    ) -> None:
         by_uid = {self.text(c, "UID"): c for c in root.findall("p:Calendars/p:Calendar", NS)}
         for a in root.findall("p:Assignments/p:Assignment", NS):
             task, res = raw.get(self.text(a, "TaskUID")), self.text(a, "ResourceUID")
             if task is None or res not in resources:
                 continue  # unassigned work (ResourceUID -65535) or a skipped task
             if task.summary:
-                self.warnings.append(f"{task.label}: resource \"{resources[res].name}\" assigned "
-                                     "to a summary task; not imported")
+                self.warnings.append(
+                    f'{task.label}: resource "{resources[res].name}" assigned '
+                    "to a summary task; not imported"
+                )
                 continue
             units = self.number(a, "Units", 1.0, task.label)
             task.assignments.append(Assignment(res, units))
             cal = by_uid.get(calendars.get(res, ""))
             base = self.text(cal, "BaseCalendarUID") if cal is not None else ""
             if cal is not None and base not in ("", "-1", self.calendar_uid):
-                self.warnings.append(f"{task.label}: resource \"{resources[res].name}\" works on "
-                                     "its own calendar; riskcast uses the project calendar")
+                self.warnings.append(
+                    f'{task.label}: resource "{resources[res].name}" works on '
+                    "its own calendar; riskcast uses the project calendar"
+                )
 
 
-def read_mspdi(path: str | os.PathLike[str],
-               three_point: Sequence[str | None] | None = None) -> ImportResult:
+def read_mspdi(
+    path: str | os.PathLike[str], three_point: Sequence[str | None] | None = None
+) -> ImportResult:
     """Read an MSPDI XML file. ``three_point`` names the (low, most likely, high) extended
     attributes by alias or field name (e.g. "Duration1"); see :mod:`riskcast.io.templates`."""
-    return _Reader(Path(path), three_point).read()
+    with naming(str(path)):
+        return _Reader(Path(path), three_point).read()

@@ -27,6 +27,7 @@ from .schedules import (
     assemble,
     elapsed_to_working_days,
     local_name,
+    naming,
     parse_xml,
 )
 from .xer import CalendarData, constraint_warning, pick_rate
@@ -44,8 +45,15 @@ LAG_CALENDARS = {
     "project default calendar": "project",
     "24 hour calendar": "24hour",
 }
-WEEKDAY_NAMES = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
-                 "friday": "fri", "saturday": "sat", "sunday": "sun"}
+WEEKDAY_NAMES = {
+    "monday": "mon",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
 
 
 def _children(el: Any, name: str) -> list:
@@ -74,8 +82,9 @@ class _Reader:
         try:
             return float(value)
         except ValueError:
-            raise ModelError(f"{place} > {name}: expected a number, got {value!r}",
-                             self.source) from None
+            raise ModelError(
+                f"{place} > {name}: expected a number, got {value!r}", self.source
+            ) from None
 
     def date(self, el: Any, name: str, place: str) -> dt.date | None:
         value = _text(el, name)
@@ -84,14 +93,19 @@ class _Reader:
         try:
             return dt.datetime.fromisoformat(value).date()
         except ValueError:
-            raise ModelError(f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, "
-                             f"got {value!r}", self.source) from None
+            raise ModelError(
+                f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, got {value!r}",
+                self.source,
+            ) from None
 
     def read(self) -> ImportResult:
         root = parse_xml(self.path, self.source)
         if local_name(root.tag) != "APIBusinessObjects":
-            raise ModelError(f"not a PMXML file: the root element is <{local_name(root.tag)}>, "
-                             "expected <APIBusinessObjects>", self.source)
+            raise ModelError(
+                f"not a PMXML file: the root element is <{local_name(root.tag)}>, "
+                "expected <APIBusinessObjects>",
+                self.source,
+            )
         proj = self.pick_project(root)
         self.calendars = {}
         for el in _children(root, "Calendar") + _children(proj, "Calendar"):
@@ -101,16 +115,19 @@ class _Reader:
         if cal_id not in self.calendars:
             defaults = [c for c in self.calendars.values() if c.default]
             if not self.calendars:
-                raise ModelError("the file has no Calendar; export it again with calendars",
-                                 self.source)
+                raise ModelError(
+                    "the file has no Calendar; export it again with calendars", self.source
+                )
             chosen = defaults[0] if defaults else next(iter(self.calendars.values()))
-            self.warnings.append(f"project calendar {cal_id!r} not in the file; using calendar "
-                                 f'"{chosen.name}"')
+            self.warnings.append(
+                f'project calendar {cal_id!r} not in the file; using calendar "{chosen.name}"'
+            )
             cal_id = chosen.id
         self.project_cal = self.calendars[cal_id]
         self.calendar = self.project_cal.to_calendar(self.warnings)
-        start = self.date(proj, "PlannedStartDate", "Project") or self.date(proj, "StartDate",
-                                                                             "Project")
+        start = self.date(proj, "PlannedStartDate", "Project") or self.date(
+            proj, "StartDate", "Project"
+        )
         if start is None:
             raise ModelError("Project > PlannedStartDate is missing", self.source)
         resources = self.read_resources(root, start)
@@ -118,9 +135,15 @@ class _Reader:
         self.read_links(proj, raw)
         self.read_assignments(proj, raw, resources)
         name = _text(proj, "Name") or _text(proj, "Id") or self.path.stem
-        project = assemble(name=name, start=start, calendar=self.calendar, raw=list(raw.values()),
-                           resources=list(resources.values()), source=self.source,
-                           warnings=self.warnings)
+        project = assemble(
+            name=name,
+            start=start,
+            calendar=self.calendar,
+            raw=list(raw.values()),
+            resources=list(resources.values()),
+            source=self.source,
+            warnings=self.warnings,
+        )
         return ImportResult(project, self.warnings, "pmxml")
 
     def pick_project(self, root: Any) -> Any:
@@ -132,18 +155,25 @@ class _Reader:
             for p, n in zip(projects, names, strict=True):
                 if self.want in (n, _text(p, "ObjectId")):
                     return p
-            raise ModelError(f"no project {self.want!r} in the file (it holds: "
-                             f"{', '.join(names)})", self.source)
+            raise ModelError(
+                f"no project {self.want!r} in the file (it holds: {', '.join(names)})", self.source
+            )
         if len(projects) > 1:
-            raise ModelError(f"the file holds {len(projects)} projects ({', '.join(names)}); "
-                             "pick one with project='ID'", self.source)
+            raise ModelError(
+                f"the file holds {len(projects)} projects ({', '.join(names)}); "
+                "pick one with project='ID'",
+                self.source,
+            )
         return projects[0]
 
     # -- calendars ----------------------------------------------------------------------------
     def read_calendar(self, el: Any) -> CalendarData:
-        cal = CalendarData(id=_text(el, "ObjectId"), name=_text(el, "Name"),
-                           default=_text(el, "IsDefault") in ("1", "true"),
-                           base=_text(el, "BaseCalendarObjectId"))
+        cal = CalendarData(
+            id=_text(el, "ObjectId"),
+            name=_text(el, "Name"),
+            default=_text(el, "IsDefault") in ("1", "true"),
+            base=_text(el, "BaseCalendarObjectId"),
+        )
         place = f'calendar "{cal.name}"'
         hours = self.number(el, "HoursPerDay", place)
         cal.hours_per_day = hours if hours > 0 else 8.0
@@ -163,17 +193,23 @@ class _Reader:
     def udf_roles(self, root: Any) -> dict[str, str]:
         if not self.three_point:
             return {}
-        types = {_text(t, "ObjectId"): _text(t, "Title") for t in _children(root, "UDFType")
-                 if _text(t, "SubjectArea", "Activity").lower() == "activity"}
+        types = {
+            _text(t, "ObjectId"): _text(t, "Title")
+            for t in _children(root, "UDFType")
+            if _text(t, "SubjectArea", "Activity").lower() == "activity"
+        }
         roles: dict[str, str] = {}
         for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
             if label is None:
                 continue
             ids = [k for k, title in types.items() if title.lower() == label.lower()]
             if not ids:
-                raise ModelError(f"three_point field {label!r} is not an activity user-defined "
-                                 f"field of this file (its fields: "
-                                 f"{', '.join(sorted(types.values())) or 'none'})", self.source)
+                raise ModelError(
+                    f"three_point field {label!r} is not an activity user-defined "
+                    f"field of this file (its fields: "
+                    f"{', '.join(sorted(types.values())) or 'none'})",
+                    self.source,
+                )
             roles[ids[0]] = role
         return roles
 
@@ -205,17 +241,21 @@ class _Reader:
             cal = self.calendars.get(clndr, self.project_cal)
             item.days = self.number(el, "PlannedDuration", label) / cal.hours_per_day
             if clndr and clndr != self.project_cal.id:
-                self.warnings.append(f'{label}: uses calendar "{cal.name}"; riskcast schedules '
-                                     "every task on the project calendar (its duration is "
-                                     "converted with its own hours per day)")
+                self.warnings.append(
+                    f'{label}: uses calendar "{cal.name}"; riskcast schedules '
+                    "every task on the project calendar (its duration is "
+                    "converted with its own hours per day)"
+                )
             kind = _text(el, "Type", "Task Dependent").lower()
             item.milestone = kind in MILESTONE_TYPES
             if item.milestone:
                 item.days = 0.0
             elif kind in ("level of effort", "wbs summary"):
-                self.warnings.append(f"{label}: {kind} activity; P6 stretches it over its links, "
-                                     f"riskcast imports its planned duration {item.days:g} "
-                                     "working days as fixed")
+                self.warnings.append(
+                    f"{label}: {kind} activity; P6 stretches it over its links, "
+                    f"riskcast imports its planned duration {item.days:g} "
+                    "working days as fixed"
+                )
             fraction = self.number(el, "PercentComplete", label)
             item.percent_complete = 100.0 if _text(el, "Status") == "Completed" else fraction * 100
             item.actual_start = self.date(el, "ActualStartDate", label)
@@ -231,15 +271,22 @@ class _Reader:
                 values: dict[str, float] = {}
                 for udf in _children(el, "UDF"):
                     role = roles.get(_text(udf, "TypeObjectId"))
-                    value = next((_text(udf, k) for k in ("DoubleValue", "IntegerValue",
-                                                          "CostValue", "TextValue")
-                                  if _text(udf, k)), "")
+                    value = next(
+                        (
+                            _text(udf, k)
+                            for k in ("DoubleValue", "IntegerValue", "CostValue", "TextValue")
+                            if _text(udf, k)
+                        ),
+                        "",
+                    )
                     if role and value:
                         try:
                             values[role] = float(value)
                         except ValueError:
-                            self.warnings.append(f"{label}: user field value {value!r} is not a "
-                                                 "number of working days; ignored")
+                            self.warnings.append(
+                                f"{label}: user field value {value!r} is not a "
+                                "number of working days; ignored"
+                            )
                 if values:
                     item.three_point = (values.get("low"), values.get("mode"), values.get("high"))
             raw[key] = item
@@ -249,35 +296,56 @@ class _Reader:
 
     # -- relationships ---------------------------------------------------------------------------
     def read_links(self, proj: Any, raw: dict[str, RawTask]) -> None:
-        setting = LAG_CALENDARS.get(_text(proj, "RelationshipLagCalendar").lower(),
-                                    "predecessor")
-        cal_of = {k: _text(el, "CalendarObjectId") for el in _children(proj, "Activity")
-                  for k in [_text(el, "ObjectId")]}
+        setting = LAG_CALENDARS.get(_text(proj, "RelationshipLagCalendar").lower(), "predecessor")
+        cal_of = {
+            k: _text(el, "CalendarObjectId")
+            for el in _children(proj, "Activity")
+            for k in [_text(el, "ObjectId")]
+        }
         for rel in _children(proj, "Relationship"):
-            succ, pred = _text(rel, "SuccessorActivityObjectId"), _text(rel,
-                                                                      "PredecessorActivityObjectId")
+            succ, pred = (
+                _text(rel, "SuccessorActivityObjectId"),
+                _text(rel, "PredecessorActivityObjectId"),
+            )
             if succ not in raw:
                 continue
             item = raw[succ]
             text = _text(rel, "Type", "Finish to Start")
             kind = LINK_TYPES.get(text.lower())
             if kind is None:
-                raise ModelError(f"{item.label} > Relationship > Type: {text!r} is not one of "
-                                 "Finish to Start, Start to Start, Finish to Finish, Start to "
-                                 "Finish", self.source)
+                raise ModelError(
+                    f"{item.label} > Relationship > Type: {text!r} is not one of "
+                    "Finish to Start, Start to Start, Finish to Finish, Start to "
+                    "Finish",
+                    self.source,
+                )
             hours = self.number(rel, "Lag", item.label)
-            item.links.append(RawLink(pred, kind, self.lag_days(hours, setting, cal_of.get(pred),
-                                                                cal_of.get(succ), item, kind)))
+            item.links.append(
+                RawLink(
+                    pred,
+                    kind,
+                    self.lag_days(hours, setting, cal_of.get(pred), cal_of.get(succ), item, kind),
+                )
+            )
 
-    def lag_days(self, hours: float, setting: str, pred_cal: str | None, succ_cal: str | None,
-                 item: RawTask, kind: str) -> float:
+    def lag_days(
+        self,
+        hours: float,
+        setting: str,
+        pred_cal: str | None,
+        succ_cal: str | None,
+        item: RawTask,
+        kind: str,
+    ) -> float:
         """Lag hours in working days of the calendar the project's lag setting names."""
         if hours == 0:
             return 0.0
         if setting == "24hour":
             days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
-                                 f"calendar approximated as {days:.4g} working days")
+            self.warnings.append(
+                f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
+                f"calendar approximated as {days:.4g} working days"
+            )
             return days
         cal_id = {"predecessor": pred_cal, "successor": succ_cal}.get(setting)
         return hours / self.calendars.get(cal_id or "", self.project_cal).hours_per_day
@@ -289,8 +357,10 @@ class _Reader:
             key = _text(el, "ObjectId")
             rid, name = _text(el, "Id") or key, _text(el, "Name")
             label = f'resource "{rid}" ({name})'
-            rates = [(self.date(r, "EffectiveDate", label), self.number(r, "PricePerUnit", label))
-                     for r in _children(el, "ResourceRate")]
+            rates = [
+                (self.date(r, "EffectiveDate", label), self.number(r, "PricePerUnit", label))
+                for r in _children(el, "ResourceRate")
+            ]
             if not rates and _text(el, "PricePerUnit"):
                 rates = [(None, self.number(el, "PricePerUnit", label))]
             hourly = pick_rate(rates, start, label, self.warnings)
@@ -302,24 +372,30 @@ class _Reader:
                 out[key] = Resource(out[key].id, out[key].name, rate * self.calendar.hours_per_day)
         return out
 
-    def read_assignments(self, proj: Any, raw: dict[str, RawTask],
-                         resources: dict[str, Resource]) -> None:
+    def read_assignments(
+        self, proj: Any, raw: dict[str, RawTask], resources: dict[str, Resource]
+    ) -> None:
         for el in _children(proj, "ResourceAssignment"):
             item = raw.get(_text(el, "ActivityObjectId"))
             if item is None:
                 continue
             res = resources.get(_text(el, "ResourceObjectId"))
             if res is None:
-                self.warnings.append(f"{item.label}: assignment without a known resource (role "
-                                     "only) not imported")
+                self.warnings.append(
+                    f"{item.label}: assignment without a known resource (role only) not imported"
+                )
                 continue
             units = self.number(el, "PlannedUnitsPerTime", item.label, 1.0)
             item.assignments.append(Assignment(res.id, units))
 
 
-def read_pmxml(path: str | os.PathLike[str], project: str | None = None,
-               three_point: Sequence[str | None] | None = None) -> ImportResult:
+def read_pmxml(
+    path: str | os.PathLike[str],
+    project: str | None = None,
+    three_point: Sequence[str | None] | None = None,
+) -> ImportResult:
     """Read a P6 PMXML file. ``project`` picks one (its Id) from a multi-project export;
     ``three_point`` names activity user-defined fields (UDFType Title) holding low, most likely
     and high durations in working days."""
-    return _Reader(Path(path), project, three_point).read()
+    with naming(str(path)):
+        return _Reader(Path(path), project, three_point).read()

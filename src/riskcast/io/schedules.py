@@ -13,11 +13,12 @@ children, unknown and duplicate links dropped with a warning, three-point fields
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,13 +112,17 @@ def _three_point(item: RawTask, warnings: list[str]) -> Fixed | Pert:
         mode = item.days
     if low is None or high is None:
         missing = " and ".join(n for n, v in (("low", low), ("high", high)) if v is None)
-        warnings.append(f"{item.label}: three-point fields incomplete ({missing} missing); "
-                        f"kept the single-point duration {item.days:g} working days")
+        warnings.append(
+            f"{item.label}: three-point fields incomplete ({missing} missing); "
+            f"kept the single-point duration {item.days:g} working days"
+        )
         return Fixed(item.days)
     if not 0 <= low <= mode <= high:
-        warnings.append(f"{item.label}: three-point fields need 0 <= low <= most likely <= high, "
-                        f"got {low:g}, {mode:g}, {high:g} working days; kept the single-point "
-                        f"duration {item.days:g}")
+        warnings.append(
+            f"{item.label}: three-point fields need 0 <= low <= most likely <= high, "
+            f"got {low:g}, {mode:g}, {high:g} working days; kept the single-point "
+            f"duration {item.days:g}"
+        )
         return Fixed(item.days)
     if low == high:
         return Fixed(low)
@@ -152,21 +157,29 @@ def assemble(
     for item in raw:
         for link in item.links:
             if link.predecessor not in by_key:
-                warnings.append(f'{item.label}: dropped the {link.type} link from unknown task '
-                                f'"{link.predecessor}" (not in this project or not imported)')
+                warnings.append(
+                    f"{item.label}: dropped the {link.type} link from unknown task "
+                    f'"{link.predecessor}" (not in this project or not imported)'
+                )
                 continue
             pred = by_key[link.predecessor]
             preds, succs = expand(pred.key), expand(item.key)
             if pred.summary or item.summary:
                 where = []
                 if item.summary:
-                    where.append(f"successor {item.label} is a summary: its {len(succs)} leaf "
-                                 "tasks get the link")
+                    where.append(
+                        f"successor {item.label} is a summary: its {len(succs)} leaf "
+                        "tasks get the link"
+                    )
                 if pred.summary:
-                    where.append(f"predecessor {pred.label} is a summary: the link comes from its "
-                                 f"{len(preds)} leaf tasks")
-                warnings.append(f"{item.label}: {link.type} link from {pred.label} is on a "
-                                f"summary task; {'; '.join(where)}")
+                    where.append(
+                        f"predecessor {pred.label} is a summary: the link comes from its "
+                        f"{len(preds)} leaf tasks"
+                    )
+                warnings.append(
+                    f"{item.label}: {link.type} link from {pred.label} is on a "
+                    f"summary task; {'; '.join(where)}"
+                )
             for s in succs:
                 for p in preds:
                     if p != s:
@@ -184,18 +197,22 @@ def assemble(
                 # riskcast keeps one link per predecessor and type: the larger lag binds anyway.
                 old = after[k]
                 if link.lag != old.lag:
-                    warnings.append(f"{item.label}: two {link.type} links from task "
-                                    f'"{ids[link.predecessor]}" (lags {old.lag:g} and {link.lag:g} '
-                                    "working days); kept the larger lag")
+                    warnings.append(
+                        f"{item.label}: two {link.type} links from task "
+                        f'"{ids[link.predecessor]}" (lags {old.lag:g} and {link.lag:g} '
+                        "working days); kept the larger lag"
+                    )
                 if link.lag > old.lag:
                     after[k] = Link(ids[link.predecessor], link.type, link.lag)
                 continue
             after[k] = Link(ids[link.predecessor], link.type, link.lag)
         if item.milestone and item.days == 0 and after:
             if item.not_before is not None:
-                warnings.append(f"{item.label}: milestone has a start-no-earlier-than date "
-                                f"{item.not_before}; riskcast milestones follow their links only, "
-                                "so it is not applied")
+                warnings.append(
+                    f"{item.label}: milestone has a start-no-earlier-than date "
+                    f"{item.not_before}; riskcast milestones follow their links only, "
+                    "so it is not applied"
+                )
             milestones.append(Milestone(item.id, tuple(after.values()), item.name, item.target))
             continue
         tasks.append(
@@ -233,19 +250,15 @@ def elapsed_to_working_days(calendar_days: float, calendar: Calendar) -> float:
     return calendar_days * len(calendar.workdays) / 7.0
 
 
-def parse_xml(path: Path, source: str) -> Any:
-    """Parse an XML file with defusedxml; entity declarations and external references refused.
-
-    Returns the root Element. Every failure is a ModelError naming the file.
-    """
+@contextlib.contextmanager
+def _xml_errors(source: str) -> Iterator[None]:
+    """Turn defusedxml / ElementTree failures into ModelErrors naming the file."""
     import xml.etree.ElementTree as std_et
 
     import defusedxml
-    import defusedxml.ElementTree as safe_et
 
     try:
-        tree = safe_et.parse(str(path), forbid_dtd=False, forbid_entities=True,
-                             forbid_external=True)
+        yield
     except defusedxml.EntitiesForbidden as exc:
         raise ModelError(
             f"refused: the file declares XML entities ({exc.name!r}); schedule files never need "
@@ -260,11 +273,48 @@ def parse_xml(path: Path, source: str) -> Any:
             source,
         ) from None
     except std_et.ParseError as exc:
-        raise ModelError(f"not well-formed XML: {exc}; the file may be truncated or damaged",
-                         source) from None
+        raise ModelError(
+            f"not well-formed XML: {exc}; the file may be truncated or damaged", source
+        ) from None
     except OSError as exc:
         raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
-    return tree.getroot()
+
+
+@contextlib.contextmanager
+def naming(source: str) -> Iterator[None]:
+    """Give a ModelError raised without a file (e.g. by a Calendar or Task) the file's name."""
+    try:
+        yield
+    except ModelError as exc:
+        if exc.source:
+            raise
+        raise ModelError(exc.problems, source) from None
+
+
+_SAFE = {"forbid_dtd": False, "forbid_entities": True, "forbid_external": True}
+
+
+def parse_xml(path: Path, source: str) -> Any:
+    """Parse an XML file with defusedxml; entity declarations and external references refused.
+
+    Returns the root Element. Every failure is a ModelError naming the file.
+    """
+    import defusedxml.ElementTree as safe_et
+
+    with _xml_errors(source):
+        return safe_et.parse(str(path), **_SAFE).getroot()
+
+
+def _root_by_parsing(path: Path, source: str) -> tuple[str, str]:
+    """(local name, namespace) of the root element, by (safe) parsing up to it."""
+    import defusedxml.ElementTree as safe_et
+
+    with _xml_errors(source):
+        for _, el in safe_et.iterparse(str(path), events=("start",), **_SAFE):
+            tag = el.tag
+            ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+            return local_name(tag), ns
+    raise ModelError("an XML file without a root element", source)  # pragma: no cover
 
 
 def local_name(tag: str) -> str:
@@ -293,7 +343,9 @@ def _xml_root(head: bytes) -> tuple[str, str] | None:
     if not m:
         return None
     ns = re.search(rb"""xmlns\s*=\s*["']([^"']*)["']""", m.group(3))
-    return m.group(2).decode("ascii", "replace"), ns.group(1).decode("utf-8", "replace") if ns else ""
+    return m.group(2).decode("ascii", "replace"), ns.group(1).decode(
+        "utf-8", "replace"
+    ) if ns else ""
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str:
@@ -322,8 +374,11 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         return "mpxj:an MPX file"
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
-            raise ModelError(f"this is {what}, not a schedule; riskcast reads MS Project MSPDI XML, "
-                             "Primavera XER and PMXML files", source)
+            raise ModelError(
+                f"this is {what}, not a schedule; riskcast reads MS Project MSPDI XML, "
+                "Primavera XER and PMXML files",
+                source,
+            )
     if stripped.startswith(b"<"):
         if b"<!ENTITY" in head:
             raise ModelError(
@@ -332,10 +387,8 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
                 "external-entity attacks). Export the schedule again from the tool.",
                 source,
             )
-        root = _xml_root(stripped)
-        if root is None:
-            raise ModelError("an XML file without a root element; it may be truncated", source)
-        name, ns = root
+        # The root is usually in the first bytes; a long prolog needs the (safe) parser.
+        name, ns = _xml_root(stripped) or _root_by_parsing(Path(path), source)
         if name == "Project" and ns == MSPDI_NAMESPACE:
             return "mspdi"
         if name == "APIBusinessObjects":
@@ -356,20 +409,28 @@ def _text_kind(head: bytes, source: str) -> str:
     if re.search(r"(?m)^\s*\[\[?\s*[A-Za-z_][\w.\-]*\s*\]\]?\s*$", text) and re.search(
         r"(?m)^\s*[\w\-\"]+\s*=", text
     ):
-        raise ModelError("this looks like a TOML file (a riskcast model?), not a schedule; "
-                         "read model files with riskcast.load()", source)
+        raise ModelError(
+            "this looks like a TOML file (a riskcast model?), not a schedule; "
+            "read model files with riskcast.load()",
+            source,
+        )
     if first in "{[" and first:
-        raise ModelError(f"this looks like JSON, not a schedule; {hint} (read riskcast JSON "
-                         "models with riskcast.load())", source)
+        raise ModelError(
+            f"this looks like JSON, not a schedule; {hint} (read riskcast JSON "
+            "models with riskcast.load())",
+            source,
+        )
     lines = [ln for ln in text.splitlines()[:10] if ln.strip()]
     if len(lines) >= 2:
         for sep, what in ((",", "CSV"), ("\t", "tab-separated text"), (";", "CSV")):
             counts = {ln.count(sep) for ln in lines[:-1]}
             if len(counts) == 1 and counts.pop() > 0:
-                raise ModelError(f"this looks like {what} (a table), not a schedule; {hint}",
-                                 source)
-    raise ModelError(f"not a schedule format riskcast knows (the file starts with "
-                     f"{text[:40]!r}); {hint}", source)
+                raise ModelError(
+                    f"this looks like {what} (a table), not a schedule; {hint}", source
+                )
+    raise ModelError(
+        f"not a schedule format riskcast knows (the file starts with {text[:40]!r}); {hint}", source
+    )
 
 
 def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
@@ -416,8 +477,9 @@ def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
     return ImportResult(project, result.warnings, f"mpxj->{result.source_format}")
 
 
-def read_schedule(path: str | os.PathLike[str], uncertainty: Any = None, *,
-                  project: str | None = None) -> ImportResult:
+def read_schedule(
+    path: str | os.PathLike[str], uncertainty: Any = None, *, project: str | None = None
+) -> ImportResult:
     """Read an MS Project / Primavera schedule into a riskcast :class:`Project`.
 
     ``uncertainty`` adds spread to the single-point durations: a
@@ -448,6 +510,7 @@ def read_schedule(path: str | os.PathLike[str], uncertainty: Any = None, *,
     else:
         result = _read_with_mpxj(path, kind.split(":", 1)[1], **options)
     if spec.rules:
-        result = ImportResult(templates.apply_rules(result.project, spec.rules), result.warnings,
-                              result.source_format)
+        result = ImportResult(
+            templates.apply_rules(result.project, spec.rules), result.warnings, result.source_format
+        )
     return result

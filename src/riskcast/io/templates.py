@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,8 +61,10 @@ class Rule:
         object.__setattr__(self, "kind", str(self.kind).lower())
         object.__setattr__(self, "percents", tuple(float(p) for p in self.percents))
         if KINDS.get(self.kind) != len(self.percents):
-            raise ModelError(f"uncertainty rule: {self.kind} needs {KINDS.get(self.kind, 3)} "
-                             f"percentages, got {self.percents}; {EXAMPLE}")
+            raise ModelError(
+                f"uncertainty rule: {self.kind} needs {KINDS.get(self.kind, 3)} "
+                f"percentages, got {self.percents}; {EXAMPLE}"
+            )
         _check_field(self.field, self.field, "uncertainty rule")
 
     @property
@@ -70,8 +73,11 @@ class Rule:
         return f"{self.kind}({', '.join(_fmt_percent(p) for p in self.percents)})"
 
     def __str__(self) -> str:
-        head = "" if self.pattern == "*" and self.field == "name" else (
-            f"{self.pattern}: " if self.field == "name" else f"{self.field}:{self.pattern}: ")
+        head = (
+            ""
+            if self.pattern == "*" and self.field == "name"
+            else (f"{self.pattern}: " if self.field == "name" else f"{self.field}:{self.pattern}: ")
+        )
         return head + self.estimate_text
 
     def to_spec(self) -> dict[str, str]:
@@ -120,35 +126,47 @@ def _parse_percents(kind: str, args: str, text: str, place: str) -> tuple[float,
     want = KINDS[kind]
     names = "low, high" if want == 2 else "low, most likely, high"
     if len(parts) != want:
-        raise ModelError(f"{place}: {kind} takes {want} percentages ({names}), got "
-                         f"{len(parts) if args.strip() else 0} in {text!r}; {EXAMPLE}")
+        raise ModelError(
+            f"{place}: {kind} takes {want} percentages ({names}), got "
+            f"{len(parts) if args.strip() else 0} in {text!r}; {EXAMPLE}"
+        )
     values = []
     for part in parts:
         m = _PERCENT.match(part)
         if not m or (not m.group("pct") and float(m.group("num")) != 0):
-            raise ModelError(f"{place}: {part.strip()!r} in {text!r} is not a percentage like "
-                             f"-10% or +30%; {EXAMPLE}")
+            raise ModelError(
+                f"{place}: {part.strip()!r} in {text!r} is not a percentage like "
+                f"-10% or +30%; {EXAMPLE}"
+            )
         values.append(float(m.group("num")))
     if values[0] < -100:
-        raise ModelError(f"{place}: the low offset {_fmt_percent(values[0])} in {text!r} would "
-                         "make durations negative; it must be >= -100%")
-    if any(a > b for a, b in zip(values, values[1:], strict=False)):
-        raise ModelError(f"{place}: percentages in {text!r} must be in order {names} "
-                         f"(each <= the next); {EXAMPLE}")
+        raise ModelError(
+            f"{place}: the low offset {_fmt_percent(values[0])} in {text!r} would "
+            "make durations negative; it must be >= -100%"
+        )
+    if any(a > b for a, b in itertools.pairwise(values)):
+        raise ModelError(
+            f"{place}: percentages in {text!r} must be in order {names} "
+            f"(each <= the next); {EXAMPLE}"
+        )
     return tuple(values)
 
 
 def _parse_estimate(estimate: str, text: str, place: str) -> tuple[str, tuple[float, ...]]:
     m = _ESTIMATE.match(estimate)
     if not m:
-        raise ModelError(f"{place}: cannot read {text!r}; a rule is \"[FIELD:]PATTERN: "
-                         f"KIND(a%, b%, c%)\" with KIND pert, triangular or uniform (two values); "
-                         f"{EXAMPLE}")
+        raise ModelError(
+            f'{place}: cannot read {text!r}; a rule is "[FIELD:]PATTERN: '
+            f'KIND(a%, b%, c%)" with KIND pert, triangular or uniform (two values); '
+            f"{EXAMPLE}"
+        )
     kind = m.group("kind").lower()
     if kind not in KINDS:
-        raise ModelError(f"{place}: unknown kind {m.group('kind')!r} in {text!r}"
-                         f"{suggestion(kind, KINDS)} (allowed: pert, triangular, uniform); "
-                         f"{EXAMPLE}")
+        raise ModelError(
+            f"{place}: unknown kind {m.group('kind')!r} in {text!r}"
+            f"{suggestion(kind, KINDS)} (allowed: pert, triangular, uniform); "
+            f"{EXAMPLE}"
+        )
     return kind, _parse_percents(kind, m.group("args"), text, place)
 
 
@@ -157,9 +175,11 @@ def _check_field(name: str, text: str, place: str) -> str:
         return name
     if name.startswith("tag.") and len(name) > 4:
         return name
-    raise ModelError(f"{place}: unknown field {name!r} in {text!r}"
-                     f"{suggestion(name, ('name', 'id', 'wbs'))} (allowed: {', '.join(FIELDS)}); "
-                     f'e.g. "wbs:Phase 1*: pert(-10%, 0%, +30%)"')
+    raise ModelError(
+        f"{place}: unknown field {name!r} in {text!r}"
+        f"{suggestion(name, ('name', 'id', 'wbs'))} (allowed: {', '.join(FIELDS)}); "
+        f'e.g. "wbs:Phase 1*: pert(-10%, 0%, +30%)"'
+    )
 
 
 def parse_rule(text: str) -> Rule:
@@ -186,8 +206,9 @@ def parse_rule(text: str) -> Rule:
         field = _check_field(prefix.group(1), text, place)
         pattern = prefix.group(2).strip()
     if not pattern:
-        raise ModelError(f"{place}: empty pattern before the estimate; use * for every task; "
-                         f"{EXAMPLE}")
+        raise ModelError(
+            f"{place}: empty pattern before the estimate; use * for every task; {EXAMPLE}"
+        )
     return Rule(kind, percents, pattern, field)
 
 
@@ -195,11 +216,16 @@ def rule_from_spec(spec: Mapping[str, Any], place: str) -> Rule:
     """Read one ``[[uncertainty]]`` table: ``match`` (default "*"), ``field`` (default "name"),
     ``estimate`` (e.g. "pert(-10%, 0%, +30%)"). ``place`` prefixes error messages."""
     if not isinstance(spec, Mapping):
-        raise ModelError(f"{place}: an [[uncertainty]] entry is a table with match, field and "
-                         f"estimate, got {spec!r}")
+        raise ModelError(
+            f"{place}: an [[uncertainty]] entry is a table with match, field and "
+            f"estimate, got {spec!r}"
+        )
     allowed = ("match", "field", "estimate")
-    problems = [f"{place}: {unknown_key_message(k, allowed, '[[uncertainty]]')}"
-                for k in spec if k not in allowed]
+    problems = [
+        f"{place}: {unknown_key_message(k, allowed, '[[uncertainty]]')}"
+        for k in spec
+        if k not in allowed
+    ]
     if problems:
         raise ModelError(problems)
     if "estimate" not in spec:
@@ -251,11 +277,14 @@ class Uncertainty:
         if self.three_point is not None:
             names = tuple(self.three_point)
             if len(names) != 3 or names[0] is None or names[2] is None:
-                raise ModelError(f"three_point names (low, most likely, high) fields, the middle "
-                                 f"one may be None; got {self.three_point!r}")
+                raise ModelError(
+                    f"three_point names (low, most likely, high) fields, the middle "
+                    f"one may be None; got {self.three_point!r}"
+                )
             object.__setattr__(self, "three_point", names)
-        object.__setattr__(self, "rules", tuple(
-            parse_rule(r) if isinstance(r, str) else r for r in self.rules))
+        object.__setattr__(
+            self, "rules", tuple(parse_rule(r) if isinstance(r, str) else r for r in self.rules)
+        )
 
 
 def as_uncertainty(value: Any) -> Uncertainty:

@@ -21,8 +21,15 @@ from ..model import Link, Milestone, Project, Task
 from .templates import Rule, parse_rule
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b",
-            "\f": "\\f"}
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
 
 
 def toml_string(text: str) -> str:
@@ -97,8 +104,12 @@ def _task_lines(task: Task) -> list[str]:
     if task.actual_finish is not None:
         pairs.append(("actual_finish", task.actual_finish))
     if task.assignments:
-        pairs.append(("assignments", [{"resource": a.resource, "units": float(a.units)}
-                                      for a in task.assignments]))
+        pairs.append(
+            (
+                "assignments",
+                [{"resource": a.resource, "units": float(a.units)} for a in task.assignments],
+            )
+        )
     return ["[[task]]", *(f"{k} = {toml_value(v)}" for k, v in pairs)]
 
 
@@ -116,8 +127,9 @@ def _comment(text: str) -> list[str]:
     return ["# " + line if line else "#" for line in str(text).splitlines() or [""]]
 
 
-def model_toml(project: Project, rules: Sequence[Rule | str] = (), notes: Sequence[str] = ()
-               ) -> str:
+def model_toml(
+    project: Project, rules: Sequence[Rule | str] = (), notes: Sequence[str] = ()
+) -> str:
     """The model file text (see :func:`write_model_toml`)."""
     rules = [parse_rule(r) if isinstance(r, str) else r for r in rules]
     origin = project.source or "a Python-built plan"
@@ -165,13 +177,21 @@ def model_toml(project: Project, rules: Sequence[Rule | str] = (), notes: Sequen
     for m in project.milestones:
         lines += ["", *_milestone_lines(m)]
     for rule in rules:
-        lines += ["", "[[uncertainty]]",
-                  *(f"{k} = {toml_value(v)}" for k, v in rule.to_spec().items())]
+        lines += [
+            "",
+            "[[uncertainty]]",
+            *(f"{k} = {toml_value(v)}" for k, v in rule.to_spec().items()),
+        ]
     return "\n".join(lines) + "\n"
 
 
-def write_model_toml(project: Project, path: str | os.PathLike[str],
-                     rules: Sequence[Rule | str] = (), *, notes: Sequence[str] = ()) -> Path:
+def write_model_toml(
+    project: Project,
+    path: str | os.PathLike[str],
+    rules: Sequence[Rule | str] = (),
+    *,
+    notes: Sequence[str] = (),
+) -> Path:
     """Write ``project`` (and uncertainty ``rules``) as a commented TOML model at ``path``.
 
     ``notes`` (e.g. an import's warnings) are written as comments at the top. Atomic: the text

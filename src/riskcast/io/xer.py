@@ -26,7 +26,14 @@ from pathlib import Path
 from ..calendar import WEEKDAYS, Calendar
 from ..errors import ModelError
 from ..model import Assignment, Resource
-from .schedules import ImportResult, RawLink, RawTask, assemble, elapsed_to_working_days
+from .schedules import (
+    ImportResult,
+    RawLink,
+    RawTask,
+    assemble,
+    elapsed_to_working_days,
+    naming,
+)
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 MILESTONE_TYPES = ("TT_Mile", "TT_FinMile")
@@ -83,9 +90,11 @@ class CalendarData:
             if not working and weekday in workdays:
                 holidays.append(day)
             elif working and weekday not in workdays:
-                warnings.append(f'calendar "{self.name}": {day} is a working exception on a '
-                                "non-working weekday; riskcast calendars cannot add working "
-                                "days, so it is not imported")
+                warnings.append(
+                    f'calendar "{self.name}": {day} is a working exception on a '
+                    "non-working weekday; riskcast calendars cannot add working "
+                    "days, so it is not imported"
+                )
         return Calendar(workdays, tuple(holidays), self.hours_per_day)
 
 
@@ -99,25 +108,25 @@ def _calendar_nodes(text: str, place: str, source: str) -> list:
 
     def node() -> list:
         nonlocal pos
-        if s[pos:pos + 1] != "(":
+        if s[pos : pos + 1] != "(":
             raise fail("expected '('")
         end = s.find("(", pos + 1)
         if end < 0:
             raise fail("unfinished node")
-        header = s[pos + 1:end]
+        header = s[pos + 1 : end]
         name = header.split("||", 1)[-1]
         close = s.find(")", end)
         if close < 0:
             raise fail("unfinished attributes")
-        attrs = s[end + 1:close].split("|")
+        attrs = s[end + 1 : close].split("|")
         pos = close + 1
-        if s[pos:pos + 1] != "(":
+        if s[pos : pos + 1] != "(":
             raise fail("expected the children list")
         pos += 1
         children = []
-        while s[pos:pos + 1] == "(":
+        while s[pos : pos + 1] == "(":
             children.append(node())
-        if s[pos:pos + 2] != "))":
+        if s[pos : pos + 2] != "))":
             raise fail("expected '))'")
         pos += 2
         return [name, dict(zip(attrs[::2], attrs[1::2], strict=False)), children]
@@ -147,8 +156,9 @@ def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
     return cal
 
 
-def pick_rate(rates: list[tuple[dt.date | None, float]], start: dt.date, label: str,
-              warnings: list[str]) -> float:
+def pick_rate(
+    rates: list[tuple[dt.date | None, float]], start: dt.date, label: str, warnings: list[str]
+) -> float:
     """The rate in effect at the project start (the latest one starting on or before it; the
     earliest one when all start later). Several different rates are reported."""
     if not rates:
@@ -160,15 +170,19 @@ def pick_rate(rates: list[tuple[dt.date | None, float]], start: dt.date, label: 
             chosen = (when, cost)
     if len({cost for _, cost in rates}) > 1:
         listing = ", ".join(f"{cost:g} from {when or 'the start'}" for when, cost in ordered)
-        warnings.append(f"{label}: rate changes over time ({listing} per hour); riskcast uses "
-                        f"the rate in effect at the project start, {chosen[1]:g} per hour")
+        warnings.append(
+            f"{label}: rate changes over time ({listing} per hour); riskcast uses "
+            f"the rate in effect at the project start, {chosen[1]:g} per hour"
+        )
     return chosen[1]
 
 
 def constraint_warning(label: str, what: str, date: dt.date | None) -> str:
     when = f" {date}" if date else ""
-    return (f'{label}: constraint "{what}{when}" is not supported by riskcast and was not '
-            "applied (only start on or after / start no earlier than is)")
+    return (
+        f'{label}: constraint "{what}{when}" is not supported by riskcast and was not '
+        "applied (only start on or after / start no earlier than is)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,13 +239,16 @@ def read_tables(path: Path) -> dict[str, Table]:
         elif kind == "%R":
             if table is None or not table.fields:
                 where = f"table {table.name}" if table else "no table"
-                raise ModelError(f"line {number} ({where}): %R row before the %F field list",
-                                 source)
+                raise ModelError(
+                    f"line {number} ({where}): %R row before the %F field list", source
+                )
             values = rest.split("\t")
             if len(values) > len(table.fields):
-                raise ModelError(f"table {table.name}, line {number}: row has {len(values)} "
-                                 f"values for {len(table.fields)} fields; the file is damaged",
-                                 source)
+                raise ModelError(
+                    f"table {table.name}, line {number}: row has {len(values)} "
+                    f"values for {len(table.fields)} fields; the file is damaged",
+                    source,
+                )
             # P6 drops trailing empty values, so a short row is normal.
             table.rows.append(dict(zip(table.fields, values, strict=False)))
             table.lines.append(number)
@@ -239,13 +256,19 @@ def read_tables(path: Path) -> dict[str, Table]:
             ended = True
         else:
             where = f"table {table.name}" if table else "before any table"
-            raise ModelError(f"{where}, line {number}: expected %T, %F, %R or %E, got "
-                             f"{line[:30]!r}; the file is damaged", source)
+            raise ModelError(
+                f"{where}, line {number}: expected %T, %F, %R or %E, got "
+                f"{line[:30]!r}; the file is damaged",
+                source,
+            )
     if not ended:
         last = table.name if table else "ERMHDR"
         at = (table.lines[-1] if table and table.lines else table.line) if table else 1
-        raise ModelError(f"table {last}, line {at}: the file ends without the %E end marker; it "
-                         "looks truncated. Export it again from P6", source)
+        raise ModelError(
+            f"table {last}, line {at}: the file ends without the %E end marker; it "
+            "looks truncated. Export it again from P6",
+            source,
+        )
     return tables
 
 
@@ -258,8 +281,9 @@ def _date(value: str, place: str, source: str) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip()[:10])
         except ValueError:
-            raise ModelError(f"{place}: expected a date like 2027-01-04 08:00, got {value!r}",
-                             source) from None
+            raise ModelError(
+                f"{place}: expected a date like 2027-01-04 08:00, got {value!r}", source
+            ) from None
 
 
 def _number(value: str, place: str, source: str, default: float = 0.0) -> float:
@@ -295,48 +319,74 @@ class _Reader:
         if cal_id not in self.calendars:
             defaults = [c for c in self.calendars.values() if c.default]
             if not defaults and not self.calendars:
-                raise ModelError(f"{self.place('PROJECT', proj_line, 'clndr_id')}: the file has "
-                                 "no CALENDAR table; export it again with calendars", self.source)
+                raise ModelError(
+                    f"{self.place('PROJECT', proj_line, 'clndr_id')}: the file has "
+                    "no CALENDAR table; export it again with calendars",
+                    self.source,
+                )
             chosen = defaults[0] if defaults else next(iter(self.calendars.values()))
-            self.warnings.append(f"project calendar {cal_id!r} not in the file; using calendar "
-                                 f'"{chosen.name}"')
+            self.warnings.append(
+                f'project calendar {cal_id!r} not in the file; using calendar "{chosen.name}"'
+            )
             cal_id = chosen.id
         self.project_cal = self.calendars[cal_id]
         self.calendar = self.project_cal.to_calendar(self.warnings)
-        start = _date(proj.get("plan_start_date", ""), self.place("PROJECT", proj_line,
-                                                                  "plan_start_date"), self.source)
+        start = _date(
+            proj.get("plan_start_date", ""),
+            self.place("PROJECT", proj_line, "plan_start_date"),
+            self.source,
+        )
         if start is None:
-            raise ModelError(f"{self.place('PROJECT', proj_line, 'plan_start_date')}: missing "
-                             "project start date", self.source)
+            raise ModelError(
+                f"{self.place('PROJECT', proj_line, 'plan_start_date')}: missing "
+                "project start date",
+                self.source,
+            )
         wbs_paths = self.read_wbs()
         resources = self.read_resources(start)
         raw = self.read_tasks(wbs_paths)
         self.read_links(raw)
         self.read_assignments(raw, resources)
         name = self.project_name or proj.get("proj_short_name") or self.path.stem
-        project = assemble(name=name, start=start, calendar=self.calendar, raw=list(raw.values()),
-                           resources=list(resources.values()), source=self.source,
-                           warnings=self.warnings)
+        project = assemble(
+            name=name,
+            start=start,
+            calendar=self.calendar,
+            raw=list(raw.values()),
+            resources=list(resources.values()),
+            source=self.source,
+            warnings=self.warnings,
+        )
         return ImportResult(project, self.warnings, "xer")
 
     def pick_project(self) -> tuple[int, dict[str, str]]:
-        projects = [(ln, r) for ln, r in self.rows("PROJECT")
-                    if r.get("export_flag", "Y") != "N"] or self.rows("PROJECT")
+        projects = [
+            (ln, r) for ln, r in self.rows("PROJECT") if r.get("export_flag", "Y") != "N"
+        ] or self.rows("PROJECT")
         if not projects:
-            raise ModelError("the file has no PROJECT table (or it is empty); export a project "
-                             "from P6", self.source)
+            raise ModelError(
+                "the file has no PROJECT table (or it is empty); export a project from P6",
+                self.source,
+            )
         if self.want is not None:
-            chosen = [p for p in projects if self.want in (p[1].get("proj_short_name"),
-                                                           p[1].get("proj_id"))]
+            chosen = [
+                p
+                for p in projects
+                if self.want in (p[1].get("proj_short_name"), p[1].get("proj_id"))
+            ]
             if not chosen:
                 names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
-                raise ModelError(f"no project {self.want!r} in the file (it holds: {names})",
-                                 self.source)
+                raise ModelError(
+                    f"no project {self.want!r} in the file (it holds: {names})", self.source
+                )
             return chosen[0]
         if len(projects) > 1:
             names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
-            raise ModelError(f"the file holds {len(projects)} projects ({names}); pick one with "
-                             "project='SHORT_NAME'", self.source)
+            raise ModelError(
+                f"the file holds {len(projects)} projects ({names}); pick one with "
+                "project='SHORT_NAME'",
+                self.source,
+            )
         return projects[0]
 
     # -- calendars ----------------------------------------------------------------------------
@@ -349,8 +399,9 @@ class _Reader:
             cal.name = row.get("clndr_name", "")
             cal.default = row.get("default_flag") == "Y"
             cal.base = row.get("base_clndr_id", "")
-            hours = _number(row.get("day_hr_cnt", ""), self.place("CALENDAR", line, "day_hr_cnt"),
-                            self.source)
+            hours = _number(
+                row.get("day_hr_cnt", ""), self.place("CALENDAR", line, "day_hr_cnt"), self.source
+            )
             cal.hours_per_day = hours if hours > 0 else cal.hours_per_day
             out[cal.id] = cal
         for cal in out.values():  # a calendar without a week of its own inherits its base's
@@ -365,8 +416,11 @@ class _Reader:
     # -- WBS ------------------------------------------------------------------------------------
     def read_wbs(self) -> dict[str, tuple[str, str]]:
         """(path of names, dotted code) of every WBS node, the project node left out."""
-        nodes = {r.get("wbs_id", ""): r for _, r in self.rows("PROJWBS")
-                 if r.get("proj_id") == self.proj_id}
+        nodes = {
+            r.get("wbs_id", ""): r
+            for _, r in self.rows("PROJWBS")
+            if r.get("proj_id") == self.proj_id
+        }
         self.project_name = ""
         for r in nodes.values():
             if r.get("proj_node_flag") == "Y":
@@ -390,20 +444,28 @@ class _Reader:
         """task_id -> {"low"/"mode"/"high": working days} from the named TASK user fields."""
         if not self.three_point:
             return {}
-        types = {r.get("udf_type_id"): r for _, r in self.rows("UDFTYPE")
-                 if r.get("table_name", "TASK") == "TASK"}
+        types = {
+            r.get("udf_type_id"): r
+            for _, r in self.rows("UDFTYPE")
+            if r.get("table_name", "TASK") == "TASK"
+        }
         roles: dict[str, str] = {}
         for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
             if label is None:
                 continue
-            ids = [tid for tid, r in types.items()
-                   if label.lower() in (r.get("udf_type_label", "").lower(),
-                                        r.get("udf_type_name", "").lower())]
+            ids = [
+                tid
+                for tid, r in types.items()
+                if label.lower()
+                in (r.get("udf_type_label", "").lower(), r.get("udf_type_name", "").lower())
+            ]
             if not ids:
                 known = sorted(r.get("udf_type_label", "") for r in types.values())
-                raise ModelError(f"three_point field {label!r} is not a TASK user-defined field "
-                                 f"of this file (its fields: {', '.join(known) or 'none'})",
-                                 self.source)
+                raise ModelError(
+                    f"three_point field {label!r} is not a TASK user-defined field "
+                    f"of this file (its fields: {', '.join(known) or 'none'})",
+                    self.source,
+                )
             roles[ids[0]] = role
         out: dict[str, dict[str, float]] = {}
         for line, r in self.rows("UDFVALUE"):
@@ -411,8 +473,9 @@ class _Reader:
             if role is None:
                 continue
             value = r.get("udf_number") or r.get("udf_text") or ""
-            days = _number(value, self.place("UDFVALUE", line, "udf_number"), self.source,
-                           default=float("nan"))
+            days = _number(
+                value, self.place("UDFVALUE", line, "udf_number"), self.source, default=float("nan")
+            )
             if days == days:  # not NaN
                 out.setdefault(r.get("fk_id", ""), {})[role] = days
         return out
@@ -428,8 +491,10 @@ class _Reader:
             key = r.get("task_id", "")
             code = r.get("task_code") or key
             if code in used:
-                self.warnings.append(f'task "{code}": activity ID used twice; the second one is '
-                                     f'imported as "{code}#{key}"')
+                self.warnings.append(
+                    f'task "{code}": activity ID used twice; the second one is '
+                    f'imported as "{code}#{key}"'
+                )
                 code = f"{code}#{key}"
             used.add(code)
             item = RawTask(key=key, id=code, name=r.get("task_name", ""))
@@ -440,37 +505,46 @@ class _Reader:
             if wbs_code:
                 item.tags["wbs_code"] = wbs_code
             clndr = r.get("clndr_id", "")
-            hours = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"),
-                            self.source)
+            hours = _number(
+                r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source
+            )
             item.days = hours / self.hours_per_day(clndr)
             if clndr and clndr != self.project_cal.id:
                 name = self.calendars[clndr].name if clndr in self.calendars else clndr
-                self.warnings.append(f'{item.label}: uses calendar "{name}"; riskcast schedules '
-                                     "every task on the project calendar (its duration is "
-                                     "converted with its own hours per day)")
+                self.warnings.append(
+                    f'{item.label}: uses calendar "{name}"; riskcast schedules '
+                    "every task on the project calendar (its duration is "
+                    "converted with its own hours per day)"
+                )
             kind = r.get("task_type", "TT_Task")
             item.milestone = kind in MILESTONE_TYPES
             if item.milestone:
                 item.days = 0.0
             elif kind in ("TT_LOE", "TT_WBS"):
                 what = "level-of-effort" if kind == "TT_LOE" else "WBS summary"
-                self.warnings.append(f"{item.label}: {what} activity; P6 stretches it over its "
-                                     f"links, riskcast imports its planned duration {item.days:g} "
-                                     "working days as fixed")
+                self.warnings.append(
+                    f"{item.label}: {what} activity; P6 stretches it over its "
+                    f"links, riskcast imports its planned duration {item.days:g} "
+                    "working days as fixed"
+                )
             item.percent_complete = self.percent(r, place)
-            item.actual_start = _date(r.get("act_start_date", ""), place("act_start_date"),
-                                      self.source)
-            item.actual_finish = _date(r.get("act_end_date", ""), place("act_end_date"),
-                                       self.source)
+            item.actual_start = _date(
+                r.get("act_start_date", ""), place("act_start_date"), self.source
+            )
+            item.actual_finish = _date(
+                r.get("act_end_date", ""), place("act_end_date"), self.source
+            )
             for suffix in ("", "2"):
                 ctype = r.get(f"cstr_type{suffix}", "")
-                cdate = _date(r.get(f"cstr_date{suffix}", ""), place(f"cstr_date{suffix}"),
-                              self.source)
+                cdate = _date(
+                    r.get(f"cstr_date{suffix}", ""), place(f"cstr_date{suffix}"), self.source
+                )
                 if ctype == "CS_MSOA" and cdate is not None:
                     item.not_before = max(filter(None, (item.not_before, cdate)))
                 elif ctype:
-                    self.warnings.append(constraint_warning(item.label,
-                                                            CONSTRAINTS.get(ctype, ctype), cdate))
+                    self.warnings.append(
+                        constraint_warning(item.label, CONSTRAINTS.get(ctype, ctype), cdate)
+                    )
             if key in udfs:
                 u = udfs[key]
                 item.three_point = (u.get("low"), u.get("mode"), u.get("high"))
@@ -487,16 +561,23 @@ class _Reader:
         if kind == "CP_Phys":
             return _number(r.get("phys_complete_pct", ""), place("phys_complete_pct"), self.source)
         if kind == "CP_Units":
-            done = sum(_number(r.get(k, ""), place(k), self.source)
-                       for k in ("act_work_qty", "act_equip_qty"))
-            left = sum(_number(r.get(k, ""), place(k), self.source)
-                       for k in ("remain_work_qty", "remain_equip_qty"))
+            done = sum(
+                _number(r.get(k, ""), place(k), self.source)
+                for k in ("act_work_qty", "act_equip_qty")
+            )
+            left = sum(
+                _number(r.get(k, ""), place(k), self.source)
+                for k in ("remain_work_qty", "remain_equip_qty")
+            )
             return 100.0 * done / (done + left) if done + left > 0 else 0.0
         # CP_Drtn: share of the planned duration no longer remaining.
-        planned = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"),
-                          self.source)
-        remain = _number(r.get("remain_drtn_hr_cnt", ""), place("remain_drtn_hr_cnt"),
-                         self.source, default=planned)
+        planned = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source)
+        remain = _number(
+            r.get("remain_drtn_hr_cnt", ""),
+            place("remain_drtn_hr_cnt"),
+            self.source,
+            default=planned,
+        )
         if planned <= 0 or r.get("status_code") == "TK_NotStart":
             return 0.0
         return max(0.0, 100.0 * (planned - remain) / planned)
@@ -505,8 +586,9 @@ class _Reader:
     def lag_setting(self) -> str:
         for _, r in self.rows("SCHEDOPTIONS"):
             if r.get("proj_id") == self.proj_id:
-                return LAG_CALENDARS.get(r.get("sched_calendar_on_relationship_lag", ""),
-                                         "predecessor")
+                return LAG_CALENDARS.get(
+                    r.get("sched_calendar_on_relationship_lag", ""), "predecessor"
+                )
         return "predecessor"  # P6's default
 
     def read_links(self, raw: dict[str, RawTask]) -> None:
@@ -519,28 +601,36 @@ class _Reader:
             item = raw[succ]
             kind = LINK_TYPES.get(r.get("pred_type", ""))
             if kind is None:
-                raise ModelError(f"{self.place('TASKPRED', line, 'pred_type')}: "
-                                 f"{r.get('pred_type')!r} is not PR_FS, PR_SS, PR_FF or PR_SF",
-                                 self.source)
-            hours = _number(r.get("lag_hr_cnt", ""), self.place("TASKPRED", line, "lag_hr_cnt"),
-                            self.source)
-            lag = self.lag_days(hours, setting, task_cal.get(pred, ""), task_cal.get(succ, ""),
-                                item, kind)
+                raise ModelError(
+                    f"{self.place('TASKPRED', line, 'pred_type')}: "
+                    f"{r.get('pred_type')!r} is not PR_FS, PR_SS, PR_FF or PR_SF",
+                    self.source,
+                )
+            hours = _number(
+                r.get("lag_hr_cnt", ""), self.place("TASKPRED", line, "lag_hr_cnt"), self.source
+            )
+            lag = self.lag_days(
+                hours, setting, task_cal.get(pred, ""), task_cal.get(succ, ""), item, kind
+            )
             if pred not in raw and r.get("pred_proj_id", self.proj_id) != self.proj_id:
-                self.warnings.append(f"{item.label}: dropped the {kind} link from activity "
-                                     f"{pred} of another project")
+                self.warnings.append(
+                    f"{item.label}: dropped the {kind} link from activity {pred} of another project"
+                )
                 continue
             item.links.append(RawLink(pred, kind, lag))
 
-    def lag_days(self, hours: float, setting: str, pred_cal: str, succ_cal: str,
-                 item: RawTask, kind: str) -> float:
+    def lag_days(
+        self, hours: float, setting: str, pred_cal: str, succ_cal: str, item: RawTask, kind: str
+    ) -> float:
         """``lag_hr_cnt`` hours in working days of the calendar the lag setting names."""
         if hours == 0:
             return 0.0
         if setting == "24hour":
             days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
-                                 f"calendar approximated as {days:.4g} working days")
+            self.warnings.append(
+                f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
+                f"calendar approximated as {days:.4g} working days"
+            )
             return days
         cal = {"predecessor": pred_cal, "successor": succ_cal}.get(setting, self.project_cal.id)
         return hours / self.hours_per_day(cal or self.project_cal.id)
@@ -551,10 +641,12 @@ class _Reader:
         x the project calendar's hours per day."""
         rates: dict[str, list[tuple[dt.date | None, float]]] = {}
         for line, r in self.rows("RSRCRATE"):
-            when = _date(r.get("start_date", ""), self.place("RSRCRATE", line, "start_date"),
-                         self.source)
-            cost = _number(r.get("cost_per_qty", ""), self.place("RSRCRATE", line, "cost_per_qty"),
-                           self.source)
+            when = _date(
+                r.get("start_date", ""), self.place("RSRCRATE", line, "start_date"), self.source
+            )
+            cost = _number(
+                r.get("cost_per_qty", ""), self.place("RSRCRATE", line, "cost_per_qty"), self.source
+            )
             rates.setdefault(r.get("rsrc_id", ""), []).append((when, cost))
         out: dict[str, Resource] = {}
         for _, r in self.rows("RSRC"):
@@ -576,27 +668,40 @@ class _Reader:
                 continue
             res = resources.get(r.get("rsrc_id", ""))
             if res is None:
-                self.warnings.append(f"{item.label}: assignment without a resource (role only) "
-                                     "not imported")
+                self.warnings.append(
+                    f"{item.label}: assignment without a resource (role only) not imported"
+                )
                 continue
-            units = _number(r.get("target_qty_per_hr", ""),
-                            self.place("TASKRSRC", line, "target_qty_per_hr"), self.source, 1.0)
+            units = _number(
+                r.get("target_qty_per_hr", ""),
+                self.place("TASKRSRC", line, "target_qty_per_hr"),
+                self.source,
+                1.0,
+            )
             item.assignments.append(Assignment(res.id, units))
-            hourly = _number(r.get("cost_per_qty", ""), self.place("TASKRSRC", line,
-                                                                   "cost_per_qty"), self.source,
-                             float("nan"))
+            hourly = _number(
+                r.get("cost_per_qty", ""),
+                self.place("TASKRSRC", line, "cost_per_qty"),
+                self.source,
+                float("nan"),
+            )
             per_day = hourly * self.calendar.hours_per_day
             if hourly == hourly and abs(per_day - res.rate) > 1e-9 * max(1.0, abs(res.rate)):
                 source = r.get("cost_per_qty_source_type", "") or r.get("rate_type", "")
-                self.warnings.append(f'{item.label}: assignment of "{res.id}" is priced at '
-                                     f"{hourly:g} per hour ({source}); riskcast costs it at the "
-                                     f"resource rate {res.rate:g} per working day")
+                self.warnings.append(
+                    f'{item.label}: assignment of "{res.id}" is priced at '
+                    f"{hourly:g} per hour ({source}); riskcast costs it at the "
+                    f"resource rate {res.rate:g} per working day"
+                )
 
 
-def read_xer(path: str | os.PathLike[str], project: str | None = None,
-             three_point: Sequence[str | None] | None = None) -> ImportResult:
+def read_xer(
+    path: str | os.PathLike[str],
+    project: str | None = None,
+    three_point: Sequence[str | None] | None = None,
+) -> ImportResult:
     """Read a P6 XER file. ``project`` picks one (short name or proj_id) from a multi-project
     export; ``three_point`` names TASK user-defined fields (udf_type_label) holding low, most
     likely and high durations in working days."""
-    return _Reader(Path(path), project, three_point).read()
-
+    with naming(str(path)):
+        return _Reader(Path(path), project, three_point).read()
