@@ -38,8 +38,12 @@ def random_project(seed: int, n_tasks: int = 15, n_milestones: int = 2) -> rc.Pr
                 kind = ("FS", "SS", "FF", "SF")[int(rng.integers(0, 4))]
                 lag = float(rng.choice([0.0, 0.0, 2.0, -1.5, 3.25]))
                 after.append(rc.Link(f"t{p}", kind, lag))
-        not_before = start + dt.timedelta(days=int(rng.integers(1, 20))) if rng.random() < 0.15 else None
-        tasks.append(rc.Task(f"t{k}", random_estimate(rng), after=tuple(after), not_before=not_before))
+        not_before = (
+            start + dt.timedelta(days=int(rng.integers(1, 20))) if rng.random() < 0.15 else None
+        )
+        tasks.append(
+            rc.Task(f"t{k}", random_estimate(rng), after=tuple(after), not_before=not_before)
+        )
     milestones = []
     for m in range(n_milestones):
         size = int(rng.integers(1, 4))

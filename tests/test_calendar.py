@@ -15,7 +15,8 @@ def test_task_finishing_over_a_weekend_and_a_holiday_lands_on_the_right_date():
     # Start Thursday 2027-04-01. Good Friday 04-02 and Easter Monday 04-05 are holidays.
     cal = Calendar(holidays=(dt.date(2027, 4, 2), dt.date(2027, 4, 5)))
     project = rc.Project(
-        "easter", "2027-04-01",
+        "easter",
+        "2027-04-01",
         (rc.Task("a", rc.Fixed(3)),),
         (rc.Milestone("done", ("a",)),),
         calendar=cal,
@@ -33,8 +34,12 @@ def test_rounding_rule():
     monday = dt.date(2027, 1, 4)
     finishes = cal.finish_dates(monday, np.array([0.0, 0.3, 1.0, 1.2, 5.0, 5.5])).astype(dt.date)
     assert list(finishes) == [
-        dt.date(2027, 1, 4), dt.date(2027, 1, 4), dt.date(2027, 1, 4),
-        dt.date(2027, 1, 5), dt.date(2027, 1, 8), dt.date(2027, 1, 11),
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 5),
+        dt.date(2027, 1, 8),
+        dt.date(2027, 1, 11),
     ]
     starts = cal.start_dates(monday, np.array([0.0, 4.9, 5.0])).astype(dt.date)
     assert list(starts) == [dt.date(2027, 1, 4), dt.date(2027, 1, 8), dt.date(2027, 1, 11)]
@@ -46,7 +51,8 @@ def test_rounding_rule():
 def test_six_day_week_and_not_before():
     cal = Calendar(workdays=("mon", "tue", "wed", "thu", "fri", "sat"))
     project = rc.Project(
-        "six", "2027-01-04",
+        "six",
+        "2027-01-04",
         (rc.Task("a", rc.Fixed(2)), rc.Task("b", rc.Fixed(1), not_before="2027-01-11")),
         (rc.Milestone("m", ("a", "b")),),
         calendar=cal,

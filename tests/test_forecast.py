@@ -18,7 +18,8 @@ N = 20_000
 
 def parallel(a: rc.Distribution, b: rc.Distribution) -> rc.Project:
     return rc.Project(
-        "parallel", "2027-01-04",
+        "parallel",
+        "2027-01-04",
         (rc.Task("a", a), rc.Task("b", b), rc.Task("c", rc.Fixed(1), after=("a", "b"))),
         (rc.Milestone("m", ("c",), target="2027-01-06"),),
     )
@@ -42,8 +43,9 @@ def test_percentile_is_the_inverted_empirical_cdf():
 def test_percentile_interval_covers_the_true_quantile():
     # Uniform(0, 3) then Fixed(1): the true P80 is 0.8 * 3 + 1 = 3.4. Over 200 independent seeds
     # a 95 % interval must miss about 10 times; more than 22 misses has probability < 1e-4.
-    project = rc.Project("u", "2027-01-04", (rc.Task("a", rc.Uniform(0, 3)),),
-                         (rc.Milestone("m", ("a",)),))
+    project = rc.Project(
+        "u", "2027-01-04", (rc.Task("a", rc.Uniform(0, 3)),), (rc.Milestone("m", ("a",)),)
+    )
     misses = 0
     for seed in range(200):
         lo, hi = rc.simulate(project, 400, seed=seed).milestone("m").percentile_interval_days(80)
@@ -70,9 +72,13 @@ def test_merge_bias_of_two_parallel_uniforms():
 
 def test_sensitivity_is_spearman_of_duration_and_finish():
     chain = rc.Project(
-        "chain", "2027-01-04",
-        (rc.Task("x", rc.Uniform(0, 1)), rc.Task("y", rc.Uniform(0, 1), after=("x",)),
-         rc.Task("z", rc.Fixed(2), after=("y",))),
+        "chain",
+        "2027-01-04",
+        (
+            rc.Task("x", rc.Uniform(0, 1)),
+            rc.Task("y", rc.Uniform(0, 1), after=("x",)),
+            rc.Task("z", rc.Fixed(2), after=("y",)),
+        ),
         (rc.Milestone("m", ("z",)),),
     )
     forecast = rc.simulate(chain, N, seed=4)

@@ -69,9 +69,11 @@ def test_json_equals_toml(tmp_path):
 
 
 def test_all_errors_of_a_file_are_reported_at_once(tmp_path):
-    text = GOOD.replace('id = "api"', 'id = "api"\nestimat = 3').replace(
-        "[8, 12, 25]", "[12, 8, 25]"
-    ).replace('after = ["qa"]', 'after = ["qa", "gone"]')
+    text = (
+        GOOD.replace('id = "api"', 'id = "api"\nestimat = 3')
+        .replace("[8, 12, 25]", "[12, 8, 25]")
+        .replace('after = ["qa"]', 'after = ["qa", "gone"]')
+    )
     error = problems_of(tmp_path, text)
     message = str(error)
     assert str(tmp_path / "model.toml") in message
@@ -85,8 +87,11 @@ def test_cycle_is_named_in_order(tmp_path):
     text = GOOD.replace('id = "spec"', 'id = "spec"\nafter = ["qa"]')
     error = problems_of(tmp_path, text)
     assert isinstance(error, rc.CycleError)
-    assert error.cycle in (["spec", "api", "qa", "spec"], ["api", "qa", "spec", "api"],
-                           ["qa", "spec", "api", "qa"])
+    assert error.cycle in (
+        ["spec", "api", "qa", "spec"],
+        ["api", "qa", "spec", "api"],
+        ["qa", "spec", "api", "qa"],
+    )
     assert "cycle" in str(error)
 
 
@@ -105,7 +110,7 @@ def test_cycle_is_named_in_order(tmp_path):
         (("{ pert = [3, 5, 10] }", "{ pret = [3, 5, 10] }"), 'did you mean "pert"'),
         (('name = "Demo"', "name = 5"), "project > name"),
         (("{ p10 = 4, p90 = 12 }", "{ p10 = 12, p90 = 4 }"), "p10 < p90"),
-        (('after = ["qa"]\n', ""), "missing required key \"after\""),
+        (('after = ["qa"]\n', ""), 'missing required key "after"'),
     ],
 )
 def test_bad_input_is_a_clear_model_error(tmp_path, change, expected):
@@ -125,7 +130,9 @@ def test_empty_and_broken_files(tmp_path):
 
 def test_huge_and_wrong_typed_values(tmp_path):
     assert "finite" in str(problems_of(tmp_path, GOOD.replace("[3, 5, 10]", "[3, 5, inf]")))
-    assert "must be a number" in str(problems_of(tmp_path, GOOD.replace("[3, 5, 10]", "[3, true, 10]")))
+    assert "must be a number" in str(
+        problems_of(tmp_path, GOOD.replace("[3, 5, 10]", "[3, true, 10]"))
+    )
 
 
 def test_python_builder_validates_too():
@@ -144,8 +151,9 @@ def test_schema_describes_what_the_loader_accepts():
     from riskcast.io.modelfile import SECTIONS
 
     assert set(task["properties"]) == set(SECTIONS["task"])
-    kinds = {next(iter(option["properties"])) for option in
-             task["properties"]["estimate"]["anyOf"][1:]}
+    kinds = {
+        next(iter(option["properties"])) for option in task["properties"]["estimate"]["anyOf"][1:]
+    }
     assert kinds == set(rc.distributions.KINDS)
     json.dumps(schema)  # serialisable
 

@@ -30,11 +30,15 @@ def read_psplib(path: Path) -> tuple[rc.Project, int]:
         for s in succ:
             predecessors[s].append(job)
     tasks = tuple(
-        rc.Task(f"j{job}", rc.Fixed(durations[job]), after=tuple(f"j{p}" for p in predecessors[job]))
+        rc.Task(
+            f"j{job}", rc.Fixed(durations[job]), after=tuple(f"j{p}" for p in predecessors[job])
+        )
         for job in sorted(durations)
     )
     sink = max(durations)
-    return rc.Project(path.stem, "2027-01-04", tasks, (rc.Milestone("end", (f"j{sink}",)),)), mpm_time
+    return rc.Project(
+        path.stem, "2027-01-04", tasks, (rc.Milestone("end", (f"j{sink}",)),)
+    ), mpm_time
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -49,8 +53,11 @@ def test_fixed_durations_finish_at_the_mpm_time(path):
 def test_psplib_with_uncertainty_finishes_later_on_average():
     project, mpm_time = read_psplib(FILES[0])
     tasks = tuple(
-        t if t.estimate.mean == 0 else rc.Task(
-            t.id, rc.Triangular(0.8 * t.estimate.mean, t.estimate.mean, 1.5 * t.estimate.mean),
+        t
+        if t.estimate.mean == 0
+        else rc.Task(
+            t.id,
+            rc.Triangular(0.8 * t.estimate.mean, t.estimate.mean, 1.5 * t.estimate.mean),
             after=t.after,
         )
         for t in project.tasks

@@ -53,7 +53,9 @@ class Calendar:
 
     def first_working_day(self, date: dt.date) -> dt.date:
         """``date`` if it is a working day, else the next working day."""
-        d = np.busday_offset(np.datetime64(date, "D"), 0, roll="forward", busdaycal=self.busdaycalendar)
+        d = np.busday_offset(
+            np.datetime64(date, "D"), 0, roll="forward", busdaycal=self.busdaycalendar
+        )
         return d.astype(dt.date)
 
     def add_working_days(self, start: dt.date, days: np.ndarray | int) -> np.ndarray:
@@ -78,5 +80,8 @@ class Calendar:
 
     def days_until_start_of(self, start: dt.date, date: dt.date) -> int:
         """Working days from the start to the beginning of ``date`` (a not-before bound)."""
-        return int(np.busday_count(np.datetime64(start, "D"), np.datetime64(date, "D"),
-                                   busdaycal=self.busdaycalendar))
+        return int(
+            np.busday_count(
+                np.datetime64(start, "D"), np.datetime64(date, "D"), busdaycal=self.busdaycalendar
+            )
+        )

@@ -89,7 +89,11 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
             mirror = (ndtr(a), ndtr(b) - ndtr(a), 1.0)
         return NORMAL, (dist.mu, dist.sd, *mirror, row, dist.low, dist.high)
     if isinstance(dist, d.LogNormal):
-        return LOGNORMAL, (dist.mu, dist.sigma, float(rows.setdefault("normal", n_pert_rows + len(rows))))
+        return LOGNORMAL, (
+            dist.mu,
+            dist.sigma,
+            float(rows.setdefault("normal", n_pert_rows + len(rows))),
+        )
     if isinstance(dist, d.Exponential):
         return EXPONENTIAL, (dist.scale,)
     if isinstance(dist, d.Discrete):
@@ -163,7 +167,9 @@ def compile_project(project: Project) -> Network:
     ]
     table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))
     pred_idx, pred_type, pred_lag = (
-        np.array(pred_idx, np.int64), np.array(pred_type, np.int64), np.array(pred_lag, np.float64)
+        np.array(pred_idx, np.int64),
+        np.array(pred_type, np.int64),
+        np.array(pred_lag, np.float64),
     )
     return Network(
         ids=tuple(order),

@@ -12,6 +12,7 @@ with it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -452,7 +453,9 @@ class Discrete(Distribution):
     @property
     def var(self) -> float:  # type: ignore[override]
         m = self.mean
-        return math.fsum((v - m) ** 2 * q for v, q in zip(self.values, self.probabilities, strict=True))
+        return math.fsum(
+            (v - m) ** 2 * q for v, q in zip(self.values, self.probabilities, strict=True)
+        )
 
     @property
     def most_likely(self) -> float:  # type: ignore[override]
@@ -504,12 +507,12 @@ class Empirical(Distribution):
     @property
     def mean(self) -> float:  # type: ignore[override]
         x = self.sorted_values
-        return math.fsum((a + b) / 2 for a, b in zip(x, x[1:], strict=False)) / (len(x) - 1)
+        return math.fsum((a + b) / 2 for a, b in itertools.pairwise(x)) / (len(x) - 1)
 
     @property
     def var(self) -> float:  # type: ignore[override]
         x = self.sorted_values
-        second = math.fsum((a * a + a * b + b * b) / 3 for a, b in zip(x, x[1:], strict=False))
+        second = math.fsum((a * a + a * b + b * b) / 3 for a, b in itertools.pairwise(x))
         return second / (len(x) - 1) - self.mean**2
 
     @property
@@ -605,7 +608,9 @@ def from_spec(spec: Any) -> Distribution:
         if not isinstance(value, dict):
             raise ModelError(f"normal takes [mean, sd] or {{ mean, sd, low, high }}, got {value!r}")
         _keys(value, ("mean", "sd", "low", "high"), ("mean", "sd"), kind)
-        return Normal(value["mean"], value["sd"], value.get("low", 0.0), value.get("high", math.inf))
+        return Normal(
+            value["mean"], value["sd"], value.get("low", 0.0), value.get("high", math.inf)
+        )
     if kind == "lognormal":
         if not isinstance(value, dict):
             raise ModelError(

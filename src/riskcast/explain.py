@@ -98,10 +98,7 @@ def explain(forecast: Forecast, milestone_id: str) -> str:
         prob = m.target_probability or 0.0
         text = f"The target is {_day(m.target)}: the chance of meeting it is {_pct(prob)}."
         if p80 > m.target:
-            text += (
-                f" To be 80% sure, commit to {_day(p80)}, "
-                f"{_gap(m, m.target, p80, 'target')}."
-            )
+            text += f" To be 80% sure, commit to {_day(p80)}, {_gap(m, m.target, p80, 'target')}."
         else:
             text += f" The P80 date is {_gap(m, m.target, p80, 'target')}, so the target has room."
         paragraphs.append(text)
@@ -124,13 +121,15 @@ def explain(forecast: Forecast, milestone_id: str) -> str:
         paragraphs.append(
             f"{len(always)} task{'s are' if len(always) > 1 else ' is'} on the critical path in "
             "(nearly) every run, so any slip there moves the date: "
-            + _join(shown + ([f"{more} more"] if more else [])) + "."
+            + _join(shown + ([f"{more} more"] if more else []))
+            + "."
         )
     if sometimes:
         parts = [f"{names[k]} ({_pct(v)} of runs)" for k, v in sometimes[:TOP]]
         paragraphs.append(
             "The critical path changes from run to run; these tasks are on it only sometimes: "
-            + _join(parts) + "."
+            + _join(parts)
+            + "."
         )
 
     sens = {k: v for k, v in forecast.sensitivity(m.id).items() if keep(k) and v > 0.05}
@@ -150,7 +149,8 @@ def explain(forecast: Forecast, milestone_id: str) -> str:
         paragraphs.append(
             "Where parallel paths join, waiting for the slowest of them adds time the plan does "
             "not show (merge bias: how much later than planned the join starts on average): "
-            + _join(parts) + "."
+            + _join(parts)
+            + "."
         )
     return "\n\n".join(textwrap.fill(p, 88) for p in paragraphs)
 

@@ -200,7 +200,9 @@ class Forecast:
         ids = [m.id for m in self.targets]
         key = FINISH_ID if milestone is None else milestone
         if key not in ids:
-            raise RiskcastError(f'no milestone "{key}"{suggestion(key, ids)} (known: {", ".join(ids)})')
+            raise RiskcastError(
+                f'no milestone "{key}"{suggestion(key, ids)} (known: {", ".join(ids)})'
+            )
         return ids.index(key)
 
     def milestone(self, id: str | None = None) -> MilestoneForecast:
@@ -223,8 +225,10 @@ class Forecast:
         """Per task, the schedule sensitivity index: criticality x sd(task) / sd(milestone)."""
         k = self._target_index(milestone)
         sd = self.targets[k].sd_days
-        ssi = self.stats["criticality"][k] * self.stats["duration_sd"] / sd if sd > 0 else (
-            np.zeros(len(self.task_ids))
+        ssi = (
+            self.stats["criticality"][k] * self.stats["duration_sd"] / sd
+            if sd > 0
+            else (np.zeros(len(self.task_ids)))
         )
         return dict(zip(self.task_ids, ssi.tolist(), strict=True))
 
@@ -239,7 +243,9 @@ class Forecast:
         s = self.stats
         plan_start = cal.start_dates(start, s["plan_start"]).astype(dt.date)
         plan_finish = cal.finish_dates(start, s["plan_finish"]).astype(dt.date)
-        quantiles = {q: cal.finish_dates(start, s[f"finish_p{q}"]).astype(dt.date) for q in (10, 50, 80, 90)}
+        quantiles = {
+            q: cal.finish_dates(start, s[f"finish_p{q}"]).astype(dt.date) for q in (10, 50, 80, 90)
+        }
         finish = self._target_index(None)
         rows = []
         for j, id in enumerate(self.task_ids):
@@ -318,13 +324,20 @@ class Forecast:
             raise RiskcastError("not a riskcast forecast (format riskcast-forecast/1 expected)")
         c = data["calendar"]
         calendar = Calendar(
-            tuple(c["workdays"]), tuple(as_date(h, "holiday") for h in c["holidays"]), c["hours_per_day"]
+            tuple(c["workdays"]),
+            tuple(as_date(h, "holiday") for h in c["holidays"]),
+            c["hours_per_day"],
         )
         start = as_date(data["start"], "start")
         targets = [
             MilestoneForecast(
-                m["id"], m["name"], np.asarray(m["samples"], np.float64), m["cpm_days"],
-                None if m["target"] is None else as_date(m["target"], "target"), calendar, start,
+                m["id"],
+                m["name"],
+                np.asarray(m["samples"], np.float64),
+                m["cpm_days"],
+                None if m["target"] is None else as_date(m["target"], "target"),
+                calendar,
+                start,
             )
             for m in data["milestones"]
         ]

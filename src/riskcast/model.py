@@ -126,7 +126,9 @@ class Milestone:
     def __post_init__(self) -> None:
         object.__setattr__(self, "after", _links(self.after))
         if self.target is not None:
-            object.__setattr__(self, "target", as_date(self.target, f'milestone "{self.id}" > target'))
+            object.__setattr__(
+                self, "target", as_date(self.target, f'milestone "{self.id}" > target')
+            )
 
     @property
     def label(self) -> str:
@@ -216,7 +218,9 @@ def validate(project: Project) -> None:
                 problems.append(f'{place}: link type "{link.type}" is not one of FS, SS, FF, SF')
             lag = link.lag
             if isinstance(lag, bool) or not isinstance(lag, int | float) or not math.isfinite(lag):
-                problems.append(f"{place} > lag: must be a finite number of working days, got {lag!r}")
+                problems.append(
+                    f"{place} > lag: must be a finite number of working days, got {lag!r}"
+                )
             if (link.predecessor, link.type) in links_seen[item.id]:
                 problems.append(
                     f'{place}: a second {link.type} link from "{link.predecessor}"; keep one'

@@ -45,11 +45,40 @@ def _axes(ax: Any, size: tuple[float, float] = (8.0, 4.5)) -> Any:
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-        return ax
-    from matplotlib.figure import Figure
+        fig = plt.figure(figsize=size)
+    else:
+        from matplotlib.figure import Figure
 
-    return Figure(figsize=size, layout="constrained").add_subplot()
+        fig = Figure(figsize=size)
+    fig._riskcast_layout = True  # margins are ours to set (see _layout)
+    return fig.add_subplot()
+
+
+def _layout(
+    ax: Any, labels: Sequence[str] = (), *, legend_below: bool = False, right_text: bool = False
+) -> None:
+    """Fixed margins sized from the y tick labels, on figures this module created.
+
+    A layout engine (constrained/tight) would draw every figure twice to measure it; with dozens
+    of charts per ``riskcast run`` that doubled the rendering time, so the margins are estimated
+    from the label lengths instead (DejaVu Sans averages about 0.6 em per character).
+    """
+    fig = ax.figure
+    if not getattr(fig, "_riskcast_layout", False):
+        return
+    width, height = fig.get_size_inches()
+    sizes = [t.get_fontsize() for t in ax.get_yticklabels()] or [10.0]
+    chars = max((len(str(x)) for x in labels), default=6)
+    left_in = 0.25 + 0.75 * 0.6 * chars * max(sizes) / 72 + (0.3 if ax.get_ylabel() else 0.0)
+    bottom_in = 0.55 + (0.35 if legend_below else 0.0) + (0.2 if ax.get_xlabel() else 0.0)
+    top_in = 0.45
+    right_in = 0.45 if right_text else 0.25
+    fig.subplots_adjust(
+        left=min(0.6, left_in / width),
+        right=1 - right_in / width,
+        bottom=min(0.4, bottom_in / height),
+        top=1 - top_in / height,
+    )
 
 
 def _d64(d: dt.date | np.datetime64) -> np.datetime64:
@@ -75,11 +104,22 @@ def _milestone(forecast: Forecast, milestone: str | None) -> MilestoneForecast:
 
 def _reference_lines(ax: Any, m: MilestoneForecast) -> None:
     plan = m.cpm_date
-    ax.axvline(_d64(plan), color=COLOURS["plan"], linestyle="--", linewidth=1.2,
-               label=f"plan (CPM) {plan.isoformat()}", gid="plan")
+    ax.axvline(
+        _d64(plan),
+        color=COLOURS["plan"],
+        linestyle="--",
+        linewidth=1.2,
+        label=f"plan (CPM) {plan.isoformat()}",
+        gid="plan",
+    )
     if m.target is not None:
-        ax.axvline(_d64(m.target), color=COLOURS["target"], linewidth=1.6,
-                   label=f"target {m.target.isoformat()}", gid="target")
+        ax.axvline(
+            _d64(m.target),
+            color=COLOURS["target"],
+            linewidth=1.6,
+            label=f"target {m.target.isoformat()}",
+            gid="target",
+        )
 
 
 def scurve(
@@ -100,23 +140,52 @@ def scurve(
     ax = _axes(ax)
     m = _milestone(forecast, milestone)
     dates, prob = m.cdf_dates()
-    ax.step(dates, prob, where="post", color=COLOURS["line"], linewidth=2, gid="cdf",
-            label="chance of delivery by date")
+    ax.step(
+        dates,
+        prob,
+        where="post",
+        color=COLOURS["line"],
+        linewidth=2,
+        gid="cdf",
+        label="chance of delivery by date",
+    )
     for q in sorted({*percentiles, confidence}):
         d = m.percentile(q)
         strong = q == confidence
-        ax.plot([_d64(d)], [q / 100], marker="o", markersize=8 if strong else 6, linestyle="none",
-                color=COLOURS["emphasis"] if strong else COLOURS["line"], gid=f"p{q:g}",
-                zorder=3)
-        ax.annotate(f"P{q:g} {d:%b %d}", (_d64(d), q / 100), xytext=(-8, 6),
-                    textcoords="offset points", ha="right", fontsize=9,
-                    fontweight="bold" if strong else "normal")
+        ax.plot(
+            [_d64(d)],
+            [q / 100],
+            marker="o",
+            markersize=8 if strong else 6,
+            linestyle="none",
+            color=COLOURS["emphasis"] if strong else COLOURS["line"],
+            gid=f"p{q:g}",
+            zorder=3,
+        )
+        ax.annotate(
+            f"P{q:g} {d:%b %d}",
+            (_d64(d), q / 100),
+            xytext=(-8, 6),
+            textcoords="offset points",
+            ha="right",
+            fontsize=9,
+            fontweight="bold" if strong else "normal",
+        )
     _reference_lines(ax, m)
     if m.target is not None:
-        ax.text(0.02, 0.97, f"{_pct(m.target_probability or 0.0)} chance of meeting the target",
-                transform=ax.transAxes, va="top", fontsize=11, fontweight="bold",
-                color=COLOURS["target"], gid="target-probability", zorder=5,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        ax.text(
+            0.02,
+            0.97,
+            f"{_pct(m.target_probability or 0.0)} chance of meeting the target",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=11,
+            fontweight="bold",
+            color=COLOURS["target"],
+            gid="target-probability",
+            zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        )
     # Show the bulk of the distribution (P0.5 .. P99.5) and the reference dates, not far tails.
     shown = [_d64(m.percentile(0.5)), _d64(m.percentile(99.5)), _d64(m.cpm_date)]
     if m.target is not None:
@@ -130,28 +199,44 @@ def scurve(
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=9)
     _date_axis(ax)
+    _layout(ax, ["100%"])
     return ax
 
 
 def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Any = None) -> Any:
-    """Share of runs delivering ``milestone`` on each date: one bar per delivery date (gid
-    ``"histogram"`` on each bar; heights sum to 1), with the plan and target dates."""
+    """Share of runs delivering ``milestone`` on each calendar day: one step artist (gid
+    ``"histogram"``) whose values are the shares per day (they sum to 1; non-working days are 0)
+    between edges one day apart, with the plan and target dates.
+
+    One ``stairs`` artist instead of a rectangle per day keeps rendering fast."""
     ax = _axes(ax)
     m = _milestone(forecast, milestone)
     dates = m.calendar.finish_dates(m.start, m.samples)
     days, counts = np.unique(dates, return_counts=True)
-    share = counts / len(m.samples)
-    ax.bar(days, share, width=0.85, color=COLOURS["band"], gid="histogram",
-           label="share of runs")
-    for patch in ax.patches:
-        patch.set_gid("histogram")
+    first = days[0]
+    share = np.zeros(int((days[-1] - first) / ONE_DAY) + 1)
+    share[((days - first) / ONE_DAY).astype(np.int64)] = counts / len(m.samples)
+    import matplotlib.dates as mdates
+
+    edges = mdates.date2num(first) - 0.5 + np.arange(len(share) + 1)
+    ax.stairs(
+        share,
+        edges,
+        fill=True,
+        color=COLOURS["band"],
+        gid="histogram",
+        label="share of runs delivered that day",
+    )
+    ax.xaxis_date()
     _reference_lines(ax, m)
+    ax.set_ylim(0, share.max() * 1.15)
     ax.yaxis.set_major_formatter(_percent_formatter())
-    ax.set_ylabel("share of runs delivered that day")
+    ax.set_ylabel("share of runs")
     ax.set_title(f"{m.name}: delivery dates ({forecast.iterations:,} runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(loc="upper right", fontsize=9)
     _date_axis(ax)
+    _layout(ax, ["10%"])
     return ax
 
 
@@ -186,18 +271,54 @@ def roadmap(
         y = len(ids) - 1 - row  # first milestone on top
         left, right = _d64(m.percentile(low)), _d64(m.percentile(high))
         p = m.target_probability
-        ax.barh(y, mdates.date2num(right) - mdates.date2num(left), left=mdates.date2num(left),
-                height=0.5, color=_probability_colour(p), edgecolor="#333333", linewidth=0.6,
-                gid=f"range-{m.id}")
-        ax.plot([mdates.date2num(_d64(m.percentile(50)))], [y], "o", color="black",
-                markersize=7, gid=f"p50-{m.id}", zorder=3)
-        ax.plot([mdates.date2num(_d64(m.cpm_date))], [y], "|", color=COLOURS["plan"],
-                markersize=16, markeredgewidth=2, gid=f"plan-{m.id}", zorder=3)
+        ax.barh(
+            y,
+            mdates.date2num(right) - mdates.date2num(left),
+            left=mdates.date2num(left),
+            height=0.5,
+            color=_probability_colour(p),
+            edgecolor="#333333",
+            linewidth=0.6,
+            gid=f"range-{m.id}",
+        )
+        ax.plot(
+            [mdates.date2num(_d64(m.percentile(50)))],
+            [y],
+            "o",
+            color="black",
+            markersize=7,
+            gid=f"p50-{m.id}",
+            zorder=3,
+        )
+        ax.plot(
+            [mdates.date2num(_d64(m.cpm_date))],
+            [y],
+            "|",
+            color=COLOURS["plan"],
+            markersize=16,
+            markeredgewidth=2,
+            gid=f"plan-{m.id}",
+            zorder=3,
+        )
         if m.target is not None:
-            ax.plot([mdates.date2num(_d64(m.target))], [y], "D", color=COLOURS["target"],
-                    markersize=8, gid=f"target-{m.id}", zorder=4)
-            ax.annotate(_pct(p or 0.0), (mdates.date2num(right), y), xytext=(6, 0),
-                        textcoords="offset points", va="center", fontsize=9, fontweight="bold")
+            ax.plot(
+                [mdates.date2num(_d64(m.target))],
+                [y],
+                "D",
+                color=COLOURS["target"],
+                markersize=8,
+                gid=f"target-{m.id}",
+                zorder=4,
+            )
+            ax.annotate(
+                _pct(p or 0.0),
+                (mdates.date2num(right), y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+            )
         labels.append(m.name)
     ax.set_yticks(range(len(ids)), labels[::-1])
     ax.set_ylim(-0.7, len(ids) - 0.3)
@@ -209,17 +330,33 @@ def roadmap(
 
     ax.legend(
         handles=[
-            Patch(facecolor=_probability_colour(0.5), edgecolor="#333333",
-                  label=f"P{low:g}-P{high:g} (colour: chance of target)"),
+            Patch(
+                facecolor=_probability_colour(0.5),
+                edgecolor="#333333",
+                label=f"P{low:g}-P{high:g} (colour: chance of target)",
+            ),
             Line2D([], [], marker="o", color="black", linestyle="none", label="P50"),
-            Line2D([], [], marker="|", color=COLOURS["plan"], linestyle="none", markersize=12,
-                   markeredgewidth=2, label="plan (CPM)"),
+            Line2D(
+                [],
+                [],
+                marker="|",
+                color=COLOURS["plan"],
+                linestyle="none",
+                markersize=12,
+                markeredgewidth=2,
+                label="plan (CPM)",
+            ),
             Line2D([], [], marker="D", color=COLOURS["target"], linestyle="none", label="target"),
         ],
-        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
     )
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(f"{forecast.project_name}: milestone confidence ({forecast.iterations:,} runs)")
+    _layout(ax, labels, legend_below=True, right_text=True)
     return ax
 
 
@@ -239,10 +376,23 @@ def tornado(
     chosen = [k for k in order if crit[k] > 0 or abs(sens[k]) >= 0.05][:top] or order[:top]
     ax = _axes(ax, (8.0, 1.4 + 0.42 * len(chosen)))
     y = np.arange(len(chosen))[::-1].astype(float)
-    ax.barh(y + 0.18, [sens[k] for k in chosen], height=0.36, color=COLOURS["line"],
-            label="sensitivity (rank correlation)", gid="sensitivity")
-    ax.barh(y - 0.18, [crit[k] for k in chosen], height=0.36, color=COLOURS["critical"],
-            alpha=0.75, label="criticality (share of runs critical)", gid="criticality")
+    ax.barh(
+        y + 0.18,
+        [sens[k] for k in chosen],
+        height=0.36,
+        color=COLOURS["line"],
+        label="sensitivity (rank correlation)",
+        gid="sensitivity",
+    )
+    ax.barh(
+        y - 0.18,
+        [crit[k] for k in chosen],
+        height=0.36,
+        color=COLOURS["critical"],
+        alpha=0.75,
+        label="criticality (share of runs critical)",
+        gid="criticality",
+    )
     for container in ax.containers:
         gid = container.patches[0].get_gid() if container.patches else None
         for patch in container.patches:
@@ -254,12 +404,11 @@ def tornado(
     ax.set_title(f"{m.name}: what drives the date")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
+    _layout(ax, [names[k] for k in chosen])
     return ax
 
 
-def gantt(
-    forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = None
-) -> Any:
+def gantt(forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = None) -> Any:
     """Probabilistic Gantt: per task (model order, first on top) the plan bar from plan start to
     the end of the plan finish day (gid ``"plan"``), and over it the P10-P90 band of the simulated
     finish (gid ``"finish-band"``, from the end of the P10 day to the end of the P90 day) with a P50
@@ -284,23 +433,52 @@ def gantt(
     band_right = np.array([num(r["p90_finish"], True) for r in rows])
     p50 = np.array([num(r["p50_finish"], True) for r in rows])
     crit = np.array([r["criticality"] for r in rows])
-    ax.barh(y, plan_right - plan_left, left=plan_left, height=0.6, color=COLOURS["bar"],
-            label="plan (CPM)", gid="plan")
-    ax.barh(y, np.maximum(band_right - band_left, 0.25), left=band_left, height=0.3,
-            color=COLOURS["band"], alpha=0.9, label="finish P10-P90", gid="finish-band")
+    ax.barh(
+        y,
+        plan_right - plan_left,
+        left=plan_left,
+        height=0.6,
+        color=COLOURS["bar"],
+        label="plan (CPM)",
+        gid="plan",
+    )
+    ax.barh(
+        y,
+        np.maximum(band_right - band_left, 0.25),
+        left=band_left,
+        height=0.3,
+        color=COLOURS["band"],
+        alpha=0.9,
+        label="finish P10-P90",
+        gid="finish-band",
+    )
     for container in ax.containers:
         gid = container.patches[0].get_gid() if container.patches else None
         for patch in container.patches:
             patch.set_gid(gid)
-    ax.plot(p50, y, "|", color="black", markersize=9, markeredgewidth=1.5, gid="p50",
-            label="finish P50")
+    ax.plot(
+        p50, y, "|", color="black", markersize=9, markeredgewidth=1.5, gid="p50", label="finish P50"
+    )
     if crit.any():
         hot = crit >= 0.5
-        ax.plot(plan_left[hot] - 0.6, y[hot], ">", color=COLOURS["critical"], markersize=4,
-                linestyle="none", gid="critical", label="critical in >= 50% of runs")
+        ax.plot(
+            plan_left[hot] - 0.6,
+            y[hot],
+            ">",
+            color=COLOURS["critical"],
+            markersize=4,
+            linestyle="none",
+            gid="critical",
+            label="critical in >= 50% of runs",
+        )
     for m in forecast.milestones:
-        ax.axvline(mdates.date2num(_d64(m.cpm_date)), color=COLOURS["plan"], linestyle=":",
-                   linewidth=1, gid=f"milestone-{m.id}")
+        ax.axvline(
+            mdates.date2num(_d64(m.cpm_date)),
+            color=COLOURS["plan"],
+            linestyle=":",
+            linewidth=1,
+            gid=f"milestone-{m.id}",
+        )
     fontsize = 9 if n <= 30 else 7
     ax.set_yticks(y, [r["name"] for r in rows], fontsize=fontsize)
     ax.set_ylim(-0.8, n - 0.2)
@@ -309,6 +487,7 @@ def gantt(
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{forecast.project_name}: plan and simulated finish range per task")
+    _layout(ax, [r["name"] for r in rows])
     return ax
 
 
@@ -318,7 +497,7 @@ def _percent_formatter() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-def save(ax: Any, path: str | Path, *, dpi: int = 110) -> Path:
+def save(ax: Any, path: str | Path, *, dpi: int = 100) -> Path:
     """Write the figure holding ``ax`` to ``path`` (format from the suffix: .png, .svg, .pdf) with
     the Agg backend, then close it."""
     fig = ax.figure

@@ -68,59 +68,83 @@ def schedule_warnings(project: Project) -> list[ScheduleWarning]:
     for task in project.tasks:
         place = _place(task)
         if len(open_starts) > 1 and task in open_starts:
-            out.append(ScheduleWarning(
-                "open-start", place,
-                f"no predecessor, so it starts on the project start ({project.start}) whatever "
-                "else happens; link it to what it really waits for, or give it a not_before date",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "open-start",
+                    place,
+                    f"no predecessor, so it starts on the project start ({project.start}) whatever "
+                    "else happens; link it to what it really waits for, or give it a not_before date",
+                )
+            )
         if task.after and not any(link.type in START_LINKS for link in task.after):
-            out.append(ScheduleWarning(
-                "dangling-start", place,
-                "its predecessors constrain only its finish (FF/SF links), so its start is free; "
-                "add an FS or SS link that says when it can begin",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "dangling-start",
+                    place,
+                    "its predecessors constrain only its finish (FF/SF links), so its start is free; "
+                    "add an FS or SS link that says when it can begin",
+                )
+            )
         if len(open_ends) > allowed_ends and task in open_ends:
-            out.append(ScheduleWarning(
-                "open-end", place,
-                "no successor: a delay here reaches no milestone; link it to the milestone or "
-                "task that needs it",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "open-end",
+                    place,
+                    "no successor: a delay here reaches no milestone; link it to the milestone or "
+                    "task that needs it",
+                )
+            )
         elif successors[task.id] and not any(k in FINISH_LINKS for k in successors[task.id]):
-            out.append(ScheduleWarning(
-                "dangling-finish", place,
-                "its successors hang only on its start (SS/SF links), so finishing late delays "
-                "nothing; add an FS or FF link from it",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "dangling-finish",
+                    place,
+                    "its successors hang only on its start (SS/SF links), so finishing late delays "
+                    "nothing; add an FS or FF link from it",
+                )
+            )
         most_likely = task.estimate.most_likely
         if most_likely > LONG_TASK_DAYS:
-            out.append(ScheduleWarning(
-                "long-task", place,
-                f"most-likely duration {most_likely:g} working days is over {LONG_TASK_DAYS:g} "
-                "(DCMA-14 high duration); split it into pieces that can be tracked",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "long-task",
+                    place,
+                    f"most-likely duration {most_likely:.4g} working days is over {LONG_TASK_DAYS:g} "
+                    "(DCMA-14 high duration); split it into pieces that can be tracked",
+                )
+            )
         if not task.estimate.has_spread and most_likely > 0:
-            out.append(ScheduleWarning(
-                "zero-spread", place,
-                f"the estimate ({task.estimate.kind} {most_likely:g} days) has no uncertainty; "
-                "give a range (e.g. pert = [low, likely, high]) unless it is contractually fixed",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "zero-spread",
+                    place,
+                    f"the estimate ({task.estimate.kind} {most_likely:g} days) has no uncertainty; "
+                    "give a range (e.g. pert = [low, likely, high]) unless it is contractually fixed",
+                )
+            )
 
     for item in project.activities:
         for k, link in enumerate(item.after):
             if link.lag < 0:
-                out.append(ScheduleWarning(
-                    "negative-lag", f"{_place(item)} > after[{k}]",
-                    f'a lead of {-link.lag:g} working days on the {link.type} link from '
-                    f'"{link.predecessor}"; model the overlap as tasks instead of a negative lag',
-                ))
+                out.append(
+                    ScheduleWarning(
+                        "negative-lag",
+                        f"{_place(item)} > after[{k}]",
+                        f"a lead of {-link.lag:g} working days on the {link.type} link from "
+                        f'"{link.predecessor}"; model the overlap as tasks instead of a negative lag',
+                    )
+                )
 
     for m in project.milestones:
         if m.target is None:
-            out.append(ScheduleWarning(
-                "no-target", _place(m),
-                "no target date, so the forecast cannot say the odds of meeting it; add target = "
-                "YYYY-MM-DD",
-            ))
+            out.append(
+                ScheduleWarning(
+                    "no-target",
+                    _place(m),
+                    "no target date, so the forecast cannot say the odds of meeting it; add target = "
+                    "YYYY-MM-DD",
+                )
+            )
 
     # A path of FS links with non-negative lags guarantees start_j >= finish_i, so a direct FS
     # link i -> j without lag says nothing more: it is redundant (and clutters criticality).
@@ -141,12 +165,15 @@ def schedule_warnings(project: Project) -> list[ScheduleWarning]:
                     and not reduced.has_edge(link.predecessor, item.id)
                 ):
                     path = _longer_path(graph, link.predecessor, item.id)
-                    out.append(ScheduleWarning(
-                        "redundant-link", f"{_place(item)} > after[{k}]",
-                        f'the FS link from "{link.predecessor}" is implied by the path '
-                        + " -> ".join(f'"{n}"' for n in path)
-                        + "; remove it",
-                    ))
+                    out.append(
+                        ScheduleWarning(
+                            "redundant-link",
+                            f"{_place(item)} > after[{k}]",
+                            f'the FS link from "{link.predecessor}" is implied by the path '
+                            + " -> ".join(f'"{n}"' for n in path)
+                            + "; remove it",
+                        )
+                    )
     order = {a.id: k for k, a in enumerate(project.activities)}
     return sorted(out, key=lambda w: order.get(_id_of(w.place), len(order)))
 

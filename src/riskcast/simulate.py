@@ -65,13 +65,23 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
         j = network.milestone_idx[k]
         targets.append(
             MilestoneForecast(
-                m.id, m.label, runs.finishes[k], float(plan_finish[j]), m.target,
-                project.calendar, project.start,
+                m.id,
+                m.label,
+                runs.finishes[k],
+                float(plan_finish[j]),
+                m.target,
+                project.calendar,
+                project.start,
             )
         )
     finish = MilestoneForecast(
-        FINISH_ID, "Project finish", runs.finishes[-1], float(plan_finish.max()), None,
-        project.calendar, project.start,
+        FINISH_ID,
+        "Project finish",
+        runs.finishes[-1],
+        float(plan_finish.max()),
+        None,
+        project.calendar,
+        project.start,
     )
     merge_points = {}
     for item in project.activities:
@@ -132,8 +142,12 @@ def simulate(
     if precision is not None and iterations is not None:
         raise RiskcastError("give either iterations or precision, not both")
     if precision is not None and not (isinstance(precision, int | float) and precision > 0):
-        raise RiskcastError(f"precision must be a positive number of working days, got {precision!r}")
-    total = max_iterations if precision is not None else (10_000 if iterations is None else iterations)
+        raise RiskcastError(
+            f"precision must be a positive number of working days, got {precision!r}"
+        )
+    total = (
+        max_iterations if precision is not None else (10_000 if iterations is None else iterations)
+    )
     if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 1:
         raise RiskcastError(f"iterations must be a positive integer, got {total!r}")
     network = compile_project(project)
@@ -141,8 +155,13 @@ def simulate(
     if precision is not None:
         batch = max(batch, 4 * CHUNK)
     runs = run(
-        network, normalise_seed(seed), int(total), batch=batch, threads=threads,
-        progress=progress, stop=stop,
+        network,
+        normalise_seed(seed),
+        int(total),
+        batch=batch,
+        threads=threads,
+        progress=progress,
+        stop=stop,
     )
     forecast = _forecast(project, network, runs)
     if precision is not None and runs.iterations >= total and not stop(runs.finishes):  # type: ignore[misc]
@@ -155,4 +174,3 @@ def simulate(
         )
     forecast.precision = precision
     return forecast
-

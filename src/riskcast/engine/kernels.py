@@ -186,7 +186,9 @@ def simulate_chunks(
         for b in range(lo, hi, BLOCK):
             m = min(BLOCK, hi - b)
             sample_block(streams, codes, params, aux, table, first + b, m, dur)
-            forward_block(dur, not_before, pred_ptr, pred_idx, pred_type, pred_lag, m, start, finish)
+            forward_block(
+                dur, not_before, pred_ptr, pred_idx, pred_type, pred_lag, m, start, finish
+            )
             for j in range(n):
                 d = dur[j]
                 for k in range(m):
@@ -226,6 +228,18 @@ def simulate_chunks(
                                 seeds[n_seeds] = j
                                 n_seeds += 1
                     mark_critical(
-                        k, seeds, n_seeds, dur, start, finish, pred_ptr, pred_idx, pred_type,
-                        pred_lag, mark, stamp, stack, crit[q],
+                        k,
+                        seeds,
+                        n_seeds,
+                        dur,
+                        start,
+                        finish,
+                        pred_ptr,
+                        pred_idx,
+                        pred_type,
+                        pred_lag,
+                        mark,
+                        stamp,
+                        stack,
+                        crit[q],
                     )

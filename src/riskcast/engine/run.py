@@ -95,9 +95,25 @@ class Simulation:
         sums = np.zeros((n_chunks, N_SUMS, net.n))
         critical = np.zeros((n_chunks, m + 1, net.n), np.int64)
         simulate_chunks(
-            self.streams, net.dist_code, net.dist_params, net.aux, net.table, net.not_before,
-            net.pred_ptr, net.pred_idx, net.pred_type, net.pred_lag, net.milestone_idx,
-            net.last_candidates, self.iterations, count, finishes, sums, critical, self.kept_duration, self.kept_finish,
+            self.streams,
+            net.dist_code,
+            net.dist_params,
+            net.aux,
+            net.table,
+            net.not_before,
+            net.pred_ptr,
+            net.pred_idx,
+            net.pred_type,
+            net.pred_lag,
+            net.milestone_idx,
+            net.last_candidates,
+            self.iterations,
+            count,
+            finishes,
+            sums,
+            critical,
+            self.kept_duration,
+            self.kept_finish,
         )
         for c in range(n_chunks):  # fixed order: the float sums are reproducible bit for bit
             self.sums += sums[c]

@@ -15,6 +15,5 @@ def suggestion(name: str, known: Iterable[str]) -> str:
 def unknown_key_message(key: str, allowed: Iterable[str], where: str) -> str:
     allowed = list(allowed)
     return (
-        f'unknown key "{key}" in {where}{suggestion(key, allowed)} '
-        f"(allowed: {', '.join(allowed)})"
+        f'unknown key "{key}" in {where}{suggestion(key, allowed)} (allowed: {", ".join(allowed)})'
     )

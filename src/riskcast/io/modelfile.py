@@ -35,7 +35,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "calendar": Field("string", False, "Name of a [calendars.NAME] table (default Mon-Fri)"),
     },
     "calendars": {
-        "workdays": Field("strings", False, "Working weekdays, e.g. [\"mon\", \"tue\"]"),
+        "workdays": Field("strings", False, 'Working weekdays, e.g. ["mon", "tue"]'),
         "holidays": Field("dates", False, "Non-working dates"),
         "hours_per_day": Field("number", False, "Working hours per day (for imports), default 8"),
     },
@@ -63,13 +63,19 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "rate": Field("number", False, "Cost per working day"),
     },
     "uncertainty": {
-        "match": Field("string", False, "Glob pattern, default \"*\""),
+        "match": Field("string", False, 'Glob pattern, default "*"'),
         "field": Field("string", False, "name (default), id, wbs or tag.KEY"),
-        "estimate": Field("string", True, "Relative range, e.g. \"pert(-10%, 0%, +30%)\""),
+        "estimate": Field("string", True, 'Relative range, e.g. "pert(-10%, 0%, +30%)"'),
     },
 }
-TOP_LEVEL = {"project": "table", "calendars": "tables", "task": "array", "milestone": "array",
-             "resource": "array", "uncertainty": "array"}
+TOP_LEVEL = {
+    "project": "table",
+    "calendars": "tables",
+    "task": "array",
+    "milestone": "array",
+    "resource": "array",
+    "uncertainty": "array",
+}
 
 
 class _Reader:
@@ -83,10 +89,12 @@ class _Reader:
         allowed = SECTIONS[section]
         for key in table:
             if key not in allowed:
-                self.problems.append(f"{place}: " + unknown_key_message(key, allowed, f"[{section}]"))
+                self.problems.append(
+                    f"{place}: " + unknown_key_message(key, allowed, f"[{section}]")
+                )
         for key, spec in allowed.items():
             if spec.required and key not in table:
-                self.problems.append(f"{place}: missing required key \"{key}\" ({spec.help})")
+                self.problems.append(f'{place}: missing required key "{key}" ({spec.help})')
 
     def value(self, table: dict, section: str, key: str, place: str, default: Any = None) -> Any:
         if key not in table:
@@ -96,7 +104,9 @@ class _Reader:
         try:
             return _CONVERT[SECTIONS[section][key].kind](raw, where)
         except ModelError as exc:
-            self.problems.extend(p if p.startswith(where) else f"{where}: {p}" for p in exc.problems)
+            self.problems.extend(
+                p if p.startswith(where) else f"{where}: {p}" for p in exc.problems
+            )
             return default
 
 
@@ -129,10 +139,13 @@ def _link(raw: Any, where: str) -> Link:
         return Link(raw)
     if not isinstance(raw, dict):
         raise ModelError(f"{where}: a link is an id or {{ task, type, lag }}, got {raw!r}")
-    problems = [unknown_key_message(k, ("task", "type", "lag"), "a link") for k in raw
-                if k not in ("task", "type", "lag")]
+    problems = [
+        unknown_key_message(k, ("task", "type", "lag"), "a link")
+        for k in raw
+        if k not in ("task", "type", "lag")
+    ]
     if not isinstance(raw.get("task"), str):
-        problems.append(f"a link needs task = \"<id>\", got {raw.get('task')!r}")
+        problems.append(f'a link needs task = "<id>", got {raw.get("task")!r}')
     kind = raw.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {kind!r}")
@@ -155,13 +168,13 @@ def _estimate(raw: Any, where: str) -> distributions.Distribution:
 
 def _tags(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
-        raise ModelError(f"{where}: expected a table of text labels, e.g. {{ team = \"web\" }}")
+        raise ModelError(f'{where}: expected a table of text labels, e.g. {{ team = "web" }}')
     return {str(k): str(v) for k, v in raw.items()}
 
 
 def _assignment(raw: Any, where: str) -> Assignment:
     if not isinstance(raw, dict) or not isinstance(raw.get("resource"), str):
-        raise ModelError(f"{where}: expected {{ resource = \"<id>\", units = 1.0 }}, got {raw!r}")
+        raise ModelError(f'{where}: expected {{ resource = "<id>", units = 1.0 }}, got {raw!r}')
     units = _number(raw.get("units", 1.0), f"{where} > units")
     if units < 0:
         raise ModelError(f"{where} > units: must be >= 0, got {units}")
@@ -222,13 +235,15 @@ def parse_model(data: dict, source: str | None = None) -> Project:
     """Build and validate a :class:`Project` from a parsed TOML/JSON document."""
     r = _Reader(source)
     if not isinstance(data, dict):
-        raise ModelError("a model file is a table with [project], [[task]] and [[milestone]]", source)
+        raise ModelError(
+            "a model file is a table with [project], [[task]] and [[milestone]]", source
+        )
     for key in data:
         if key not in TOP_LEVEL:
             r.problems.append(unknown_key_message(key, TOP_LEVEL, "the model file"))
     head = data.get("project")
     if not isinstance(head, dict):
-        raise ModelError(r.problems + ["missing [project] table with name and start"], source)
+        raise ModelError([*r.problems, "missing [project] table with name and start"], source)
     r.check_keys(head, "project", "project")
     name = r.value(head, "project", "name", "project", "")
     start = r.value(head, "project", "start", "project", dt.date(2000, 1, 1))
@@ -259,13 +274,14 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             calendar = calendars[cal_ref]
         elif cal_ref not in raw_calendars:
             r.problems.append(
-                f'project > calendar: no [calendars.{cal_ref}] table'
+                f"project > calendar: no [calendars.{cal_ref}] table"
                 + (f" (defined: {', '.join(calendars)})" if calendars else "")
             )
 
     resources = [
         Resource(
-            r.value(t, "resource", "id", p, ""), r.value(t, "resource", "name", p, ""),
+            r.value(t, "resource", "id", p, ""),
+            r.value(t, "resource", "name", p, ""),
             r.value(t, "resource", "rate", p, 0.0),
         )
         for t, p in _records(data, "resource", r)
@@ -307,7 +323,9 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 rules.append(rule_from_spec(table, place))
             except ModelError as exc:
                 r.problems.extend(exc.problems)
-    project = Project(name, start, tuple(tasks), tuple(milestones), calendar, tuple(resources), source)
+    project = Project(
+        name, start, tuple(tasks), tuple(milestones), calendar, tuple(resources), source
+    )
     cycle = None
     try:
         validate(project)
@@ -340,7 +358,9 @@ def read_model_file(path: str | Path) -> Project:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ModelError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", str(path)) from None
+            raise ModelError(
+                f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", str(path)
+            ) from None
     else:
         try:
             data = tomllib.loads(text)
@@ -355,24 +375,54 @@ def _estimate_schema() -> dict:
     three = {"type": "array", "items": num, "minItems": 3, "maxItems": 3}
 
     def obj(props: dict, required: list[str]) -> dict:
-        return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": props,
+            "required": required,
+            "additionalProperties": False,
+        }
 
     one = {
         "fixed": num,
         "uniform": {"type": "array", "items": num, "minItems": 2, "maxItems": 2},
         "triangular": three,
-        "pert": {"anyOf": [three, obj({"low": num, "mode": num, "high": num,
-                                       "lambda": {"type": "number", "exclusiveMinimum": 0}},
-                                      ["low", "mode", "high"])]},
-        "beta": obj({"low": num, "high": num, "alpha": num, "beta": num}, ["low", "high", "alpha", "beta"]),
-        "normal": {"anyOf": [{"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-                             obj({"mean": {"type": "number"}, "sd": num, "low": num, "high": num}, ["mean", "sd"])]},
-        "lognormal": {"anyOf": [obj({"mean": num, "sd": num}, ["mean", "sd"]),
-                                obj({"mu": {"type": "number"}, "sigma": num}, ["mu", "sigma"]),
-                                obj({"p10": num, "p90": num}, ["p10", "p90"])]},
+        "pert": {
+            "anyOf": [
+                three,
+                obj(
+                    {
+                        "low": num,
+                        "mode": num,
+                        "high": num,
+                        "lambda": {"type": "number", "exclusiveMinimum": 0},
+                    },
+                    ["low", "mode", "high"],
+                ),
+            ]
+        },
+        "beta": obj(
+            {"low": num, "high": num, "alpha": num, "beta": num}, ["low", "high", "alpha", "beta"]
+        ),
+        "normal": {
+            "anyOf": [
+                {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                obj(
+                    {"mean": {"type": "number"}, "sd": num, "low": num, "high": num}, ["mean", "sd"]
+                ),
+            ]
+        },
+        "lognormal": {
+            "anyOf": [
+                obj({"mean": num, "sd": num}, ["mean", "sd"]),
+                obj({"mu": {"type": "number"}, "sigma": num}, ["mu", "sigma"]),
+                obj({"p10": num, "p90": num}, ["p10", "p90"]),
+            ]
+        },
         "exponential": {"anyOf": [num, obj({"mean": num}, ["mean"])]},
-        "discrete": obj({"values": {"type": "array", "items": num},
-                         "weights": {"type": "array", "items": num}}, ["values"]),
+        "discrete": obj(
+            {"values": {"type": "array", "items": num}, "weights": {"type": "array", "items": num}},
+            ["values"],
+        ),
         "empirical": {"type": "array", "items": num, "minItems": 2},
     }
     return {"anyOf": [num] + [obj({k: v}, [k]) for k, v in one.items()]}
@@ -380,10 +430,21 @@ def _estimate_schema() -> dict:
 
 def _field_schema(f: Field) -> dict:
     date = {"type": "string", "format": "date"}
-    link = {"anyOf": [{"type": "string"}, {
-        "type": "object", "required": ["task"], "additionalProperties": False,
-        "properties": {"task": {"type": "string"}, "type": {"enum": list(LINK_TYPES)},
-                       "lag": {"type": "number"}}}]}
+    link = {
+        "anyOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "required": ["task"],
+                "additionalProperties": False,
+                "properties": {
+                    "task": {"type": "string"},
+                    "type": {"enum": list(LINK_TYPES)},
+                    "lag": {"type": "number"},
+                },
+            },
+        ]
+    }
     kinds = {
         "string": {"type": "string", "minLength": 1},
         "number": {"type": "number"},
@@ -393,9 +454,18 @@ def _field_schema(f: Field) -> dict:
         "strings": {"type": "array", "items": {"enum": list(WEEKDAYS)}},
         "dates": {"type": "array", "items": date},
         "tags": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
-        "assignments": {"type": "array", "items": {
-            "type": "object", "required": ["resource"], "additionalProperties": False,
-            "properties": {"resource": {"type": "string"}, "units": {"type": "number", "minimum": 0}}}},
+        "assignments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["resource"],
+                "additionalProperties": False,
+                "properties": {
+                    "resource": {"type": "string"},
+                    "units": {"type": "number", "minimum": 0},
+                },
+            },
+        },
     }
     return kinds[f.kind] | {"description": f.help}
 

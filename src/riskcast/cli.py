@@ -1,0 +1,820 @@
+"""The ``riskcast`` command: thin argparse front end over the public API.
+
+Each subcommand is a pair: ``_parse_NAME`` declares its options, ``_cmd_NAME(args, streams)`` acts
+through the library and returns an exit code. :func:`main` never calls ``sys.exit``; the console
+script does. matplotlib is imported only when charts are drawn.
+
+Exit codes (also in ``riskcast --help`` and the README):
+
+* 0 -- success;
+* 1 -- ``validate --strict`` found schedule-quality warnings;
+* 2 -- bad input: an invalid model (every problem listed), an unknown milestone, a bad option;
+* 3 -- the output could not be written (nothing partial is left behind);
+* 130 -- interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_WARNINGS = 1
+EXIT_INPUT = 2
+EXIT_OUTPUT = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    validate --strict: schedule-quality warnings found
+  2    bad input: invalid model (every problem is listed), unknown milestone, bad option
+  3    the output could not be written (nothing partial is left behind)
+  130  interrupted
+"""
+DEFAULT_ITERATIONS = 10_000
+PERCENTILES = (50, 80, 95)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one message, mapped to ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Streams:
+    out: TextIO
+    err: TextIO
+
+
+# -- atomic output --------------------------------------------------------------------------------
+class Staging:
+    """Output files are rendered into a hidden folder next to ``target`` and moved into place
+    (``os.replace``, atomic per file) only when everything succeeded: a failed run leaves no
+    partial content."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        if target.exists() and not target.is_dir():
+            raise CliError(f"{target}: exists and is not a folder; choose another --out")
+        base = target
+        while not base.exists():  # the nearest existing ancestor: same file system as target
+            base = base.parent
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix=".riskcast-", dir=base))
+        except OSError as exc:
+            raise CliError(f"cannot write to {base}: {exc.strerror or exc}", EXIT_OUTPUT) from None
+        self.files: list[str] = []
+
+    def path(self, name: str) -> Path:
+        """Where to render ``name`` (relative to the target folder)."""
+        self.files.append(name)
+        p = self.root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def commit(self) -> list[Path]:
+        self.target.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in self.files:
+            final = self.target / name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.root / name, final)
+            written.append(final)
+        self.discard()
+        return written
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write(tmp)`` on a temp file in ``path``'s folder, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+def _csv_text(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# -- progress -------------------------------------------------------------------------------------
+class ProgressBar:
+    """``progress(done, total)`` callback drawing one self-erasing line on a terminal."""
+
+    def __init__(self, stream: TextIO, label: str = "simulating"):
+        self.stream, self.label = stream, label
+        self.last = 0.0
+        self.width = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        filled = int(28 * done / total) if total else 28
+        line = f"\r{self.label} [{'#' * filled}{'.' * (28 - filled)}] {done:,}/{total:,} runs"
+        self.width = max(self.width, len(line))
+        self.stream.write(line)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+def _load(path: str) -> Any:
+    import riskcast
+
+    p = Path(path)
+    if p.suffix.lower() not in riskcast.MODEL_SUFFIXES:
+        try:
+            import riskcast.io.schedules
+        except ImportError:
+            raise CliError(
+                f"{path}: unknown model file type {p.suffix!r}; riskcast reads .toml and .json "
+                "models (schedule importers are not installed in this version)"
+            ) from None
+    return riskcast.load(p)
+
+
+def _check_milestones(project: Any, wanted: Sequence[str] | None) -> list[str] | None:
+    from .forecast import FINISH_ID
+    from .io._suggest import suggestion
+
+    if not wanted:
+        return None
+    known = [m.id for m in project.milestones] + [FINISH_ID]
+    bad = [w for w in wanted if w not in known]
+    if bad:
+        raise CliError(
+            "; ".join(f'no milestone "{b}"{suggestion(b, known)}' for b in bad)
+            + f" (known: {', '.join(known)})"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def _default_ids(forecast: Any) -> list[str]:
+    """Every milestone, and the project finish when it is not the same as one of them."""
+    import numpy as np
+
+    ids = [m.id for m in forecast.milestones]
+    finish = forecast.project_finish
+    if not any(np.array_equal(m.samples, finish.samples) for m in forecast.milestones):
+        ids.append(finish.id)
+    return ids
+
+
+def _simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) -> Any:
+    import riskcast
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**9)
+    bar = ProgressBar(s.err) if (not quiet and _isatty(s.err)) else None
+    kwargs: dict[str, Any] = {"seed": seed, "threads": args.threads, "progress": bar}
+    if getattr(args, "precision", None) is not None:
+        kwargs["precision"] = args.precision
+    else:
+        kwargs["iterations"] = args.iterations or DEFAULT_ITERATIONS
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            forecast = riskcast.simulate(project, **kwargs)
+    finally:
+        if bar is not None:
+            bar.close()
+    for w in caught:
+        print(f"warning: {w.message}", file=s.err)
+    if args.seed is None and not quiet:
+        print(f"seed {seed} (none given; rerun with --seed {seed} to reproduce)", file=s.err)
+    return forecast
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _confidence(text: str) -> float:
+    value = _positive_float(text)
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"must be a percentile between 0 and 100, got {text}")
+    return value
+
+
+# -- run ------------------------------------------------------------------------------------------
+def _parse_run(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="simulate a model: milestone confidence table, files and charts",
+        description="Simulate MODEL and print each milestone's plan (CPM) date, P-dates and the "
+        "probability of meeting its target. With --out, also write forecast.json, "
+        "milestones.csv, tasks.csv and charts/.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="model file (.toml or .json)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument(
+        "--iterations",
+        "-n",
+        type=_positive_int,
+        metavar="N",
+        help=f"number of simulated runs (default {DEFAULT_ITERATIONS:,})",
+    )
+    size.add_argument(
+        "--precision",
+        type=_positive_float,
+        metavar="DAYS",
+        help="run until every milestone's P80 is known to +/- DAYS working days (95%% confidence)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help="random seed; the same seed gives identical results (default: a fresh "
+        "seed, printed so the run can be repeated)",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="write forecast.json, milestones.csv, tasks.csv and charts/ here",
+    )
+    p.add_argument(
+        "--milestone",
+        "-m",
+        action="append",
+        metavar="ID",
+        help="show only this milestone (repeatable; 'finish' is the project finish)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=80.0,
+        metavar="P",
+        help="the percentile emphasised in the table and charts (default 80)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="what to print on stdout (default table)",
+    )
+    p.add_argument("--no-charts", action="store_true", help="do not draw charts")
+    p.add_argument(
+        "--chart-format",
+        choices=("png", "svg"),
+        default="png",
+        help="chart file format (default png)",
+    )
+    p.add_argument(
+        "--export",
+        metavar="FILE",
+        help="write a per-task CSV (plan dates, P50/P80 finish, criticality, "
+        "sensitivity) to paste into a scheduling tool",
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="worker threads (default: all cores; results do not depend on it)",
+    )
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no notes on stderr"
+    )
+    p.set_defaults(act=_cmd_run)
+
+
+def _percentiles(confidence: float) -> list[float]:
+    return sorted({*PERCENTILES, confidence})
+
+
+def _milestone_rows(forecast: Any, ids: Sequence[str], confidence: float) -> list[dict[str, Any]]:
+    rows = []
+    for mid in ids:
+        m = forecast.milestone(mid)
+        row: dict[str, Any] = {
+            "id": m.id,
+            "name": m.name,
+            "target": m.target,
+            "plan": m.cpm_date,
+        }
+        for q in _percentiles(confidence):
+            row[f"p{q:g}"] = m.percentile(q)
+        lo, hi = m.percentile_interval(confidence)
+        row[f"p{confidence:g}_low"], row[f"p{confidence:g}_high"] = lo, hi
+        row["probability_of_target"] = m.target_probability
+        row["mean_days"], row["sd_days"] = m.mean_days, m.sd_days
+        rows.append(row)
+    return rows
+
+
+def _milestone_columns(confidence: float) -> list[str]:
+    c = f"p{confidence:g}"
+    return [
+        "id",
+        "name",
+        "target",
+        "plan",
+        *(f"p{q:g}" for q in _percentiles(confidence)),
+        f"{c}_low",
+        f"{c}_high",
+        "probability_of_target",
+        "mean_days",
+        "sd_days",
+    ]
+
+
+TASK_EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "plan_start",
+    "plan_finish",
+    "p50_finish",
+    "p80_finish",
+    "criticality",
+    "sensitivity",
+)
+TASK_COLUMNS = (
+    "id",
+    "name",
+    "plan_start",
+    "plan_finish",
+    "p10_finish",
+    "p50_finish",
+    "p80_finish",
+    "p90_finish",
+    "mean_start_days",
+    "mean_finish_days",
+    "mean_duration_days",
+    "sd_duration_days",
+    "criticality",
+    "sensitivity",
+)
+
+
+def _ci_days(forecast: Any, mid: str, confidence: float) -> str:
+    m = forecast.milestone(mid)
+    lo, hi = m.percentile_interval_days(confidence)
+    mid_days = m.percentile_days(confidence)
+    half = max(mid_days - lo, hi - mid_days)
+    return f"±{half:.1f}d"
+
+
+def _table(forecast: Any, ids: Sequence[str], confidence: float, args: argparse.Namespace) -> str:
+    qs = _percentiles(confidence)
+    head = [
+        "milestone",
+        "target",
+        "plan (CPM)",
+        *(f"P{q:g}" for q in qs),
+        f"P{confidence:g} CI",
+        "on target",
+    ]
+    body = []
+    for mid in ids:
+        m = forecast.milestone(mid)
+        p = m.target_probability
+        body.append(
+            [
+                m.name,
+                m.target.isoformat() if m.target else "-",
+                m.cpm_date.isoformat(),
+                *(m.percentile(q).isoformat() for q in qs),
+                _ci_days(forecast, mid, confidence),
+                "-" if p is None else f"{100 * p:.0f}%",
+            ]
+        )
+    widths = [max(len(r[k]) for r in [head, *body]) for k in range(len(head))]
+    lines = []
+    if args.precision is not None:
+        size = f"{forecast.iterations:,} runs (P80 to ±{args.precision:g} working days)"
+    else:
+        size = f"{forecast.iterations:,} runs"
+    lines.append(
+        f"{forecast.project_name} — {size}, seed {forecast.seed}, plan start "
+        f"{forecast.start.isoformat()}"
+    )
+    for r in [head, *body]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines.append(
+        f"P{confidence:g} CI: 95% Monte Carlo interval (working days); "
+        "on target: share of runs delivered by the target"
+    )
+    return "\n".join(lines)
+
+
+def _json_summary(
+    forecast: Any,
+    ids: Sequence[str],
+    confidence: float,
+    args: argparse.Namespace,
+    files: Sequence[Path],
+) -> str:
+    def iso(d: Any) -> Any:
+        return None if d is None else d.isoformat()
+
+    milestones = []
+    for mid in ids:
+        m = forecast.milestone(mid)
+        milestones.append(
+            {
+                "id": m.id,
+                "name": m.name,
+                "target": iso(m.target),
+                "plan": iso(m.cpm_date),
+                "percentiles": {f"{q:g}": iso(m.percentile(q)) for q in _percentiles(confidence)},
+                "confidence_interval": {
+                    f"{confidence:g}": [iso(d) for d in m.percentile_interval(confidence)]
+                },
+                "probability_of_target": m.target_probability,
+                "mean_days": m.mean_days,
+                "sd_days": m.sd_days,
+            }
+        )
+    data = {
+        "format": "riskcast-run/1",
+        "model": args.model,
+        "project": forecast.project_name,
+        "start": iso(forecast.start),
+        "seed": forecast.seed,
+        "iterations": forecast.iterations,
+        "precision": args.precision,
+        "confidence": confidence,
+        "milestones": milestones,
+        "files": [str(f) for f in files],
+    }
+    return json.dumps(data, indent=2)
+
+
+def _safe_name(mid: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in mid) or "_"
+
+
+def _draw_charts(
+    forecast: Any, ids: Sequence[str], confidence: float, fmt: str, staging: Staging
+) -> None:
+    from . import plotting
+
+    milestones = [i for i in ids if i != "finish"] or list(ids)
+    plotting.save(plotting.roadmap(forecast, milestones), staging.path(f"charts/roadmap.{fmt}"))
+    for mid in ids:
+        name = _safe_name(mid)
+        plotting.save(
+            plotting.scurve(forecast, mid, confidence=confidence),
+            staging.path(f"charts/scurve-{name}.{fmt}"),
+        )
+        plotting.save(
+            plotting.histogram(forecast, mid), staging.path(f"charts/histogram-{name}.{fmt}")
+        )
+        plotting.save(plotting.tornado(forecast, mid), staging.path(f"charts/tornado-{name}.{fmt}"))
+    plotting.save(plotting.gantt(forecast), staging.path(f"charts/gantt.{fmt}"))
+
+
+def _cmd_run(args: argparse.Namespace, s: Streams) -> int:
+    project = _load(args.model)
+    wanted = _check_milestones(project, args.milestone)
+    staging = Staging(Path(args.out)) if args.out else None
+    export = Path(args.export) if args.export else None
+    if export is not None and export.is_dir():
+        raise CliError(f"{export}: is a folder; --export takes a CSV file name")
+    try:
+        forecast = _simulate(project, args, s, args.quiet or args.format != "table")
+        ids = wanted or _default_ids(forecast)
+        conf = args.confidence
+        written: list[Path] = []
+        if staging is not None:
+            _write_text(staging.path("forecast.json"), forecast.to_json())
+            _write_text(
+                staging.path("milestones.csv"),
+                _csv_text(_milestone_rows(forecast, ids, conf), _milestone_columns(conf)),
+            )
+            _write_text(staging.path("tasks.csv"), _csv_text(forecast.task_table(), TASK_COLUMNS))
+            if not args.no_charts:
+                _draw_charts(forecast, ids, conf, args.chart_format, staging)
+        export_text = _csv_text(forecast.task_table(), TASK_EXPORT_COLUMNS) if export else None
+        # Everything is rendered: now move it into place.
+        if staging is not None:
+            written = staging.commit()
+        if export is not None and export_text is not None:
+            write_atomic(export, lambda tmp: _write_text(tmp, export_text))
+            written.append(export)
+    except OSError as exc:
+        raise CliError(f"cannot write output: {exc}", EXIT_OUTPUT) from None
+    finally:
+        if staging is not None:
+            staging.discard()
+
+    if args.format == "json":
+        print(_json_summary(forecast, ids, conf, args, written), file=s.out)
+    elif args.format == "csv":
+        s.out.write(_csv_text(_milestone_rows(forecast, ids, conf), _milestone_columns(conf)))
+    else:
+        print(_table(forecast, ids, conf, args), file=s.out)
+    if written and not args.quiet and args.format == "table":
+        print("wrote " + _files_note(written, args.out), file=s.err)
+    return EXIT_OK
+
+
+def _files_note(files: Sequence[Path], out: str | None) -> str:
+    charts = [f for f in files if f.parent.name == "charts"]
+    others = [str(f) for f in files if f not in charts]
+    if charts:
+        suffixes = sorted({f.suffix.lstrip(".") for f in charts})
+        others.append(f"{charts[0].parent}/*.{'|'.join(suffixes)} ({len(charts)} charts)")
+    return ", ".join(others)
+
+
+# -- validate -------------------------------------------------------------------------------------
+def _parse_validate(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a model: every error at once, then schedule-quality warnings",
+        description="Report every schema and graph error of MODEL (exit 2), then the "
+        "schedule-quality warnings a scheduler would raise before trusting a simulation "
+        "(open ends, leads, very long tasks, estimates without spread, milestones without "
+        "target, redundant links).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="model file (.toml or .json)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p.set_defaults(act=_cmd_validate)
+
+
+def _cmd_validate(args: argparse.Namespace, s: Streams) -> int:
+    from .quality import schedule_warnings
+
+    project = _load(args.model)
+    found = schedule_warnings(project)
+    links = sum(len(a.after) for a in project.activities)
+    if not args.quiet:
+        print(
+            f"{args.model}: valid — {len(project.tasks)} tasks, {len(project.milestones)} "
+            f"milestones, {links} links",
+            file=s.out,
+        )
+    if found:
+        noun = "warning" if len(found) == 1 else "warnings"
+        print(f"{len(found)} schedule-quality {noun}:", file=s.out)
+        for w in found:
+            print(f"  {w}", file=s.out)
+    elif not args.quiet:
+        print("no schedule-quality warnings", file=s.out)
+    return EXIT_WARNINGS if (found and args.strict) else EXIT_OK
+
+
+# -- explain --------------------------------------------------------------------------------------
+def _parse_explain(sub: Any) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="explain one milestone's forecast in plain language",
+        description="Simulate MODEL and explain one milestone's forecast in a few sentences: "
+        "its P-dates against the plan and target, and what drives them.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="model file (.toml or .json)")
+    p.add_argument(
+        "--milestone",
+        "-m",
+        default="finish",
+        metavar="ID",
+        help="milestone id (default: the project finish)",
+    )
+    p.add_argument(
+        "--iterations",
+        "-n",
+        type=_positive_int,
+        metavar="N",
+        help=f"number of simulated runs (default {DEFAULT_ITERATIONS:,})",
+    )
+    p.add_argument("--seed", type=_seed, metavar="S", help="random seed")
+    p.add_argument("--threads", type=_positive_int, metavar="N", help="worker threads")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no notes")
+    p.set_defaults(act=_cmd_explain)
+
+
+def _cmd_explain(args: argparse.Namespace, s: Streams) -> int:
+    from .explain import explain
+
+    project = _load(args.model)
+    (mid,) = _check_milestones(project, [args.milestone]) or [args.milestone]
+    forecast = _simulate(project, args, s, args.quiet)
+    print(explain(forecast, mid), file=s.out)
+    return EXIT_OK
+
+
+# -- schema ---------------------------------------------------------------------------------------
+def _parse_schema(sub: Any) -> None:
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of the model file format",
+        description="Print the JSON Schema (draft 2020-12) of riskcast model "
+        "files, for editors that validate TOML/JSON.",
+    )
+    p.set_defaults(act=_cmd_schema)
+
+
+def _cmd_schema(args: argparse.Namespace, s: Streams) -> int:
+    from .io.modelfile import model_schema
+
+    print(json.dumps(model_schema(), indent=2), file=s.out)
+    return EXIT_OK
+
+
+# -- import ---------------------------------------------------------------------------------------
+def _parse_import(sub: Any) -> None:
+    p = sub.add_parser(
+        "import",
+        help="convert an MS Project / Primavera schedule into a riskcast model",
+        description="Read a schedule (MS Project MSPDI .xml, Primavera P6 .xer or PMXML) and "
+        "write a riskcast TOML model, optionally with uncertainty rules that turn single-point "
+        "durations into ranges.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="schedule file to import")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="MODEL", help="model file to write (.toml)"
+    )
+    p.add_argument(
+        "--uncertainty",
+        "-u",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help='uncertainty rule for single-point durations, e.g. "pert(-10%%, 0%%, +30%%)" '
+        'or "name:Test*: triangular(0%%, 10%%, 50%%)" (repeatable)',
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="do not print importer warnings")
+    p.set_defaults(act=_cmd_import)
+
+
+def _cmd_import(args: argparse.Namespace, s: Streams) -> int:
+    try:
+        from .io.schedules import read_schedule
+        from .io.templates import apply_rules, parse_rule
+        from .io.writer import write_model_toml
+    except ImportError as exc:
+        raise CliError(f"schedule import is not available in this installation ({exc})") from None
+
+    rules = [parse_rule(text) for text in args.uncertainty]
+    result = read_schedule(args.file)
+    if rules:
+        apply_rules(result.project, rules)  # fail here, before writing, if a rule does not apply
+    if not args.quiet:
+        for w in result.warnings:
+            print(f"warning: {w}", file=s.err)
+    output = Path(args.output)
+    if output.is_dir():
+        raise CliError(f"{output}: is a folder; -o takes the model file to write")
+    try:
+        # The file keeps the schedule's single-point durations and the rules as [[uncertainty]]
+        # tables (the loader applies them), so the rules stay editable. The writer is atomic.
+        write_model_toml(result.project, output, rules=tuple(rules), notes=result.warnings)
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc}", EXIT_OUTPUT) from None
+    if not args.quiet:
+        print(
+            f"wrote {output} ({len(result.project.tasks)} tasks, "
+            f"{len(result.project.milestones)} milestones from {result.source_format})",
+            file=s.err,
+        )
+    return EXIT_OK
+
+
+# -- entry point ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="riskcast",
+        description="Monte Carlo schedule risk: when will each milestone ship, and how sure "
+        "are we?",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"riskcast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_parse_run, _parse_validate, _parse_explain, _parse_schema, _parse_import):
+        add(sub)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the ``riskcast`` command line with ``argv`` (default ``sys.argv[1:]``); return the exit
+    code. Errors are printed as one message on stderr, never as a traceback."""
+    from .errors import RiskcastError
+
+    s = Streams(stdout or sys.stdout, stderr or sys.stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    try:
+        return args.act(args, s)
+    except CliError as exc:
+        print(f"riskcast: error: {exc}", file=s.err)
+        return exc.code
+    except RiskcastError as exc:
+        print(f"riskcast: error: {exc}", file=s.err)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("riskcast: interrupted", file=s.err)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `riskcast run ... | head`
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
