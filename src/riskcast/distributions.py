@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, ClassVar
 
 from .errors import ModelError
@@ -36,6 +38,17 @@ __all__ = [
 ]
 
 Z90 = 1.2815515655446004  # standard normal 90 % quantile, for lognormal(p10, p90)
+_PHI = NormalDist()
+
+
+def _pdf(x: float) -> float:
+    return 0.0 if math.isinf(x) else _PHI.pdf(x)
+
+
+def _beta_var(alpha: float, beta: float) -> float:
+    """Variance of Beta(alpha, beta) on [0, 1]."""
+    total = alpha + beta
+    return alpha * beta / (total * total * (total + 1))
 
 
 def _finite(name: str, value: Any, problems: list[str]) -> bool:
@@ -52,7 +65,7 @@ def _all_finite(values: dict[str, Any], problems: list[str]) -> bool:
     return all([_finite(k, v, problems) for k, v in values.items()])
 
 
-class Distribution:
+class Distribution(ABC):
     """Base class. Subclasses are frozen dataclasses with a ``kind`` (the model-file key)."""
 
     kind: ClassVar[str]
@@ -62,32 +75,36 @@ class Distribution:
         if problems:
             raise ModelError([f"{self.kind}: {p}" for p in problems])
 
-    def problems(self) -> list[str]:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @abstractmethod
+    def problems(self) -> list[str]:
+        """What is wrong with the parameters (empty when valid)."""
 
     @property
+    @abstractmethod
     def mean(self) -> float:
-        return float(self.scipy().mean())
+        """Exact mean (working days)."""
 
     @property
+    @abstractmethod
     def var(self) -> float:
-        return float(self.scipy().var())
+        """Exact variance (working days squared)."""
 
     @property
+    @abstractmethod
     def most_likely(self) -> float:
-        return float(self.scipy().median())
+        """The single-point value the plan (CPM) uses; see the module docstring."""
 
     @property
     def has_spread(self) -> bool:
         return self.var > 0.0
 
+    @abstractmethod
     def scipy(self) -> Any:
         """The scipy.stats frozen distribution this one equals (reference, not used to sample)."""
-        raise NotImplementedError  # pragma: no cover
 
+    @abstractmethod
     def to_spec(self) -> Any:
         """The model-file value (TOML/JSON) that :func:`from_spec` reads back to an equal object."""
-        raise NotImplementedError  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -103,14 +120,22 @@ class Fixed(Distribution):
             p.append(f"value must be >= 0 working days, got {self.value}")
         return p
 
-    mean = property(lambda self: float(self.value))  # type: ignore[assignment]
-    var = property(lambda self: 0.0)  # type: ignore[assignment]
-    most_likely = property(lambda self: float(self.value))  # type: ignore[assignment]
+    @property
+    def mean(self) -> float:
+        return float(self.value)
+
+    @property
+    def var(self) -> float:
+        return 0.0
+
+    @property
+    def most_likely(self) -> float:
+        return float(self.value)
 
     def scipy(self) -> Any:
         from scipy import stats
 
-        return stats.uniform(loc=self.value, scale=0.0)
+        return stats.rv_discrete(values=([self.value], [1.0]))
 
     def to_spec(self) -> Any:
         return {"fixed": self.value}
@@ -142,6 +167,18 @@ class Uniform(Distribution):
         _check_range(self.low, self.high, p)
         return p
 
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def var(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    @property
+    def most_likely(self) -> float:
+        return self.mean
+
     def scipy(self) -> Any:
         from scipy import stats
 
@@ -168,7 +205,18 @@ class Triangular(Distribution):
         _check_range(self.low, self.high, p, self.mode)
         return p
 
-    most_likely = property(lambda self: float(self.mode))  # type: ignore[assignment]
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def var(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    @property
+    def most_likely(self) -> float:
+        return float(self.mode)
 
     def scipy(self) -> Any:
         from scipy import stats
@@ -210,10 +258,17 @@ class Pert(Distribution):
         s = (self.mode - self.low) / width if width > 0 else 0.5
         return 1.0 + self.lam * s, 1.0 + self.lam * (1.0 - s)
 
-    most_likely = property(lambda self: float(self.mode))  # type: ignore[assignment]
-    mean = property(  # type: ignore[assignment]
-        lambda self: (self.low + self.lam * self.mode + self.high) / (self.lam + 2.0)
-    )
+    @property
+    def mean(self) -> float:
+        return (self.low + self.lam * self.mode + self.high) / (self.lam + 2.0)
+
+    @property
+    def var(self) -> float:
+        return _beta_var(*self.shape) * (self.high - self.low) ** 2
+
+    @property
+    def most_likely(self) -> float:
+        return float(self.mode)
 
     def scipy(self) -> Any:
         from scipy import stats
@@ -250,7 +305,15 @@ class Beta(Distribution):
         return p
 
     @property
-    def most_likely(self) -> float:  # type: ignore[override]
+    def mean(self) -> float:
+        return self.low + (self.high - self.low) * self.alpha / (self.alpha + self.beta)
+
+    @property
+    def var(self) -> float:
+        return _beta_var(self.alpha, self.beta) * (self.high - self.low) ** 2
+
+    @property
+    def most_likely(self) -> float:
         if self.alpha > 1 and self.beta > 1:
             m = (self.alpha - 1) / (self.alpha + self.beta - 2)
             return self.low + m * (self.high - self.low)
@@ -309,6 +372,31 @@ class Normal(Distribution):
                 )
         return p
 
+    def _standard_bounds(self) -> tuple[float, float, float]:
+        """(a, b, Z): bounds in sd units and the normal mass between them."""
+        a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
+        return a, b, _PHI.cdf(b) - _PHI.cdf(a)
+
+    @property
+    def mean(self) -> float:
+        a, b, z = self._standard_bounds()
+        return self.mu + self.sd * (_pdf(a) - _pdf(b)) / z
+
+    @property
+    def var(self) -> float:
+        a, b, z = self._standard_bounds()
+        shift = (_pdf(a) - _pdf(b)) / z
+        spread = (_pdf(a) * a if math.isfinite(a) else 0.0) - (
+            _pdf(b) * b if math.isfinite(b) else 0.0
+        )
+        return self.sd**2 * (1 + spread / z - shift**2)
+
+    @property
+    def most_likely(self) -> float:
+        """The median of the truncated normal."""
+        a, b, _ = self._standard_bounds()
+        return self.mu + self.sd * _PHI.inv_cdf((_PHI.cdf(a) + _PHI.cdf(b)) / 2)
+
     def scipy(self) -> Any:
         from scipy import stats
 
@@ -363,8 +451,18 @@ class LogNormal(Distribution):
         lo, hi = math.log(p10), math.log(p90)
         return cls((lo + hi) / 2, (hi - lo) / (2 * Z90))
 
-    mean = property(lambda self: math.exp(self.mu + self.sigma**2 / 2))  # type: ignore[assignment]
-    most_likely = property(lambda self: math.exp(self.mu))  # type: ignore[assignment]
+    @property
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+    @property
+    def var(self) -> float:
+        return math.expm1(self.sigma**2) * math.exp(2 * self.mu + self.sigma**2)
+
+    @property
+    def most_likely(self) -> float:
+        """The median, exp(mu)."""
+        return math.exp(self.mu)
 
     def scipy(self) -> Any:
         from scipy import stats
@@ -388,8 +486,18 @@ class Exponential(Distribution):
             p.append(f"mean must be > 0, got {self.scale}")
         return p
 
-    mean = property(lambda self: float(self.scale))  # type: ignore[assignment]
-    most_likely = property(lambda self: self.scale * math.log(2.0))  # type: ignore[assignment]
+    @property
+    def mean(self) -> float:
+        return float(self.scale)
+
+    @property
+    def var(self) -> float:
+        return float(self.scale) ** 2
+
+    @property
+    def most_likely(self) -> float:
+        """The median, scale ln 2."""
+        return self.scale * math.log(2.0)
 
     def scipy(self) -> Any:
         from scipy import stats
@@ -446,19 +554,19 @@ class Discrete(Distribution):
         keys = sorted(k for k, q in acc.items() if q > 0)
         return tuple(keys), tuple(acc[k] for k in keys)
 
-    mean = property(  # type: ignore[assignment]
-        lambda self: math.fsum(v * q for v, q in zip(self.values, self.probabilities, strict=True))
-    )
+    @property
+    def mean(self) -> float:
+        return math.fsum(v * q for v, q in zip(self.values, self.probabilities, strict=True))
 
     @property
-    def var(self) -> float:  # type: ignore[override]
+    def var(self) -> float:
         m = self.mean
         return math.fsum(
             (v - m) ** 2 * q for v, q in zip(self.values, self.probabilities, strict=True)
         )
 
     @property
-    def most_likely(self) -> float:  # type: ignore[override]
+    def most_likely(self) -> float:
         values, probs = self.sorted_support
         cum = 0.0
         for v, q in zip(values, probs, strict=True):
@@ -505,18 +613,18 @@ class Empirical(Distribution):
         return tuple(sorted(float(v) for v in self.values))
 
     @property
-    def mean(self) -> float:  # type: ignore[override]
+    def mean(self) -> float:
         x = self.sorted_values
         return math.fsum((a + b) / 2 for a, b in itertools.pairwise(x)) / (len(x) - 1)
 
     @property
-    def var(self) -> float:  # type: ignore[override]
+    def var(self) -> float:
         x = self.sorted_values
         second = math.fsum((a * a + a * b + b * b) / 3 for a, b in itertools.pairwise(x))
         return second / (len(x) - 1) - self.mean**2
 
     @property
-    def most_likely(self) -> float:  # type: ignore[override]
+    def most_likely(self) -> float:
         x = self.sorted_values
         h = (len(x) - 1) * 0.5
         i = int(h)
