@@ -82,12 +82,11 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         from scipy.special import ndtr
 
         a, b = (dist.low - dist.mu) / dist.sd, (dist.high - dist.mu) / dist.sd
-        row = float(rows.setdefault("normal", n_pert_rows + len(rows)))
         if a > 0:  # the mass sits in the upper tail: sample its mirror for precision
-            mirror = (ndtr(-a), ndtr(-b) - ndtr(-a), -1.0)
+            mirror = (ndtr(-a), ndtr(-a) - ndtr(-b), -1.0)
         else:
             mirror = (ndtr(a), ndtr(b) - ndtr(a), 1.0)
-        return NORMAL, (dist.mu, dist.sd, *mirror, row, dist.low, dist.high)
+        return NORMAL, (dist.mu, dist.sd, *mirror, dist.low, dist.high)
     if isinstance(dist, d.LogNormal):
         return LOGNORMAL, (
             dist.mu,

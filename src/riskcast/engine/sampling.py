@@ -170,10 +170,11 @@ def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: fl
     if code == ROW_TABLE:
         return p[0] + p[1] * row_quantile(table, int(p[2]), u)
     if code == NORMAL:
+        # Exact AS 241, not the table: truncation divides any table error by the kept mass.
         q = p[2] + p[4] * u * p[3]
         q = min(max(q, 1e-300), 1.0 - 1e-16)
-        x = p[0] + p[4] * p[1] * normal_quantile(table, int(p[5]), q)
-        return min(max(x, p[6]), p[7])  # round-off must not leave [low, high]
+        x = p[0] + p[4] * p[1] * ndtri(q)
+        return min(max(x, p[5]), p[6])  # round-off must not leave [low, high]
     if code == LOGNORMAL:
         return math.exp(p[0] + p[1] * normal_quantile(table, int(p[2]), u))
     if code == EXPONENTIAL:
