@@ -9,12 +9,14 @@ over the index schedules the network. Predecessors are stored in CSR form (``pre
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import distributions as d
 from . import tables
+from .errors import ModelError
 from .model import LINK_TYPES, Milestone, Project, topological_order, validate
 
 # Distribution codes understood by the engine's sampler.
@@ -50,6 +52,33 @@ class Network:
     last_candidates: np.ndarray  # int64, activities that can finish last (see _last_candidates)
     plan_duration: np.ndarray  # float64 (n,), most-likely durations
     mean_duration: np.ndarray  # float64 (n,)
+    # Probabilistic tasks and branches: task gated[g] happens iff gate_low <= u < gate_high.
+    gated: np.ndarray  # int64 (G,)
+    gate_key: np.ndarray  # uint64 (G,)
+    gate_low: np.ndarray  # float64 (G,)
+    gate_high: np.ndarray  # float64 (G,)
+    # Risks (R): occurrence streams and probabilities (a range draws p uniformly per iteration).
+    risk_ids: tuple[str, ...]
+    risk_key: np.ndarray  # uint64 (R,)
+    risk_p_key: np.ndarray  # uint64 (R,), stream of the probability draw for ranges
+    risk_p_low: np.ndarray  # float64 (R,)
+    risk_p_high: np.ndarray  # float64 (R,)
+    risk_task_ptr: np.ndarray  # int64 (R + 1,): CSR of the tasks each risk hits
+    risk_task_idx: np.ndarray  # int64
+    # Impacts, CSR per activity (multiplications first): risk, kind, distribution, stream.
+    impact_ptr: np.ndarray  # int64 (n + 1,)
+    impact_risk: np.ndarray  # int64 (I,)
+    impact_multiply: np.ndarray  # bool (I,)
+    impact_code: np.ndarray  # int64 (I,)
+    impact_params: np.ndarray  # float64 (I, N_PARAMS)
+    impact_key: np.ndarray  # uint64 (I,)
+    # Correlation: variables in slots; each group's lower Cholesky factor of the copula matrix.
+    slot_key: np.ndarray  # uint64 (V,), the variable's own stream
+    group_ptr: np.ndarray  # int64 (groups + 1,): slots of each group
+    factor_ptr: np.ndarray  # int64 (groups + 1,): offsets into factors (row-major g x g)
+    factors: np.ndarray  # float64
+    task_slot: np.ndarray  # int64 (n,), -1 when independent
+    risk_slot: np.ndarray  # int64 (R,), -1 when independent
 
     @property
     def n(self) -> int:
@@ -121,9 +150,137 @@ def _last_candidates(n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag
     return np.flatnonzero(~bounded).astype(np.int64)
 
 
-def compile_project(project: Project) -> Network:
-    """Validate ``project`` and compile it to a :class:`Network` (raises ModelError)."""
+def _probability_range(p: float | tuple[float, float]) -> tuple[float, float]:
+    return (float(p[0]), float(p[1])) if isinstance(p, tuple) else (float(p), float(p))
+
+
+def _risk_arrays(project: Project, index: dict[str, int], mitigated, disabled, encode) -> dict:
+    """Risk, impact and gate arrays for one scenario (see :class:`Network`)."""
+    n = len(index)
+    risks = project.risks
+    p_low, p_high, task_ptr, task_idx = [], [], [0], []
+    per_task: list[list[tuple]] = [[] for _ in range(n)]
+    for r, risk in enumerate(risks):
+        on = risk.id not in disabled
+        probability, impacts = risk.effective(risk.id in mitigated)
+        low, high = _probability_range(probability) if on else (0.0, 0.0)
+        p_low.append(low)
+        p_high.append(high)
+        hit = sorted({index[i.task] for i in impacts})
+        task_idx.extend(hit)
+        task_ptr.append(len(task_idx))
+        for impact in impacts:
+            # shared: one stream for every impact of the risk (its tasks move together)
+            stream = risk.id if risk.shared_impact else f"{risk.id}:{impact.task}"
+            code, params = encode(impact.distribution)
+            row = np.zeros(N_PARAMS)
+            row[: len(params)] = params
+            multiply = impact.multiply is not None
+            # multiplications first, so that additions are never scaled
+            per_task[index[impact.task]].append((not multiply, r, multiply, code, row, stream))
+    impacts = [sorted(items, key=lambda x: x[0]) for items in per_task]
+    flat = [item for items in impacts for item in items]
+    gates = []
+    for task in project.tasks:
+        if task.probability < 1.0:
+            gates.append((index[task.id], stream_key("occurs", task.id), 0.0, task.probability))
+    for branch in project.branches:
+        low = 0.0
+        for option in branch.options:
+            for id in option.tasks:
+                gates.append(
+                    (index[id], stream_key("branch", branch.id), low, low + option.probability)
+                )
+            low += option.probability
+    gates.sort()
+    return {
+        "risk_ids": tuple(r.id for r in risks),
+        "risk_key": np.array([stream_key("risk-occurs", r.id) for r in risks], np.uint64),
+        "risk_p_key": np.array([stream_key("risk-probability", r.id) for r in risks], np.uint64),
+        "risk_p_low": np.array(p_low, np.float64),
+        "risk_p_high": np.array(p_high, np.float64),
+        "risk_task_ptr": np.array(task_ptr, np.int64),
+        "risk_task_idx": np.array(task_idx, np.int64),
+        "impact_ptr": np.concatenate([[0], np.cumsum([len(x) for x in impacts])]).astype(np.int64),
+        "impact_risk": np.array([x[1] for x in flat], np.int64),
+        "impact_multiply": np.array([x[2] for x in flat], np.bool_),
+        "impact_code": np.array([x[3] for x in flat], np.int64),
+        "impact_params": np.array([x[4] for x in flat]).reshape(len(flat), N_PARAMS),
+        "impact_key": np.array([stream_key("risk-impact", x[5]) for x in flat], np.uint64),
+        "gated": np.array([g[0] for g in gates], np.int64),
+        "gate_key": np.array([g[1] for g in gates], np.uint64),
+        "gate_low": np.array([g[2] for g in gates], np.float64),
+        "gate_high": np.array([g[3] for g in gates], np.float64),
+    }
+
+
+def _correlation_arrays(project: Project, index: dict[str, int], duration_keys, risk_keys) -> dict:
+    """Copula groups over task durations and risk occurrences (one matrix per kind)."""
+    from . import correlation
+
+    n, n_risks = len(index), len(project.risks)
+    task_slot = np.full(n, -1, np.int64)
+    risk_slot = np.full(n_risks, -1, np.int64)
+    slot_key, group_ptr, factor_ptr, factors = [], [0], [0], []
+    risk_index = {r.id: k for k, r in enumerate(project.risks)}
+    for kind, lookup, slots, keys in (
+        ("tasks", index, task_slot, duration_keys),
+        ("risks", risk_index, risk_slot, risk_keys),
+    ):
+        specs = [
+            (getattr(c, kind), c.coefficient, f"correlation[{k}]")
+            for k, c in enumerate(project.correlations)
+            if getattr(c, kind)
+        ]
+        if not specs:
+            continue
+        names = sorted({id for ids, _, _ in specs for id in ids}, key=lookup.__getitem__)
+        matrix, problems = correlation.assemble(names, specs)
+        if problems:
+            raise ModelError(problems, project.source)
+        for group in correlation.components(matrix):
+            sub = matrix[np.ix_(group, group)]
+            lower = correlation.factor(
+                sub,
+                [names[g] for g in group],
+                project.repair_correlation,
+                f"correlation of {kind} {', '.join(names[g] for g in group)}",
+            )
+            for g in group:
+                slots[lookup[names[g]]] = len(slot_key)
+                slot_key.append(keys[lookup[names[g]]])
+            group_ptr.append(len(slot_key))
+            factors.extend(lower.ravel().tolist())
+            factor_ptr.append(len(factors))
+    return {
+        "slot_key": np.array(slot_key, np.uint64),
+        "group_ptr": np.array(group_ptr, np.int64),
+        "factor_ptr": np.array(factor_ptr, np.int64),
+        "factors": np.array(factors, np.float64),
+        "task_slot": task_slot,
+        "risk_slot": risk_slot,
+    }
+
+
+def compile_project(
+    project: Project,
+    mitigated: bool | Iterable[str] = False,
+    disabled: Iterable[str] = (),
+) -> Network:
+    """Validate ``project`` and compile it to a :class:`Network` (raises ModelError).
+
+    mitigated: True for every risk's post-mitigation values, or the ids of the mitigated risks.
+    disabled:  ids of risks switched off (risk drivers); every other draw stays the same.
+    """
     validate(project)
+    risk_ids = {r.id for r in project.risks}
+    mitigated = risk_ids if mitigated is True else set() if mitigated is False else set(mitigated)
+    disabled = set(disabled)
+    unknown = sorted((mitigated | disabled) - risk_ids)
+    if unknown:
+        raise ModelError(
+            f"unknown risk ids {', '.join(unknown)} (known: {', '.join(sorted(risk_ids))})"
+        )
     order = topological_order(project)
     index = {id: k for k, id in enumerate(order)}
     by_id = {a.id: a for a in project.activities}
@@ -140,7 +297,17 @@ def compile_project(project: Project) -> Network:
     mean = np.zeros(n)
     aux: list[float] = []
     rows: dict[tuple[float, float] | str, int] = {}
-    uses_pert = any(isinstance(t.estimate, d.Pert) and t.estimate.lam == 4.0 for t in project.tasks)
+    uses_pert = any(
+        isinstance(x, d.Pert) and x.lam == 4.0
+        for x in [t.estimate for t in project.tasks]
+        + [i.distribution for r in project.risks for i in r.impacts]
+        + [
+            i.distribution
+            for r in project.risks
+            if r.mitigation and r.mitigation.impacts
+            for i in r.mitigation.impacts
+        ]
+    )
     n_pert_rows = tables.N_S + 1 if uses_pert else 0
     for k, id in enumerate(order):
         item = by_id[id]
@@ -160,6 +327,10 @@ def compile_project(project: Project) -> Network:
         plan[k] = item.estimate.most_likely
         mean[k] = item.estimate.mean
 
+    risk_arrays = _risk_arrays(
+        project, index, mitigated, disabled, lambda dist: _encode(dist, aux, rows, n_pert_rows)
+    )
+    correlation_arrays = _correlation_arrays(project, index, keys, risk_arrays["risk_key"])
     table_rows = [tables.pert_table()] if uses_pert else []
     table_rows += [
         (tables.normal_row() if key == "normal" else tables.beta_row(*key))[None, :] for key in rows
@@ -187,6 +358,8 @@ def compile_project(project: Project) -> Network:
         last_candidates=_last_candidates(n, pred_ptr, pred_idx, pred_type, pred_lag),
         plan_duration=plan,
         mean_duration=mean,
+        **risk_arrays,
+        **correlation_arrays,
     )
 
 

@@ -16,6 +16,7 @@ from .calendar import Calendar
 from .distributions import Distribution, Fixed, from_spec
 from .errors import CycleError, ModelError
 from .io._suggest import suggestion
+from .risks import Branch, Correlation, Risk, risk_problems
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 
@@ -85,8 +86,10 @@ class Task:
     """A piece of work with an uncertain duration ``estimate`` (working days).
 
     ``tags`` hold free labels (team, owner, WBS path). ``not_before`` is a start-no-earlier-than
-    date. ``percent_complete``, ``actual_start``/``actual_finish`` and ``assignments`` carry progress
-    and resources read from schedules; the simulation does not use them yet.
+    date. ``probability`` < 1 makes the task happen only in that share of the runs (zero time
+    otherwise, links kept). ``percent_complete``, ``actual_start``/``actual_finish`` and
+    ``assignments`` carry progress and resources read from schedules; the simulation does not use
+    them yet.
     """
 
     id: str
@@ -99,6 +102,7 @@ class Task:
     actual_start: dt.date | None = None
     actual_finish: dt.date | None = None
     assignments: tuple[Assignment, ...] = ()
+    probability: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimate", from_spec(self.estimate))
@@ -140,6 +144,8 @@ class Project:
     """A plan: tasks and milestones linked into a network, starting on ``start``.
 
     ``source`` is the file the plan came from (used in error messages), or None.
+    ``repair_correlation`` replaces an inconsistent correlation matrix by the nearest valid one
+    (with a warning) instead of rejecting it.
     """
 
     name: str
@@ -149,12 +155,15 @@ class Project:
     calendar: Calendar = field(default_factory=Calendar)
     resources: tuple[Resource, ...] = ()
     source: str | None = None
+    risks: tuple[Risk, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    repair_correlation: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", as_date(self.start, "project > start"))
-        object.__setattr__(self, "tasks", tuple(self.tasks))
-        object.__setattr__(self, "milestones", tuple(self.milestones))
-        object.__setattr__(self, "resources", tuple(self.resources))
+        for name in ("tasks", "milestones", "resources", "risks", "correlations", "branches"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
     def activities(self) -> tuple[Task | Milestone, ...]:
@@ -166,6 +175,12 @@ class Project:
             if t.id == id:
                 return t
         raise KeyError(f'no task "{id}"{suggestion(id, [t.id for t in self.tasks])}')
+
+    def risk(self, id: str) -> Risk:
+        for r in self.risks:
+            if r.id == id:
+                return r
+        raise KeyError(f'no risk "{id}"{suggestion(id, [r.id for r in self.risks])}')
 
     def milestone(self, id: str) -> Milestone:
         for m in self.milestones:
@@ -182,7 +197,8 @@ def validate(project: Project) -> None:
     """Raise one :class:`ModelError` listing every structural problem of ``project``.
 
     Checks: empty plan, duplicate ids, unknown or self predecessors, link types, non-finite lags,
-    milestones without predecessors, and cycles (named in order; :class:`CycleError`).
+    milestones without predecessors, risks, correlations and branches (:func:`risk_problems`), and
+    cycles (named in order; :class:`CycleError`).
     """
     import networkx as nx
 
@@ -227,6 +243,7 @@ def validate(project: Project) -> None:
                 )
             links_seen[item.id].add((link.predecessor, link.type))
             graph.add_edge(link.predecessor, item.id)
+    problems.extend(risk_problems(project))
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1:

@@ -1,4 +1,4 @@
-"""The simulation kernel: sampling, forward pass, criticality and streamed statistics.
+"""The simulation kernel: sampling, risks, forward pass, criticality and streamed statistics.
 
 Iterations are processed in *chunks* of :data:`CHUNK` (the fixed unit of work and of reduction:
 each chunk writes its own partial sums, merged afterwards in chunk order) and, inside a chunk, in
@@ -8,30 +8,38 @@ iterations and vectorise. Nothing here depends on the thread that runs a chunk.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
 from ._jit import kernel, leaf
-from .sampling import sample_block
+from .rng import uniform
+from .sampling import correlated_uniforms, quantile, sample_block
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
 BLOCK = 64  # iterations scheduled together, activity-major
 TIE = 1e-9  # working days: a link within TIE of driving its successor counts as driving
 N_SUMS = 4  # streamed per activity: start, finish, duration, duration squared
 
+# The compiled network as the kernel sees it (stream keys already combined with the seed).
+Arrays = namedtuple(
+    "Arrays",
+    "keys dist_code dist_params aux table not_before pred_ptr pred_idx pred_type pred_lag "
+    "milestone_idx last_candidates gated gate_key gate_low gate_high risk_key risk_p_key "
+    "risk_p_low risk_p_high risk_task_ptr risk_task_idx impact_ptr impact_risk impact_multiply "
+    "impact_code impact_params impact_key slot_key group_ptr factor_ptr factors task_slot "
+    "risk_slot",
+)
+
+# What a chunk writes (see simulate_chunks).
+Outputs = namedtuple(
+    "Outputs", "finishes sums critical kept_duration kept_finish risk_occurred risk_critical"
+)
+
 
 @leaf
-def forward_block(
-    dur: np.ndarray,
-    not_before: np.ndarray,
-    pred_ptr: np.ndarray,
-    pred_idx: np.ndarray,
-    pred_type: np.ndarray,
-    pred_lag: np.ndarray,
-    count: int,
-    start: np.ndarray,
-    finish: np.ndarray,
-) -> None:
+def forward_block(a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray) -> None:
     """Early start/finish of every activity for ``count`` iterations (arrays (n, BLOCK)).
 
     FS: start >= finish_p + lag; SS: start >= start_p + lag; FF: finish >= finish_p + lag;
@@ -40,13 +48,13 @@ def forward_block(
     for j in range(dur.shape[0]):
         s = start[j]
         d = dur[j]
-        nb = not_before[j]
+        nb = a.not_before[j]
         for k in range(count):
             s[k] = nb
-        for e in range(pred_ptr[j], pred_ptr[j + 1]):
-            i = pred_idx[e]
-            kind = pred_type[e]
-            lag = pred_lag[e]
+        for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
+            i = a.pred_idx[e]
+            kind = a.pred_type[e]
+            lag = a.pred_lag[e]
             base = finish[i] if kind == 0 or kind == 2 else start[i]
             if kind < 2:
                 for k in range(count):
@@ -61,6 +69,38 @@ def forward_block(
         f = finish[j]
         for k in range(count):
             f[k] = s[k] + d[k]
+
+
+@leaf
+def apply_uncertainty(a, first: int, count: int, correlated, occurred, dur) -> None:
+    """Risk occurrences (``occurred[r, k]``), their impacts on durations, and task gates."""
+    for r in range(a.risk_key.shape[0]):
+        low, high, slot = a.risk_p_low[r], a.risk_p_high[r], a.risk_slot[r]
+        for k in range(count):
+            u = correlated[slot, k] if slot >= 0 else uniform(a.risk_key[r], first + k)
+            p = low if high == low else low + (high - low) * uniform(a.risk_p_key[r], first + k)
+            occurred[r, k] = u < p
+    for t in range(dur.shape[0]):
+        lo, hi = a.impact_ptr[t], a.impact_ptr[t + 1]
+        if lo == hi:
+            continue
+        d = dur[t]
+        for e in range(lo, hi):
+            r = a.impact_risk[e]
+            code, p, key, multiply = a.impact_code[e], a.impact_params[e], a.impact_key[e], a.impact_multiply[e]
+            for k in range(count):
+                if occurred[r, k]:
+                    v = quantile(code, p, a.aux, a.table, uniform(key, first + k))
+                    d[k] = d[k] * v if multiply else d[k] + v
+        for k in range(count):  # an opportunity cannot make a duration negative
+            if d[k] < 0.0:
+                d[k] = 0.0
+    for g in range(a.gated.shape[0]):
+        d = dur[a.gated[g]]
+        for k in range(count):
+            u = uniform(a.gate_key[g], first + k)
+            if not (a.gate_low[g] <= u < a.gate_high[g]):
+                d[k] = 0.0
 
 
 @leaf
@@ -84,25 +124,11 @@ def block_sum(x: np.ndarray, m: int) -> float:
 
 
 @leaf
-def mark_critical(
-    k: int,
-    seeds: np.ndarray,
-    n_seeds: int,
-    dur: np.ndarray,
-    start: np.ndarray,
-    finish: np.ndarray,
-    pred_ptr: np.ndarray,
-    pred_idx: np.ndarray,
-    pred_type: np.ndarray,
-    pred_lag: np.ndarray,
-    mark: np.ndarray,
-    stamp: int,
-    stack: np.ndarray,
-    counts: np.ndarray,
-) -> None:
+def mark_critical(a, k, seeds, n_seeds, dur, start, finish, mark, stamp, stack, counts) -> None:
     """Count +1 in ``counts`` for every activity with zero total float towards ``seeds`` in
     iteration column ``k``: walk back from the seeds along the links that drive each start.
     Equivalent to a backward pass with the seeds' late finish set to their early finish.
+    Visited activities get ``mark[j] = stamp``.
     """
     top = 0
     for q in range(n_seeds):
@@ -116,12 +142,12 @@ def mark_critical(
         j = stack[top]
         counts[j] += 1
         s = start[j, k] - TIE
-        for e in range(pred_ptr[j], pred_ptr[j + 1]):
-            i = pred_idx[e]
+        for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
+            i = a.pred_idx[e]
             if mark[i] == stamp:
                 continue
-            kind = pred_type[e]
-            v = (finish[i, k] if kind == 0 or kind == 2 else start[i, k]) + pred_lag[e]
+            kind = a.pred_type[e]
+            v = (finish[i, k] if kind == 0 or kind == 2 else start[i, k]) + a.pred_lag[e]
             if kind >= 2:
                 v -= dur[j, k]
             if v >= s:
@@ -131,48 +157,38 @@ def mark_critical(
 
 
 @kernel
-def simulate_chunks(
-    streams: np.ndarray,
-    codes: np.ndarray,
-    params: np.ndarray,
-    aux: np.ndarray,
-    table: np.ndarray,
-    not_before: np.ndarray,
-    pred_ptr: np.ndarray,
-    pred_idx: np.ndarray,
-    pred_type: np.ndarray,
-    pred_lag: np.ndarray,
-    targets: np.ndarray,
-    last_candidates: np.ndarray,
-    first: int,
-    count: int,
-    finishes: np.ndarray,
-    sums: np.ndarray,
-    critical: np.ndarray,
-    kept_duration: np.ndarray,
-    kept_finish: np.ndarray,
-) -> None:
+def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     """Simulate iterations ``first .. first + count - 1`` (``first`` a multiple of CHUNK).
 
-    Outputs, for the M targets (milestones) plus the project finish as target M:
-      finishes      float64 (M + 1, count)        finish of each target per iteration
-      sums          float64 (chunks, N_SUMS, n)   per-chunk sums of start, finish, d, d^2
-      critical      int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
-      kept_duration float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
-                                                  iteration i at [i // BLOCK, :, i % BLOCK]
-      kept_finish   float32 (KB, n, BLOCK)        finishes, likewise
-
-    ``last_candidates`` lists the activities that can finish last (see ``compile``): the project
-    finish is their latest finish.
+    ``a`` is an :data:`Arrays`; ``out`` an :data:`Outputs`, for the M targets (milestones) plus
+    the project finish as target M, R risks and n activities:
+      finishes       float64 (M + 1, count)        finish of each target per iteration
+      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, finish, d, d^2
+      critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
+      kept_duration  float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
+                                                   iteration i at [i // BLOCK, :, i % BLOCK]
+      kept_finish    float32 (KB, n, BLOCK)        finishes, likewise
+      risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
+      risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
+    With ``full`` False only ``finishes`` is written (risk-driver reruns).
     """
-    n = codes.shape[0]
-    n_targets = targets.shape[0]
+    n = a.dist_code.shape[0]
+    n_targets = a.milestone_idx.shape[0]
+    n_risks = a.risk_key.shape[0]
+    n_slots = a.slot_key.shape[0]
+    # Local names for the outputs: numba's parallel lowering writes through them reliably.
+    finishes, kept_duration, kept_finish = out.finishes, out.kept_duration, out.kept_finish
+    sums, critical = out.sums, out.critical
+    risk_occurred, risk_critical = out.risk_occurred, out.risk_critical
     kept_blocks = kept_duration.shape[0]
     n_chunks = (count + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         dur = np.empty((n, BLOCK))
         start = np.empty((n, BLOCK))
         finish = np.empty((n, BLOCK))
+        scores = np.empty((n_slots, BLOCK))
+        correlated = np.empty((n_slots, BLOCK))
+        occurred = np.zeros((n_risks, BLOCK), np.bool_)
         project = np.empty(BLOCK)
         square = np.empty(BLOCK)
         mark = np.zeros(n, np.int64)
@@ -185,10 +201,33 @@ def simulate_chunks(
         hi = min(lo + CHUNK, count)
         for b in range(lo, hi, BLOCK):
             m = min(BLOCK, hi - b)
-            sample_block(streams, codes, params, aux, table, first + b, m, dur)
-            forward_block(
-                dur, not_before, pred_ptr, pred_idx, pred_type, pred_lag, m, start, finish
+            g0 = first + b  # global index of the block's first iteration
+            if n_slots:
+                correlated_uniforms(
+                    a.slot_key, a.group_ptr, a.factor_ptr, a.factors, g0, m, scores, correlated
+                )
+            sample_block(
+                a.keys, a.dist_code, a.dist_params, a.aux, a.table, g0, m, a.task_slot,
+                correlated, dur,
             )
+            if n_risks or a.gated.shape[0]:
+                apply_uncertainty(a, g0, m, correlated, occurred, dur)
+            forward_block(a, dur, m, start, finish)
+            for k in range(m):
+                project[k] = 0.0
+            for j in a.last_candidates:
+                f = finish[j]
+                for k in range(m):
+                    if f[k] > project[k]:
+                        project[k] = f[k]
+            for q in range(n_targets):
+                f = finish[a.milestone_idx[q]]
+                for k in range(m):
+                    finishes[q, b + k] = f[k]
+            for k in range(m):
+                finishes[n_targets, b + k] = project[k]
+            if not full:
+                continue
             for j in range(n):
                 d = dur[j]
                 for k in range(m):
@@ -197,49 +236,33 @@ def simulate_chunks(
                 acc[1, j] += block_sum(finish[j], m)
                 acc[2, j] += block_sum(d, m)
                 acc[3, j] += block_sum(square, m)
-            for k in range(m):
-                project[k] = 0.0
-            for j in last_candidates:
-                f = finish[j]
-                for k in range(m):
-                    if f[k] > project[k]:
-                        project[k] = f[k]
-            kb = (first + b) // BLOCK
+            kb = g0 // BLOCK
             if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
                 for j in range(n):
                     for k in range(m):
                         kept_duration[kb, j, k] = dur[j, k]
                         kept_finish[kb, j, k] = finish[j, k]
-            for q in range(n_targets):
-                f = finish[targets[q]]
-                for k in range(m):
-                    finishes[q, b + k] = f[k]
             for k in range(m):
-                finishes[n_targets, b + k] = project[k]
+                for r in range(n_risks):
+                    if occurred[r, k]:
+                        risk_occurred[c, r] += 1
                 for q in range(n_targets + 1):
                     stamp += 1
                     if q < n_targets:
-                        seeds[0] = targets[q]
+                        seeds[0] = a.milestone_idx[q]
                         n_seeds = 1
                     else:
                         n_seeds = 0
-                        for j in last_candidates:
+                        for j in a.last_candidates:
                             if finish[j, k] >= project[k] - TIE:
                                 seeds[n_seeds] = j
                                 n_seeds += 1
                     mark_critical(
-                        k,
-                        seeds,
-                        n_seeds,
-                        dur,
-                        start,
-                        finish,
-                        pred_ptr,
-                        pred_idx,
-                        pred_type,
-                        pred_lag,
-                        mark,
-                        stamp,
-                        stack,
-                        crit[q],
+                        a, k, seeds, n_seeds, dur, start, finish, mark, stamp, stack, crit[q]
                     )
+                    for r in range(n_risks):
+                        if occurred[r, k]:
+                            for e in range(a.risk_task_ptr[r], a.risk_task_ptr[r + 1]):
+                                if mark[a.risk_task_idx[e]] == stamp:
+                                    risk_critical[c, q, r] += 1
+                                    break

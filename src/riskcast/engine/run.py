@@ -12,7 +12,7 @@ import numpy as np
 
 from ..compile import Network
 from ..errors import RiskcastError
-from .kernels import BLOCK, CHUNK, N_SUMS, simulate_chunks
+from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, simulate_chunks
 from .rng import stream_keys
 
 KEPT_VALUES = 4_000_000  # budget of kept per-iteration values per array (float32: 16 MB)
@@ -28,6 +28,8 @@ class Runs:
     sums:      float64 (N_SUMS, n), sums over iterations of start, finish, duration, duration^2
     kept_duration, kept_finish: float32 (KB, n, BLOCK) slabs holding every activity in the first
                ``kept`` iterations; :meth:`kept_rows` gives them as (n, kept)
+    risk_occurred: int64 (R,), iterations in which each risk occurred
+    risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
     """
 
     seed: int
@@ -38,6 +40,8 @@ class Runs:
     kept_duration: np.ndarray
     kept_finish: np.ndarray
     kept: int
+    risk_occurred: np.ndarray
+    risk_critical: np.ndarray
 
     def kept_rows(self, slabs: np.ndarray) -> np.ndarray:
         """(KB, n, BLOCK) slabs -> (n, kept): activity rows of the first ``kept`` iterations."""
@@ -62,24 +66,40 @@ def kept_rows(n: int, iterations: int) -> int:
     return min(iterations, max(KEPT_MIN, min(KEPT_MAX, KEPT_VALUES // max(n, 1))))
 
 
+SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
+
+
+def kernel_arrays(network: Network, seed: int) -> Arrays:
+    """The network's arrays for the kernel, every stream key combined with ``seed``."""
+    return Arrays(
+        *(
+            stream_keys(getattr(network, name), seed) if name in SEEDED else getattr(network, name)
+            for name in Arrays._fields
+        )
+    )
+
+
 class Simulation:
     """Incremental simulation of one network and seed: call :meth:`advance` to add iterations.
 
     Results depend only on (network, seed, total iterations): batch sizes and threads change nothing.
+    With ``full`` False only the target finishes are computed (no criticality, sums or kept runs).
     """
 
-    def __init__(self, network: Network, seed: int, max_iterations: int):
+    def __init__(self, network: Network, seed: int, max_iterations: int, full: bool = True):
         self.network = network
         self.seed = seed
-        self.streams = stream_keys(network.keys, seed)
-        n, m = network.n, len(network.milestone_idx)
+        self.full = full
+        self.arrays = kernel_arrays(network, seed)
+        n, m, r = network.n, len(network.milestone_idx), len(network.risk_ids)
         self.iterations = 0
         self._finishes: list[np.ndarray] = []
         self.critical = np.zeros((m + 1, n), np.int64)
         self.sums = np.zeros((N_SUMS, n))
-        k = kept_rows(n, max_iterations)
-        self.kept = k
-        blocks = (k + BLOCK - 1) // BLOCK
+        self.risk_occurred = np.zeros(r, np.int64)
+        self.risk_critical = np.zeros((m + 1, r), np.int64)
+        self.kept = kept_rows(n, max_iterations) if full else 0
+        blocks = (self.kept + BLOCK - 1) // BLOCK
         self.kept_duration = np.empty((blocks, n, BLOCK), np.float32)
         self.kept_finish = np.empty((blocks, n, BLOCK), np.float32)
 
@@ -89,36 +109,24 @@ class Simulation:
         if self.iterations % CHUNK:
             raise RiskcastError("iterations can only be added after a whole number of chunks")
         net = self.network
-        n_chunks = math.ceil(count / CHUNK)
-        m = len(net.milestone_idx)
-        finishes = np.empty((m + 1, count))
-        sums = np.zeros((n_chunks, N_SUMS, net.n))
-        critical = np.zeros((n_chunks, m + 1, net.n), np.int64)
-        simulate_chunks(
-            self.streams,
-            net.dist_code,
-            net.dist_params,
-            net.aux,
-            net.table,
-            net.not_before,
-            net.pred_ptr,
-            net.pred_idx,
-            net.pred_type,
-            net.pred_lag,
-            net.milestone_idx,
-            net.last_candidates,
-            self.iterations,
-            count,
-            finishes,
-            sums,
-            critical,
-            self.kept_duration,
-            self.kept_finish,
+        chunks = math.ceil(count / CHUNK) if self.full else 0
+        m, r = len(net.milestone_idx), len(net.risk_ids)
+        out = Outputs(
+            finishes=np.empty((m + 1, count)),
+            sums=np.zeros((chunks, N_SUMS, net.n)),
+            critical=np.zeros((chunks, m + 1, net.n), np.int64),
+            kept_duration=self.kept_duration,
+            kept_finish=self.kept_finish,
+            risk_occurred=np.zeros((chunks, r), np.int64),
+            risk_critical=np.zeros((chunks, m + 1, r), np.int64),
         )
-        for c in range(n_chunks):  # fixed order: the float sums are reproducible bit for bit
-            self.sums += sums[c]
-        self.critical += critical.sum(axis=0)
-        self._finishes.append(finishes)
+        simulate_chunks(self.arrays, self.iterations, count, self.full, out)
+        for c in range(chunks):  # fixed order: the float sums are reproducible bit for bit
+            self.sums += out.sums[c]
+        self.critical += out.critical.sum(axis=0)
+        self.risk_occurred += out.risk_occurred.sum(axis=0)
+        self.risk_critical += out.risk_critical.sum(axis=0)
+        self._finishes.append(out.finishes)
         self.iterations += count
 
     def finishes(self) -> np.ndarray:
@@ -128,17 +136,17 @@ class Simulation:
         return self._finishes[0]
 
     def runs(self) -> Runs:
-        finishes = self.finishes()
-
         return Runs(
             seed=self.seed,
             iterations=self.iterations,
-            finishes=finishes,
+            finishes=self.finishes(),
             critical=self.critical.copy(),
             sums=self.sums.copy(),
             kept_duration=self.kept_duration,
             kept_finish=self.kept_finish,
             kept=min(self.kept, self.iterations),
+            risk_occurred=self.risk_occurred.copy(),
+            risk_critical=self.risk_critical.copy(),
         )
 
 
@@ -151,6 +159,7 @@ def run(
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[np.ndarray], bool] | None = None,
+    full: bool = True,
 ) -> Runs:
     """Simulate up to ``iterations`` in batches of ``batch`` (rounded up to whole chunks).
 
@@ -159,7 +168,7 @@ def run(
     ``threads`` caps numba's worker threads for this call.
     """
     batch = max(CHUNK, math.ceil(batch / CHUNK) * CHUNK)
-    sim = Simulation(network, seed, iterations)
+    sim = Simulation(network, seed, iterations, full)
     previous = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))

@@ -29,6 +29,7 @@ N_S = tables.N_S
 HEAD = N_U + 1  # offset of the head grid in a table row
 TAIL = N_U + N_TAIL + 2  # offset of the tail grid
 U_EXACT = SPAN / (N_U * N_TAIL)  # within this of 0 or 1 the normal row is infinite
+U_MIN = 2.0**-53  # the smallest uniform the generator gives
 
 
 # Wichura's AS 241 (PPND16) coefficients, lowest order first: central region, then the two tails.
@@ -108,6 +109,11 @@ def ndtri(p: float) -> float:
     else:
         z = _horner(_E, r - 5.0) / _horner(_F, r - 5.0)
     return -z if q < 0 else z
+
+
+@leaf
+def normal_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z * 0.7071067811865476)
 
 
 @leaf
@@ -194,6 +200,33 @@ def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: fl
 
 
 @leaf
+def correlated_uniforms(
+    keys: np.ndarray,
+    group_ptr: np.ndarray,
+    factor_ptr: np.ndarray,
+    factors: np.ndarray,
+    first: int,
+    count: int,
+    scores: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Copula uniforms ``out[slot, :count]`` of every correlated variable: normal scores of each
+    variable's own stream, mixed by its group's Cholesky factor, mapped back through the normal
+    CDF (so each marginal is still exactly uniform)."""
+    for v in range(keys.shape[0]):
+        for k in range(count):
+            scores[v, k] = ndtri(uniform(keys[v], first + k))
+    for g in range(group_ptr.shape[0] - 1):
+        low, size, f0 = group_ptr[g], group_ptr[g + 1] - group_ptr[g], factor_ptr[g]
+        for i in range(size):
+            for k in range(count):
+                z = 0.0
+                for j in range(i + 1):
+                    z += factors[f0 + i * size + j] * scores[low + j, k]
+                out[low + i, k] = min(max(normal_cdf(z), U_MIN), 1.0 - U_MIN)
+
+
+@leaf
 def sample_block(
     streams: np.ndarray,
     codes: np.ndarray,
@@ -202,18 +235,25 @@ def sample_block(
     table: np.ndarray,
     first: int,
     count: int,
+    slots: np.ndarray,
+    correlated: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Durations of iterations ``first .. first + count - 1`` for every activity into ``out[:, :count]``.
 
-    The simple codes get loops of their own so that the compiler vectorises them.
+    An activity with ``slots[t] >= 0`` takes its uniforms from ``correlated[slots[t]]`` (the
+    copula); the simple codes get loops of their own so that the compiler vectorises them.
     """
     for t in range(codes.shape[0]):
         code = codes[t]
         s = streams[t]
         p = params[t]
         row = out[t]
-        if code == FIXED:
+        if slots[t] >= 0:
+            u = correlated[slots[t]]
+            for k in range(count):
+                row[k] = quantile(code, p, aux, table, u[k])
+        elif code == FIXED:
             for k in range(count):
                 row[k] = p[0]
         elif code == UNIFORM:

@@ -1,0 +1,227 @@
+"""Risks, correlation and probabilistic branching: the uncertainty beyond single estimates.
+
+* A :class:`Risk` occurs in an iteration with its ``probability`` (one draw per iteration) and then
+  changes the durations of the tasks it names: ``multiply`` scales the duration by a drawn factor,
+  ``add`` adds drawn working days (negative values are opportunities). A task's duration is
+  ``estimate x product of factors + sum of additions`` over the risks that occurred. With
+  ``shared_impact`` (the default) one uniform drives every impact of the risk (the tasks move
+  together); otherwise each task draws its own. A probability of 1 makes a risk driver: an
+  uncertainty that always applies (AACE RP 57R-09).
+* A :class:`Mitigation` gives the risk's probability and/or impacts after the response, and its cost.
+* A :class:`Correlation` asks for a rank (Spearman) correlation between every pair of its task
+  durations or risk occurrences; it is applied to the uniforms through a Gaussian copula, so every
+  marginal stays exactly as given.
+* A task with ``probability`` < 1 happens only in that share of iterations; a :class:`Branch` picks
+  one of its options (sets of tasks) per iteration. Tasks that do not happen take zero time but keep
+  their links.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .distributions import Distribution, from_spec
+
+
+def _probability(value: Any, place: str, problems: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        problems.append(f"{place}: a probability is a number within [0, 1], got {value!r}")
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a risk does to one task: ``add`` working days or ``multiply`` the duration."""
+
+    task: str
+    add: Distribution | None = None
+    multiply: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("add", "multiply"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, from_spec(value))
+
+    @property
+    def distribution(self) -> Distribution:
+        return self.add if self.add is not None else self.multiply  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """The risk after its response: ``probability`` and/or ``impacts`` (None keeps the original),
+    and the response's ``cost`` (project currency)."""
+
+    probability: float | tuple[float, float] | None = None
+    impacts: tuple[Impact, ...] | None = None
+    cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.impacts is not None:
+            object.__setattr__(self, "impacts", tuple(self.impacts))
+        if isinstance(self.probability, list):
+            object.__setattr__(self, "probability", tuple(self.probability))
+
+
+@dataclass(frozen=True)
+class Risk:
+    """An uncertain event. ``probability`` is a number or a (low, high) range drawn uniformly per
+    iteration (which occurs, per iteration, with the range's midpoint probability)."""
+
+    id: str
+    probability: float | tuple[float, float]
+    impacts: tuple[Impact, ...]
+    title: str = ""
+    owner: str = ""
+    shared_impact: bool = True
+    mitigation: Mitigation | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "impacts", tuple(self.impacts))
+        if isinstance(self.probability, list):
+            object.__setattr__(self, "probability", tuple(self.probability))
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id
+
+    def effective(self, mitigated: bool) -> tuple[float | tuple[float, float], tuple[Impact, ...]]:
+        """(probability, impacts) before or after mitigation."""
+        if not mitigated or self.mitigation is None:
+            return self.probability, self.impacts
+        m = self.mitigation
+        return (
+            self.probability if m.probability is None else m.probability,
+            self.impacts if m.impacts is None else m.impacts,
+        )
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Rank correlation ``coefficient`` between every pair of ``tasks`` (durations) or of
+    ``risks`` (occurrences)."""
+
+    coefficient: float
+    tasks: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "risks", tuple(self.risks))
+
+
+@dataclass(frozen=True)
+class BranchOption:
+    """Tasks that happen together when this option is chosen, with its ``probability``."""
+
+    tasks: tuple[str, ...]
+    probability: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Exclusive alternatives: one option (or none, with the remaining probability) per iteration."""
+
+    id: str
+    options: tuple[BranchOption, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", tuple(self.options))
+
+
+def _check_probability_spec(value: Any, place: str, problems: list[str]) -> None:
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            problems.append(f"{place}: a probability range is [low, high], got {list(value)!r}")
+            return
+        for v in value:
+            _probability(v, place, problems)
+        if not problems and value[0] > value[1]:
+            problems.append(f"{place}: range low {value[0]} exceeds high {value[1]}; swap them")
+    else:
+        _probability(value, place, problems)
+
+
+def _check_impacts(impacts: Iterable[Impact], tasks: set[str], place: str, out: list[str]) -> None:
+    for k, impact in enumerate(impacts):
+        where = f"{place} > impacts[{k}]"
+        if impact.task not in tasks:
+            from .io._suggest import suggestion
+
+            out.append(f'{where}: unknown task "{impact.task}"{suggestion(impact.task, tasks)}')
+        if (impact.add is None) == (impact.multiply is None):
+            out.append(f"{where}: give exactly one of add (working days) or multiply (a factor)")
+        if impact.multiply is not None and impact.multiply.mean < 0:
+            out.append(f"{where} > multiply: factors must be >= 0")
+
+
+def risk_problems(project: Any) -> list[str]:
+    """Every problem with the risks, correlations, branches and task probabilities of a project."""
+    problems: list[str] = []
+    tasks = {t.id for t in project.tasks}
+    risk_ids: set[str] = set()
+    for risk in project.risks:
+        place = f'risk "{risk.id}"'
+        if risk.id in risk_ids:
+            problems.append(f"{place}: duplicate risk id")
+        risk_ids.add(risk.id)
+        _check_probability_spec(risk.probability, f"{place} > probability", problems)
+        if not risk.impacts:
+            problems.append(f"{place}: a risk needs at least one impact")
+        _check_impacts(risk.impacts, tasks, place, problems)
+        m = risk.mitigation
+        if m is not None:
+            if m.probability is not None:
+                _check_probability_spec(m.probability, f"{place} > mitigation > probability", problems)
+            if m.impacts is not None:
+                _check_impacts(m.impacts, tasks, f"{place} > mitigation", problems)
+            if isinstance(m.cost, bool) or not isinstance(m.cost, int | float) or not (
+                math.isfinite(m.cost) and m.cost >= 0
+            ):
+                problems.append(f"{place} > mitigation > cost: must be a number >= 0, got {m.cost!r}")
+    for task in project.tasks:
+        if task.probability != 1.0:
+            _probability(task.probability, f'task "{task.id}" > probability', problems)
+    for k, corr in enumerate(project.correlations):
+        place = f"correlation[{k}]"
+        c = corr.coefficient
+        if isinstance(c, bool) or not isinstance(c, int | float) or not -1 <= c <= 1:
+            problems.append(f"{place} > coefficient: a rank correlation is within [-1, 1], got {c!r}")
+        if bool(corr.tasks) == bool(corr.risks):
+            problems.append(f"{place}: name either tasks or risks (at least two of one kind)")
+        for name, ids, known in (("tasks", corr.tasks, tasks), ("risks", corr.risks, risk_ids)):
+            if ids and len(set(ids)) < 2:
+                problems.append(f"{place} > {name}: needs at least two different ids")
+            for id in ids:
+                if id not in known:
+                    problems.append(f'{place} > {name}: unknown id "{id}"')
+    in_branch: dict[str, str] = {}
+    for branch in project.branches:
+        place = f'branch "{branch.id}"'
+        total = 0.0
+        for k, option in enumerate(branch.options):
+            _probability(option.probability, f"{place} > options[{k}] > probability", problems)
+            if isinstance(option.probability, int | float):
+                total += option.probability
+            for id in option.tasks:
+                if id not in tasks:
+                    problems.append(f'{place} > options[{k}]: unknown task "{id}"')
+                elif id in in_branch:
+                    problems.append(f'{place}: task "{id}" is already in branch "{in_branch[id]}"')
+                else:
+                    in_branch[id] = branch.id
+        if len(branch.options) < 2:
+            problems.append(f"{place}: a branch needs at least two options")
+        if total > 1 + 1e-9:
+            problems.append(f"{place}: option probabilities add up to {total:g}, more than 1")
+    for task in project.tasks:
+        if task.id in in_branch and task.probability != 1.0:
+            problems.append(f'task "{task.id}": has a probability and is in a branch; choose one')
+    return problems
+
