@@ -544,7 +544,21 @@ def _draw_charts(
             plotting.histogram(forecast, mid), staging.path(f"charts/histogram-{name}.{fmt}")
         )
         plotting.save(plotting.tornado(forecast, mid), staging.path(f"charts/tornado-{name}.{fmt}"))
-    plotting.save(plotting.gantt(forecast), staging.path(f"charts/gantt.{fmt}"))
+    plotting.save(
+        plotting.gantt(forecast, _gantt_tasks(forecast)), staging.path(f"charts/gantt.{fmt}")
+    )
+
+
+GANTT_ROWS = 40  # a Gantt chart stops being readable (and gets slow to draw) beyond this
+
+
+def _gantt_tasks(forecast: Any) -> list[str] | None:
+    """Every task of a small plan; for a large one the GANTT_ROWS most critical (model order)."""
+    if len(forecast.task_ids) <= GANTT_ROWS:
+        return None
+    crit = forecast.criticality()
+    chosen = set(sorted(forecast.task_ids, key=lambda t: -crit[t])[:GANTT_ROWS])
+    return [t for t in forecast.task_ids if t in chosen]
 
 
 def _cmd_run(args: argparse.Namespace, s: Streams) -> int:

@@ -164,6 +164,8 @@ class Forecast:
         stats: dict[str, np.ndarray],
         merge_points: dict[str, tuple[float, float]],
         kept_iterations: int,
+        risk_ids: list[str] | None = None,
+        risk_titles: list[str] | None = None,
         project: Any = None,
         deferred: Callable[[], dict[str, np.ndarray]] | None = None,
     ):
@@ -181,7 +183,10 @@ class Forecast:
         self.merge_points = merge_points
         self.kept_iterations = kept_iterations
         self.project = project
+        self.risk_ids = risk_ids or []
+        self.risk_titles = risk_titles or []
         self.precision: float | None = None  # working days, when the precision rule chose the runs
+        self.mitigation: str | list[str] = "pre"  # the risk scenario simulated
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
@@ -231,6 +236,16 @@ class Forecast:
             else (np.zeros(len(self.task_ids)))
         )
         return dict(zip(self.task_ids, ssi.tolist(), strict=True))
+
+    def risk_occurrence(self) -> dict[str, float]:
+        """Per risk, the share of runs in which it occurred."""
+        return dict(zip(self.risk_ids, self.stats["risk_occurred"].tolist(), strict=True))
+
+    def risk_criticality(self, milestone: str | None = None) -> dict[str, float]:
+        """Per risk, the share of runs in which it occurred and hit a task that was critical for
+        ``milestone`` (default: the project finish)."""
+        row = self.stats["risk_critical"][self._target_index(milestone)]
+        return dict(zip(self.risk_ids, row.tolist(), strict=True))
 
     def merge_bias(self) -> dict[str, float]:
         """Per merge point, mean simulated start minus plan start (working days)."""
@@ -314,6 +329,9 @@ class Forecast:
                 for m in self.targets
             ],
             "tasks": {"ids": self.task_ids, "names": self.task_names},
+            "risks": {"ids": self.risk_ids, "titles": self.risk_titles},
+            "precision": self.precision,
+            "mitigation": self.mitigation,
             "stats": {k: v.tolist() for k, v in self.stats.items()},
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
         }
@@ -341,7 +359,7 @@ class Forecast:
             )
             for m in data["milestones"]
         ]
-        return cls(
+        forecast = cls(
             project_name=data["project"],
             start=start,
             calendar=calendar,
@@ -354,7 +372,12 @@ class Forecast:
             stats={k: np.asarray(v, np.float64) for k, v in data["stats"].items()},
             merge_points={k: (v[0], v[1]) for k, v in data["merge_points"].items()},
             kept_iterations=data["kept_iterations"],
+            risk_ids=list(data["risks"]["ids"]),
+            risk_titles=list(data["risks"]["titles"]),
         )
+        forecast.precision = data["precision"]
+        forecast.mitigation = data["mitigation"]
+        return forecast
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())

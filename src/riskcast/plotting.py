@@ -504,7 +504,10 @@ def save(ax: Any, path: str | Path, *, dpi: int = 100) -> Path:
     path = Path(path)
     # savefig renders PNG with Agg (SVG/PDF with their vector backends) whatever the session's
     # interactive backend is; a bare Figure never touches a GUI.
-    fig.savefig(path, dpi=dpi, metadata=_metadata(path), format=path.suffix.lstrip(".").lower())
+    import matplotlib as mpl
+
+    with mpl.rc_context({"svg.hashsalt": "riskcast"}):  # stable SVG element ids
+        fig.savefig(path, dpi=dpi, metadata=_metadata(path), format=path.suffix.lstrip(".").lower())
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -43,6 +43,8 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
     duration_sd = np.sqrt(np.maximum(d2_sum - d_sum**2, 0.0) * n_iter / max(n_iter - 1, 1))
     stats = {
         "criticality": runs.critical[:, tasks] / n_iter,
+        "risk_occurred": runs.risk_occurred / n_iter,
+        "risk_critical": runs.risk_critical / n_iter,
         "plan_start": plan_start[tasks],
         "plan_finish": plan_finish[tasks],
         "mean_start": mean_start[tasks],
@@ -101,6 +103,8 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
         stats=stats,
         merge_points=merge_points,
         kept_iterations=runs.kept,
+        risk_ids=[r.id for r in project.risks],
+        risk_titles=[r.label for r in project.risks],
         project=project,
         deferred=kept_statistics,
     )
@@ -130,6 +134,7 @@ def simulate(
     threads: int | None = None,
     batch: int = 16 * CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    mitigation: str | Iterable[str] = "pre",
 ) -> Forecast:
     """Simulate ``project`` and return its :class:`Forecast`.
 
@@ -138,6 +143,8 @@ def simulate(
                 interval (at ``confidence``) is narrower than +/- precision, up to ``max_iterations``.
     seed:       int, SeedSequence, Generator or None (a fresh seed, recorded in ``forecast.seed``).
     threads:    worker threads (default: all); results are identical for any value, as for ``batch``.
+    mitigation: "pre" (risks as they are), "post" (every risk's mitigation applied) or the ids of
+                the mitigated risks.
     """
     if precision is not None and iterations is not None:
         raise RiskcastError("give either iterations or precision, not both")
@@ -150,7 +157,7 @@ def simulate(
     )
     if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 1:
         raise RiskcastError(f"iterations must be a positive integer, got {total!r}")
-    network = compile_project(project)
+    network = compile_project(project, mitigated=mitigated_risks(mitigation))
     stop = None if precision is None else _precision_reached(precision, confidence)
     if precision is not None:
         batch = max(batch, 4 * CHUNK)
@@ -173,4 +180,14 @@ def simulate(
             stacklevel=2,
         )
     forecast.precision = precision
+    forecast.mitigation = mitigation if isinstance(mitigation, str) else sorted(mitigation)
     return forecast
+
+
+def mitigated_risks(mitigation: str | Iterable[str]) -> bool | set[str]:
+    """The ``mitigated`` argument of :func:`compile_project` for a scenario name or id list."""
+    if isinstance(mitigation, str):
+        if mitigation in ("pre", "post"):
+            return mitigation == "post"
+        return {part.strip() for part in mitigation.split(",") if part.strip()}
+    return set(mitigation)

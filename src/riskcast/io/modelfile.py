@@ -18,6 +18,7 @@ from .. import distributions
 from ..calendar import WEEKDAYS, Calendar
 from ..errors import CycleError, ModelError
 from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
+from ..risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from ._suggest import unknown_key_message
 
 
@@ -33,6 +34,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "name": Field("string", True, "Project name shown on reports"),
         "start": Field("date", True, "First day of work (rolled forward to a working day)"),
         "calendar": Field("string", False, "Name of a [calendars.NAME] table (default Mon-Fri)"),
+        "repair_correlation": Field(
+            "bool", False, "Use the nearest valid correlation matrix when one is inconsistent"
+        ),
     },
     "calendars": {
         "workdays": Field("strings", False, 'Working weekdays, e.g. ["mon", "tue"]'),
@@ -50,6 +54,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "actual_start": Field("date", False, "Actual start date"),
         "actual_finish": Field("date", False, "Actual finish date"),
         "assignments": Field("assignments", False, "Resources: [{resource, units}]"),
+        "probability": Field("number", False, "Chance the task happens at all (default 1)"),
     },
     "milestone": {
         "id": Field("string", True, "Unique id"),
@@ -61,6 +66,30 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "id": Field("string", True, "Unique id"),
         "name": Field("string", False, "Display name"),
         "rate": Field("number", False, "Cost per working day"),
+    },
+    "risk": {
+        "id": Field("string", True, "Unique risk id"),
+        "title": Field("string", False, "What might happen"),
+        "owner": Field("string", False, "Who watches it"),
+        "probability": Field("probability", True, "Chance per run: a number or [low, high]"),
+        "impacts": Field(
+            "impacts", True, "[{ task, add = estimate } or { task, multiply = estimate }]"
+        ),
+        "shared_impact": Field(
+            "bool", False, "One impact draw for all its tasks (default true) or one per task"
+        ),
+        "mitigation": Field(
+            "mitigation", False, "{ probability, impacts, cost } after the response"
+        ),
+    },
+    "correlation": {
+        "tasks": Field("ids", False, "Task ids whose durations are correlated, every pair"),
+        "risks": Field("ids", False, "Risk ids whose occurrences are correlated, every pair"),
+        "coefficient": Field("number", True, "Rank (Spearman) correlation in [-1, 1]"),
+    },
+    "branch": {
+        "id": Field("string", True, "Unique branch id"),
+        "options": Field("options", True, "[{ tasks = [...], probability = p }], exclusive"),
     },
     "uncertainty": {
         "match": Field("string", False, 'Glob pattern, default "*"'),
@@ -74,6 +103,9 @@ TOP_LEVEL = {
     "task": "array",
     "milestone": "array",
     "resource": "array",
+    "risk": "array",
+    "correlation": "array",
+    "branch": "array",
     "uncertainty": "array",
 }
 
@@ -204,6 +236,64 @@ def _weekdays(raw: Any, where: str) -> list[str]:
     return days
 
 
+def _bool(raw: Any, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ModelError(f"{where}: expected true or false, got {raw!r}")
+    return raw
+
+
+def _probability(raw: Any, where: str) -> float | tuple[float, float]:
+    """A probability or a [low, high] range (range checks live in risks.risk_problems)."""
+    if isinstance(raw, list):
+        if len(raw) != 2:
+            raise ModelError(f"{where}: a probability range is [low, high], got {raw!r}")
+        return (_number(raw[0], where), _number(raw[1], where))
+    return _number(raw, where)
+
+
+def _impact(raw: Any, where: str) -> Impact:
+    allowed = ("task", "add", "multiply")
+    if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
+        raise ModelError(
+            f'{where}: expected {{ task = "<id>", add = <estimate> }} or multiply, got {raw!r}'
+        )
+    problems = [unknown_key_message(k, allowed, "an impact") for k in raw if k not in allowed]
+    if ("add" in raw) == ("multiply" in raw):
+        problems.append("give exactly one of add (working days) or multiply (a factor)")
+    if problems:
+        raise ModelError([f"{where}: {p}" for p in problems])
+    kind = "add" if "add" in raw else "multiply"
+    return Impact(raw["task"], **{kind: _estimate(raw[kind], f"{where} > {kind}")})
+
+
+def _ids(raw: Any, where: str) -> tuple[str, ...]:
+    return tuple(_each(_string)(raw, where))
+
+
+def _mitigation(raw: Any, where: str) -> Mitigation:
+    allowed = ("probability", "impacts", "cost")
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: expected {{ probability, impacts, cost }}, got {raw!r}")
+    problems = [unknown_key_message(k, allowed, "a mitigation") for k in raw if k not in allowed]
+    if problems:
+        raise ModelError([f"{where}: {p}" for p in problems])
+    return Mitigation(
+        probability=_probability(raw["probability"], f"{where} > probability")
+        if "probability" in raw
+        else None,
+        impacts=tuple(_each(_impact)(raw["impacts"], f"{where} > impacts"))
+        if "impacts" in raw
+        else None,
+        cost=_number(raw.get("cost", 0.0), f"{where} > cost"),
+    )
+
+
+def _option(raw: Any, where: str) -> BranchOption:
+    if not isinstance(raw, dict) or set(raw) != {"tasks", "probability"}:
+        raise ModelError(f"{where}: expected {{ tasks = [...], probability = p }}, got {raw!r}")
+    return BranchOption(_ids(raw["tasks"], f"{where} > tasks"), _number(raw["probability"], where))
+
+
 _CONVERT = {
     "string": _string,
     "number": _number,
@@ -214,6 +304,12 @@ _CONVERT = {
     "dates": _each(_date),
     "tags": _tags,
     "assignments": _each(_assignment),
+    "bool": _bool,
+    "probability": _probability,
+    "impacts": _each(_impact),
+    "ids": _ids,
+    "mitigation": _mitigation,
+    "options": _each(_option),
 }
 
 
@@ -303,6 +399,7 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 actual_start=r.value(table, "task", "actual_start", place),
                 actual_finish=r.value(table, "task", "actual_finish", place),
                 assignments=tuple(r.value(table, "task", "assignments", place, ())),
+                probability=r.value(table, "task", "probability", place, 1.0),
             )
         )
     milestones = [
@@ -323,8 +420,42 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 rules.append(rule_from_spec(table, place))
             except ModelError as exc:
                 r.problems.extend(exc.problems)
+    risks = [
+        Risk(
+            id=r.value(t, "risk", "id", p, ""),
+            probability=r.value(t, "risk", "probability", p, 0.0),
+            impacts=tuple(r.value(t, "risk", "impacts", p, ())),
+            title=r.value(t, "risk", "title", p, ""),
+            owner=r.value(t, "risk", "owner", p, ""),
+            shared_impact=r.value(t, "risk", "shared_impact", p, True),
+            mitigation=r.value(t, "risk", "mitigation", p),
+        )
+        for t, p in _records(data, "risk", r)
+    ]
+    correlations = [
+        Correlation(
+            coefficient=r.value(t, "correlation", "coefficient", p, 0.0),
+            tasks=r.value(t, "correlation", "tasks", p, ()),
+            risks=r.value(t, "correlation", "risks", p, ()),
+        )
+        for t, p in _records(data, "correlation", r)
+    ]
+    branches = [
+        Branch(r.value(t, "branch", "id", p, ""), tuple(r.value(t, "branch", "options", p, ())))
+        for t, p in _records(data, "branch", r)
+    ]
     project = Project(
-        name, start, tuple(tasks), tuple(milestones), calendar, tuple(resources), source
+        name,
+        start,
+        tuple(tasks),
+        tuple(milestones),
+        calendar,
+        tuple(resources),
+        source,
+        tuple(risks),
+        tuple(correlations),
+        tuple(branches),
+        r.value(head, "project", "repair_correlation", "project", False),
     )
     cycle = None
     try:
@@ -430,6 +561,14 @@ def _estimate_schema() -> dict:
 
 def _field_schema(f: Field) -> dict:
     date = {"type": "string", "format": "date"}
+    probability = {"type": "number", "minimum": 0, "maximum": 1}
+    estimate = _estimate_schema()
+    impact = {
+        "type": "object",
+        "required": ["task"],
+        "additionalProperties": False,
+        "properties": {"task": {"type": "string"}, "add": estimate, "multiply": estimate},
+    }
     link = {
         "anyOf": [
             {"type": "string"},
@@ -449,11 +588,41 @@ def _field_schema(f: Field) -> dict:
         "string": {"type": "string", "minLength": 1},
         "number": {"type": "number"},
         "date": date,
-        "estimate": _estimate_schema(),
+        "estimate": estimate,
         "links": {"type": "array", "items": link},
         "strings": {"type": "array", "items": {"enum": list(WEEKDAYS)}},
         "dates": {"type": "array", "items": date},
         "tags": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+        "bool": {"type": "boolean"},
+        "probability": {
+            "anyOf": [
+                probability,
+                {"type": "array", "items": probability, "minItems": 2, "maxItems": 2},
+            ]
+        },
+        "impacts": {"type": "array", "items": impact},
+        "ids": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+        "mitigation": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "probability": {"anyOf": [probability, {"type": "array", "items": probability}]},
+                "impacts": {"type": "array", "items": impact},
+                "cost": {"type": "number", "minimum": 0},
+            },
+        },
+        "options": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["tasks", "probability"],
+                "additionalProperties": False,
+                "properties": {
+                    "tasks": {"type": "array", "items": {"type": "string"}},
+                    "probability": probability,
+                },
+            },
+        },
         "assignments": {
             "type": "array",
             "items": {
