@@ -1,0 +1,324 @@
+"""Risks, correlation and branching against exact answers (tolerances: 4 Monte Carlo SE)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+import riskcast as rc
+from riskcast.compile import compile_project
+from riskcast.drivers import compare_mitigation, risk_drivers
+from riskcast.engine.run import run
+from riskcast.risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
+
+N = 20_000
+
+
+def se(p: float, n: int = N) -> float:
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def project_with(tasks, milestones, **extra) -> rc.Project:
+    return rc.Project("risky", "2027-01-04", tuple(tasks), tuple(milestones), **extra)
+
+
+def one_task(risk: Risk) -> rc.Project:
+    return project_with(
+        [rc.Task("a", rc.Uniform(0, 10))], [rc.Milestone("m", ("a",))], risks=(risk,)
+    )
+
+
+def test_a_fixed_impact_gives_the_exact_mixture():
+    forecast = rc.simulate(one_task(Risk("r", 0.3, (Impact("a", add=4),))), N, seed=1)
+    samples = forecast.milestone("m").samples
+    for x in (2.0, 5.0, 9.0, 11.0, 13.0):
+        exact = 0.7 * stats.uniform(0, 10).cdf(x) + 0.3 * stats.uniform(4, 10).cdf(x)
+        assert np.mean(samples <= x) == pytest.approx(exact, abs=4 * se(exact) + 1e-12)
+    assert forecast.risk_occurrence()["r"] == pytest.approx(0.3, abs=4 * se(0.3))
+
+
+def test_a_distribution_impact_gives_the_mixture_with_the_convolution():
+    impact = rc.Triangular(1, 2, 6)
+    forecast = rc.simulate(one_task(Risk("r", 0.4, (Impact("a", add=impact),))), N, seed=2)
+    samples = forecast.milestone("m").samples
+    u, t = stats.uniform(0, 10), impact.scipy()
+    for x in (3.0, 8.0, 11.0, 14.0):
+        convolved, _ = integrate.quad(lambda s, x=x: u.cdf(x - s) * t.pdf(s), 1, 6)
+        exact = 0.6 * u.cdf(x) + 0.4 * convolved
+        assert np.mean(samples <= x) == pytest.approx(exact, abs=4 * se(exact))
+
+
+def test_a_multiplying_risk_scales_the_duration():
+    risk = Risk("r", 1.0, (Impact("a", multiply=rc.Fixed(1.5)),))
+    forecast = rc.simulate(one_task(risk), 4000, seed=3)
+    plain = rc.simulate(dataclasses.replace(one_task(risk), risks=()), 4000, seed=3)
+    np.testing.assert_array_equal(
+        forecast.milestone("m").samples, 1.5 * plain.milestone("m").samples
+    )
+
+
+def two_risks() -> rc.Project:
+    tasks = [rc.Task(i, rc.Pert(2, 3, 7)) for i in ("a", "b", "c")]
+    risks = (
+        Risk("ra", 0.5, (Impact("a", add=rc.Uniform(1, 3)),)),
+        Risk("rb", 0.4, (Impact("b", multiply=rc.Triangular(1, 1.2, 2)),), shared_impact=False),
+    )
+    return project_with(tasks, [rc.Milestone("m", ("a", "b", "c"))], risks=risks)
+
+
+def test_switching_one_risk_off_changes_no_other_draw():
+    project = two_risks()
+    net = compile_project(project)
+    off = compile_project(project, disabled=["ra"])
+    with_ra, without_ra = run(net, 5, 3000), run(off, 5, 3000)
+    d_on, d_off = (
+        with_ra.kept_rows(with_ra.kept_duration),
+        without_ra.kept_rows(without_ra.kept_duration),
+    )
+    for id in ("b", "c"):  # not hit by ra: identical, iteration by iteration
+        np.testing.assert_array_equal(d_on[net.index(id)], d_off[net.index(id)])
+    a = net.index("a")
+    changed = d_on[a] != d_off[a]
+    assert np.all(d_on[a][changed] > d_off[a][changed])  # only additions where ra occurred
+    assert np.mean(changed) == pytest.approx(0.5, abs=4 * se(0.5, 3000))
+    assert np.array_equal(with_ra.risk_occurred[1:], without_ra.risk_occurred[1:])
+
+
+def parallel_pair(**extra) -> rc.Project:
+    tasks = [rc.Task("x", rc.LogNormal.from_mean_sd(10, 3)), rc.Task("y", rc.Triangular(2, 4, 12))]
+    milestones = [rc.Milestone("mx", ("x",)), rc.Milestone("my", ("y",))]
+    return project_with(tasks, milestones, **extra)
+
+
+def test_correlated_durations_keep_their_marginals_and_get_the_rank_correlation():
+    project = parallel_pair(correlations=(Correlation(0.7, tasks=("x", "y")),))
+    forecast = rc.simulate(project, N, seed=6)
+    x, y = forecast.milestone("mx").samples, forecast.milestone("my").samples
+    for samples, dist in ((x, project.task("x").estimate), (y, project.task("y").estimate)):
+        assert stats.kstest(samples, dist.scipy().cdf).pvalue > 1e-3
+        assert samples.mean() == pytest.approx(dist.mean, abs=4 * np.sqrt(dist.var / N))
+    rho = stats.spearmanr(x, y).statistic
+    # the sampling sd of Spearman's rho is at most about 1/sqrt(n)
+    assert rho == pytest.approx(0.7, abs=4 / np.sqrt(N))
+    independent = rc.simulate(parallel_pair(), N, seed=6)
+    assert abs(
+        stats.spearmanr(
+            independent.milestone("mx").samples, independent.milestone("my").samples
+        ).statistic
+    ) < 4 / np.sqrt(N)
+
+
+def test_negative_correlation_and_three_tasks():
+    tasks = [rc.Task(i, rc.Uniform(0, 1)) for i in "pqr"]
+    milestones = [rc.Milestone(f"m{i}", (i,)) for i in "pqr"]
+    project = project_with(
+        tasks,
+        milestones,
+        correlations=(Correlation(-0.4, tasks=("p", "q")), Correlation(0.5, tasks=("q", "r"))),
+    )
+    forecast = rc.simulate(project, N, seed=7)
+    s = {i: forecast.milestone(f"m{i}").samples for i in "pqr"}
+    assert stats.spearmanr(s["p"], s["q"]).statistic == pytest.approx(-0.4, abs=4 / np.sqrt(N))
+    assert stats.spearmanr(s["q"], s["r"]).statistic == pytest.approx(0.5, abs=4 / np.sqrt(N))
+    assert stats.spearmanr(s["p"], s["r"]).statistic == pytest.approx(0.0, abs=4 / np.sqrt(N))
+
+
+def test_a_shared_impact_moves_its_tasks_together():
+    tasks = [rc.Task("x", rc.Fixed(1)), rc.Task("y", rc.Fixed(1))]
+    milestones = [rc.Milestone("mx", ("x",)), rc.Milestone("my", ("y",))]
+    impact = rc.Uniform(0, 5)
+    for shared in (True, False):
+        risk = Risk(
+            "r", 1.0, (Impact("x", add=impact), Impact("y", add=impact)), shared_impact=shared
+        )
+        forecast = rc.simulate(project_with(tasks, milestones, risks=(risk,)), 5000, seed=8)
+        x, y = forecast.milestone("mx").samples, forecast.milestone("my").samples
+        if shared:
+            np.testing.assert_array_equal(x, y)
+        else:
+            assert abs(stats.spearmanr(x, y).statistic) < 4 / np.sqrt(5000)
+
+
+def test_correlated_risk_occurrences_follow_the_gaussian_copula():
+    tasks = [rc.Task("x", rc.Fixed(0)), rc.Task("y", rc.Fixed(0))]
+    milestones = [rc.Milestone("mx", ("x",)), rc.Milestone("my", ("y",))]
+    risks = (Risk("a", 0.3, (Impact("x", add=1),)), Risk("b", 0.2, (Impact("y", add=1),)))
+    project = project_with(
+        tasks, milestones, risks=risks, correlations=(Correlation(0.6, risks=("a", "b")),)
+    )
+    forecast = rc.simulate(project, N, seed=9)
+    both = np.mean(
+        (forecast.milestone("mx").samples == 1) & (forecast.milestone("my").samples == 1)
+    )
+    rho = 2 * np.sin(np.pi * 0.6 / 6)
+    exact = stats.multivariate_normal([0, 0], [[1, rho], [rho, 1]]).cdf(
+        [stats.norm.ppf(0.3), stats.norm.ppf(0.2)]
+    )
+    assert both == pytest.approx(exact, abs=4 * se(exact))
+    assert forecast.risk_occurrence()["a"] == pytest.approx(0.3, abs=4 * se(0.3))
+
+
+def test_probabilistic_task_and_exclusive_branches():
+    tasks = [
+        rc.Task("base", rc.Fixed(1)),
+        rc.Task("rework", rc.Fixed(10), after=("base",), probability=0.3),
+        rc.Task("a", rc.Fixed(100), after=("base",)),
+        rc.Task("b", rc.Fixed(1000), after=("base",)),
+    ]
+    milestones = [rc.Milestone("r", ("rework",)), rc.Milestone("ab", ("a", "b"))]
+    branch = Branch("cert", (BranchOption(("a",), 0.6), BranchOption(("b",), 0.3)))
+    forecast = rc.simulate(project_with(tasks, milestones, branches=(branch,)), N, seed=10)
+    rework = forecast.milestone("r").samples
+    assert np.mean(rework == 11) == pytest.approx(0.3, abs=4 * se(0.3))
+    assert set(np.unique(rework)) == {1.0, 11.0}  # skipped: zero time, links kept
+    ab = forecast.milestone("ab").samples
+    assert set(np.unique(ab)) == {1.0, 101.0, 1001.0}  # never both: 1101 would mean both ran
+    assert np.mean(ab == 101) == pytest.approx(0.6, abs=4 * se(0.6))
+    assert np.mean(ab == 1001) == pytest.approx(0.3, abs=4 * se(0.3))
+
+
+def test_probability_range_occurs_at_its_midpoint():
+    forecast = rc.simulate(one_task(Risk("r", (0.1, 0.5), (Impact("a", add=1),))), N, seed=11)
+    assert forecast.risk_occurrence()["r"] == pytest.approx(0.3, abs=4 * se(0.3))
+
+
+def test_risk_drivers_are_exact_differences_on_common_random_numbers():
+    tasks = [rc.Task("a", rc.Uniform(5, 10)), rc.Task("b", rc.Uniform(1, 2), after=("a",))]
+    risks = (
+        Risk("big", 0.5, (Impact("a", add=6),)),
+        Risk("small", 0.2, (Impact("b", add=1),)),
+        Risk("off-path", 0.9, (Impact("side", add=0.5),)),
+    )
+    tasks.append(rc.Task("side", rc.Fixed(0.1)))
+    project = project_with(tasks, [rc.Milestone("m", ("b",))], risks=risks)
+    drivers = risk_drivers(project, "m", percentile=80, iterations=8000, seed=12)
+    assert [d.id for d in drivers.drivers] == ["big", "small", "off-path"]
+    by_id = {d.id: d for d in drivers.drivers}
+    # on a pure chain the mean effect is the impact times the share of runs it occurred in
+    for id, days in (("big", 6.0), ("small", 1.0)):
+        assert by_id[id].mean_days["m"] == pytest.approx(days * by_id[id].occurred, rel=1e-9)
+        assert by_id[id].critical["m"] == by_id[id].occurred
+    assert by_id["off-path"].days["m"] == 0.0 and by_id["off-path"].critical["m"] == 0.0
+    assert by_id["big"].days["m"] > 0
+
+
+def test_mitigation_to_zero_probability_equals_the_run_without_the_risk():
+    risk = Risk("r", 0.5, (Impact("a", add=4),), mitigation=Mitigation(probability=0.0, cost=2000))
+    project = one_task(risk)
+    comparison = compare_mitigation(project, iterations=6000, seed=13)
+    plain = rc.simulate(dataclasses.replace(project, risks=()), 6000, seed=13)
+    np.testing.assert_array_equal(
+        comparison.post.milestone("m").samples, plain.milestone("m").samples
+    )
+    row = comparison.rows[0]
+    assert comparison.cost == 2000
+    assert row.days_gained[80] == pytest.approx(
+        comparison.pre.milestone("m").percentile_days(80) - plain.milestone("m").percentile_days(80)
+    )
+    assert row.days_per_cost[80] == pytest.approx(row.days_gained[80] / 2000)
+    post = rc.simulate(project, 6000, seed=13, mitigation="post")
+    np.testing.assert_array_equal(post.milestone("m").samples, plain.milestone("m").samples)
+
+
+RISKY = """
+[project]
+name = "Risky"
+start = 2027-01-04
+
+[[task]]
+id = "api"
+estimate = { triangular = [8, 12, 25] }
+
+[[task]]
+id = "qa"
+estimate = { pert = [4, 6, 10] }
+after = ["api"]
+
+[[task]]
+id = "web"
+estimate = { pert = [4, 6, 10] }
+after = ["api"]
+
+[[milestone]]
+id = "beta"
+after = ["qa", "web"]
+
+[[risk]]
+id = "vendor-api"
+title = "Payment vendor changes its API"
+probability = 0.3
+impacts = [{ task = "api", add = { triangular = [3, 5, 12] } },
+           { task = "qa",  multiply = { pert = [1.0, 1.1, 1.4] } }]
+mitigation = { probability = 0.1, cost = 8000 }
+
+[[correlation]]
+tasks = ["api", "qa", "web"]
+coefficient = 0.6
+"""
+
+
+def load(tmp_path, text):
+    path = tmp_path / "risky.toml"
+    path.write_text(text)
+    return rc.load(path)
+
+
+def test_the_file_format_reads_risks_and_correlations(tmp_path):
+    project = load(tmp_path, RISKY)
+    risk = project.risk("vendor-api")
+    assert risk.probability == 0.3 and risk.mitigation.cost == 8000
+    assert risk.impacts[1].multiply == rc.Pert(1.0, 1.1, 1.4)
+    assert project.correlations[0].tasks == ("api", "qa", "web")
+    assert rc.simulate(project, 2000, seed=1).risk_occurrence()["vendor-api"] > 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("probability = 0.3", "probability = 1.3"), "within [0, 1]"),
+        (('task = "qa",  multiply', 'task = "qq",  multiply'), 'unknown task "qq"'),
+        (("coefficient = 0.6", "coefficient = 1.2"), "within [-1, 1]"),
+        (("probability = 0.1, cost", "probability = -0.1, cost"), "mitigation > probability"),
+        (('{ task = "api", add', '{ task = "api", plus'), 'unknown key "plus"'),
+        (('tasks = ["api", "qa", "web"]', 'tasks = ["api", "nope"]'), 'unknown id "nope"'),
+    ],
+)
+def test_bad_risk_input_is_a_clear_model_error(tmp_path, change, expected):
+    with pytest.raises(rc.ModelError) as info:
+        load(tmp_path, RISKY.replace(*change, 1))
+    assert expected in str(info.value)
+
+
+def test_an_inconsistent_correlation_matrix_is_rejected_or_repaired(tmp_path):
+    text = RISKY.replace(
+        '[[correlation]]\ntasks = ["api", "qa", "web"]\ncoefficient = 0.6',
+        '[[correlation]]\ntasks = ["api", "qa"]\ncoefficient = 0.9\n'
+        '[[correlation]]\ntasks = ["qa", "web"]\ncoefficient = 0.9\n'
+        '[[correlation]]\ntasks = ["api", "web"]\ncoefficient = -0.9',
+    )
+    project = load(tmp_path, text)
+    with pytest.raises(rc.ModelError, match="not positive semi-definite") as info:
+        rc.simulate(project, 100, seed=1)
+    assert '"api"-"qa"' in str(info.value) or '"api"-"web"' in str(info.value)
+    repaired = dataclasses.replace(project, repair_correlation=True)
+    with pytest.warns(RuntimeWarning, match="repaired to the nearest valid matrix"):
+        forecast = rc.simulate(repaired, 2000, seed=1)
+    assert forecast.iterations == 2000
+
+
+def test_branch_probabilities_above_one_are_rejected():
+    tasks = [rc.Task("a", 1), rc.Task("b", 1)]
+    branch = Branch("x", (BranchOption(("a",), 0.7), BranchOption(("b",), 0.5)))
+    with pytest.raises(rc.ModelError, match="add up to 1.2, more than 1"):
+        rc.simulate(project_with(tasks, [rc.Milestone("m", ("a", "b"))], branches=(branch,)), 10)
+
+
+def test_risk_statistics_round_trip(tmp_path):
+    forecast = rc.simulate(load(tmp_path, RISKY), 2000, seed=3, mitigation="post")
+    again = rc.Forecast.from_dict(forecast.to_dict())
+    assert again.risk_occurrence() == forecast.risk_occurrence()
+    assert again.risk_criticality("beta") == forecast.risk_criticality("beta")
+    assert again.mitigation == "post"
