@@ -133,4 +133,3 @@ def components(matrix: np.ndarray) -> list[list[int]]:
                     stack.append(int(j))
         out.append(sorted(group))
     return [g for g in out if len(g) > 1]
-

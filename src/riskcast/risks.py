@@ -178,13 +178,19 @@ def risk_problems(project: Any) -> list[str]:
         m = risk.mitigation
         if m is not None:
             if m.probability is not None:
-                _check_probability_spec(m.probability, f"{place} > mitigation > probability", problems)
+                _check_probability_spec(
+                    m.probability, f"{place} > mitigation > probability", problems
+                )
             if m.impacts is not None:
                 _check_impacts(m.impacts, tasks, f"{place} > mitigation", problems)
-            if isinstance(m.cost, bool) or not isinstance(m.cost, int | float) or not (
-                math.isfinite(m.cost) and m.cost >= 0
+            if (
+                isinstance(m.cost, bool)
+                or not isinstance(m.cost, int | float)
+                or not (math.isfinite(m.cost) and m.cost >= 0)
             ):
-                problems.append(f"{place} > mitigation > cost: must be a number >= 0, got {m.cost!r}")
+                problems.append(
+                    f"{place} > mitigation > cost: must be a number >= 0, got {m.cost!r}"
+                )
     for task in project.tasks:
         if task.probability != 1.0:
             _probability(task.probability, f'task "{task.id}" > probability', problems)
@@ -192,7 +198,9 @@ def risk_problems(project: Any) -> list[str]:
         place = f"correlation[{k}]"
         c = corr.coefficient
         if isinstance(c, bool) or not isinstance(c, int | float) or not -1 <= c <= 1:
-            problems.append(f"{place} > coefficient: a rank correlation is within [-1, 1], got {c!r}")
+            problems.append(
+                f"{place} > coefficient: a rank correlation is within [-1, 1], got {c!r}"
+            )
         if bool(corr.tasks) == bool(corr.risks):
             problems.append(f"{place}: name either tasks or risks (at least two of one kind)")
         for name, ids, known in (("tasks", corr.tasks, tasks), ("risks", corr.risks, risk_ids)):
@@ -224,4 +232,3 @@ def risk_problems(project: Any) -> list[str]:
         if task.id in in_branch and task.probability != 1.0:
             problems.append(f'task "{task.id}": has a probability and is in a branch; choose one')
     return problems
-

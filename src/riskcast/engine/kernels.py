@@ -87,7 +87,12 @@ def apply_uncertainty(a, first: int, count: int, correlated, occurred, dur) -> N
         d = dur[t]
         for e in range(lo, hi):
             r = a.impact_risk[e]
-            code, p, key, multiply = a.impact_code[e], a.impact_params[e], a.impact_key[e], a.impact_multiply[e]
+            code, p, key, multiply = (
+                a.impact_code[e],
+                a.impact_params[e],
+                a.impact_key[e],
+                a.impact_multiply[e],
+            )
             for k in range(count):
                 if occurred[r, k]:
                     v = quantile(code, p, a.aux, a.table, uniform(key, first + k))
@@ -207,8 +212,16 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                     a.slot_key, a.group_ptr, a.factor_ptr, a.factors, g0, m, scores, correlated
                 )
             sample_block(
-                a.keys, a.dist_code, a.dist_params, a.aux, a.table, g0, m, a.task_slot,
-                correlated, dur,
+                a.keys,
+                a.dist_code,
+                a.dist_params,
+                a.aux,
+                a.table,
+                g0,
+                m,
+                a.task_slot,
+                correlated,
+                dur,
             )
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)

@@ -21,14 +21,10 @@ from ..compile import (
 from ._jit import leaf
 from .rng import uniform
 
-N_U = tables.N_U
-N_TAIL = tables.N_TAIL
-SPAN = tables.TAIL_SPAN
-FINE = N_TAIL / SPAN  # fine intervals per main cell
+N_HALF = tables.N_HALF
 N_S = tables.N_S
-HEAD = N_U + 1  # offset of the head grid in a table row
-TAIL = N_U + N_TAIL + 2  # offset of the tail grid
-U_EXACT = SPAN / (N_U * N_TAIL)  # within this of 0 or 1 the normal row is infinite
+RIGHT = N_HALF + 1  # offset of the right half of a table row
+U_EXACT = 0.5 / N_HALF**2  # the first cell at each end, where the normal row is infinite
 U_MIN = 2.0**-53  # the smallest uniform the generator gives
 
 
@@ -118,18 +114,15 @@ def normal_cdf(z: float) -> float:
 
 @leaf
 def _cell(u: float) -> tuple[int, float]:
-    """(column, fraction) of ``u`` in a quantile-table row (main grid or the finer tail grids)."""
-    h = u * N_U
-    if h < SPAN:
-        g = h * FINE
-        j = min(int(g), N_TAIL - 1)
-        return HEAD + j, g - j
-    if h >= N_U - SPAN:
-        g = (h - (N_U - SPAN)) * FINE
-        j = min(int(g), N_TAIL - 1)
-        return TAIL + j, g - j
-    j = int(h)
-    return j, h - j
+    """(column, fraction) of ``u`` in a quantile-table row: w = sqrt(2 u) on the left half,
+    sqrt(2 (1 - u)) on the right half (1 - u is exact for u >= 1/2)."""
+    if u < 0.5:
+        w = math.sqrt(2.0 * u) * N_HALF
+        j = min(int(w), N_HALF - 1)
+        return j, w - j
+    w = math.sqrt(2.0 * (1.0 - u)) * N_HALF
+    j = min(int(w), N_HALF - 1)
+    return RIGHT + j, w - j
 
 
 @leaf
@@ -269,12 +262,36 @@ def sample_block(
                 b = high - math.sqrt((1.0 - u) * right)
                 row[k] = a if u < c else b
         elif code == PERT_TABLE:
+            # straight-line code (selects, no branches) so that the loop vectorises with gathers
+            low, width, shape = p[0], p[1], p[2]
+            r0 = min(int(shape), N_S - 1)
+            w = shape - r0
+            below, above = table[r0], table[r0 + 1]
             for k in range(count):
-                row[k] = p[0] + p[1] * pert_quantile(table, p[2], uniform(s, first + k))
+                u = uniform(s, first + k)
+                left = u < 0.5
+                x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
+                j = min(int(x), N_HALF - 1)
+                f = x - j
+                col = j if left else RIGHT + j
+                a = below[col] + f * (below[col + 1] - below[col])
+                b = above[col] + f * (above[col + 1] - above[col])
+                row[k] = low + width * (a + w * (b - a))
         elif code == LOGNORMAL:
-            mu, sigma, r = p[0], p[1], int(p[2])
+            # the table in a branch-free loop, then the rare extreme tails exactly
+            mu, sigma, normal = p[0], p[1], table[int(p[2])]
             for k in range(count):
-                row[k] = math.exp(mu + sigma * normal_quantile(table, r, uniform(s, first + k)))
+                u = min(max(uniform(s, first + k), U_EXACT), 1.0 - U_EXACT)
+                left = u < 0.5
+                x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
+                j = min(int(x), N_HALF - 1)
+                f = x - j
+                col = j if left else RIGHT + j
+                row[k] = math.exp(mu + sigma * (normal[col] + f * (normal[col + 1] - normal[col])))
+            for k in range(count):
+                u = uniform(s, first + k)
+                if u < U_EXACT or u > 1.0 - U_EXACT:
+                    row[k] = math.exp(mu + sigma * ndtri(u))
         else:
             for k in range(count):
                 row[k] = quantile(code, p, aux, table, uniform(s, first + k))
