@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from networks import layered_project  # noqa: E402
+from networks import layered_project
 
-import riskcast as rc  # noqa: E402
-from riskcast import compile as cp  # noqa: E402
-from riskcast.engine.run import run  # noqa: E402
+import riskcast as rc
+from riskcast import compile as cp
+from riskcast.engine.run import run
 
 ITERATIONS = 10_000
 
@@ -141,8 +141,10 @@ def main() -> None:
     import numba
 
     print(f"riskcast engine, {ITERATIONS:,} iterations, {numba.get_num_threads()} threads")
-    print(f"{'tasks':>7} {'compile':>9} {'riskcast':>10} {'Mtask-it/s':>11} {'numpy':>9} "
-          f"{'Mtask-it/s':>11} {'speed-up':>9} {'simulate()':>11}")
+    print(
+        f"{'tasks':>7} {'compile':>9} {'riskcast':>10} {'Mtask-it/s':>11} {'numpy':>9} "
+        f"{'Mtask-it/s':>11} {'speed-up':>9} {'simulate()':>11}"
+    )
     for n in sizes:
         project = layered_project(n)
         start = time.perf_counter()

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from networks import layered_project  # noqa: E402
+from networks import layered_project
 
-import riskcast as rc  # noqa: E402
-from riskcast.drivers import risk_drivers  # noqa: E402
-from riskcast.risks import Correlation, Impact, Risk  # noqa: E402
+import riskcast as rc
+from riskcast.drivers import risk_drivers
+from riskcast.risks import Correlation, Impact, Risk
 
 ITERATIONS = 10_000
 

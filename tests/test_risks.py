@@ -312,7 +312,7 @@ def test_an_inconsistent_correlation_matrix_is_rejected_or_repaired(tmp_path):
 def test_branch_probabilities_above_one_are_rejected():
     tasks = [rc.Task("a", 1), rc.Task("b", 1)]
     branch = Branch("x", (BranchOption(("a",), 0.7), BranchOption(("b",), 0.5)))
-    with pytest.raises(rc.ModelError, match="add up to 1.2, more than 1"):
+    with pytest.raises(rc.ModelError, match=r"add up to 1\.2, more than 1"):
         rc.simulate(project_with(tasks, [rc.Milestone("m", ("a", "b"))], branches=(branch,)), 10)
 
 
