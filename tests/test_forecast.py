@@ -160,3 +160,13 @@ def test_memory_is_bounded_without_an_iterations_by_tasks_matrix():
     sim = Simulation(compile_project(project), seed=1, max_iterations=10**6)
     kept_bytes = sim.kept_duration.nbytes + sim.kept_finish.nbytes
     assert kept_bytes <= 2 * 4 * 5000 * (KEPT_MIN + 64)
+
+
+def test_average_ranks_equal_scipy_rankdata_with_ties():
+    from scipy.stats import rankdata
+
+    from riskcast.simulate import average_ranks
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([rng.integers(0, 5, 200), rng.random(200), np.full(200, 2.0)])
+    np.testing.assert_array_equal(average_ranks(x), rankdata(x, axis=1))

@@ -8,7 +8,8 @@ Exit codes (also in ``riskcast --help`` and the README):
 
 * 0 -- success;
 * 1 -- ``validate --strict`` found schedule-quality warnings;
-* 2 -- bad input: an invalid model (every problem listed), an unknown milestone, a bad option;
+* 2 -- bad input: an invalid model (every problem listed), an unknown milestone or risk id, a
+  model without the risks or mitigations a command needs, a bad option;
 * 3 -- the output could not be written (nothing partial is left behind);
 * 130 -- interrupted (Ctrl-C).
 """
@@ -41,7 +42,8 @@ EXIT_CODES = """\
 exit codes:
   0    success
   1    validate --strict: schedule-quality warnings found
-  2    bad input: invalid model (every problem is listed), unknown milestone, bad option
+  2    bad input: invalid model (every problem is listed), unknown milestone or risk
+       id, a model without the risks/mitigations the command needs, bad option
   3    the output could not be written (nothing partial is left behind)
   130  interrupted
 """
@@ -215,6 +217,8 @@ def _simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) -
     seed = args.seed if args.seed is not None else secrets.randbelow(10**9)
     bar = ProgressBar(s.err) if (not quiet and _isatty(s.err)) else None
     kwargs: dict[str, Any] = {"seed": seed, "threads": args.threads, "progress": bar}
+    if getattr(args, "mitigation", None) is not None:
+        kwargs["mitigation"] = args.mitigation
     if getattr(args, "precision", None) is not None:
         kwargs["precision"] = args.precision
     else:
@@ -277,14 +281,98 @@ def _confidence(text: str) -> float:
     return value
 
 
+def _scenario(text: str) -> str:
+    """``--mitigated``: pre, post or risk ids separated by commas (checked against the model in
+    :func:`_check_mitigation`, once it is loaded)."""
+    value = text.strip()
+    if not value or not any(part.strip() for part in value.split(",")):
+        raise argparse.ArgumentTypeError("expected pre, post or risk ids separated by commas")
+    return value
+
+
+MITIGATED_HELP = (
+    "risk scenario: pre (risks as they are), post (every mitigation applied) or the risk ids "
+    "whose mitigation is applied, separated by commas"
+)
+
+
+def _check_mitigation(project: Any, value: str, *, allow_pre: bool = True) -> str | list[str]:
+    """The ``mitigation`` argument of :func:`riskcast.simulate` for a ``--mitigated`` value:
+    "pre", "post" or the list of risk ids, each known and with a mitigation to apply."""
+    from .io._suggest import suggestion
+
+    if value == "pre" and not allow_pre:
+        raise CliError(
+            "--mitigated pre compares the risks with themselves; give post or the ids of the "
+            "mitigated risks"
+        )
+    if value in ("pre", "post"):
+        return value
+    ids = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    known = [r.id for r in project.risks]
+    if not known:
+        raise CliError(
+            f"--mitigated {value}: the model has no [[risk]] entries, so there is no risk "
+            "to mitigate (use pre or post)"
+        )
+    bad = [i for i in ids if i not in known]
+    if bad:
+        raise CliError(
+            "; ".join(f'--mitigated: no risk "{b}"{suggestion(b, known)}' for b in bad)
+            + f" (known: {', '.join(known)})"
+        )
+    with_mitigation = [r.id for r in project.risks if r.mitigation is not None]
+    bare = [i for i in ids if i not in with_mitigation]
+    if bare:
+        listed = ", ".join(with_mitigation) or "none"
+        raise CliError(
+            "--mitigated: "
+            + ", ".join(f'risk "{b}"' for b in bare)
+            + f" {'has' if len(bare) == 1 else 'have'} no mitigation to apply "
+            f"(risks with a mitigation: {listed})"
+        )
+    return ids
+
+
+def _scenario_note(mitigation: str | Sequence[str]) -> str:
+    """ ", mitigation: post" for the header line; nothing for the pre-mitigation scenario."""
+    if mitigation == "pre":
+        return ""
+    if isinstance(mitigation, str):
+        return f", mitigation: {mitigation}"
+    return f", mitigated: {', '.join(mitigation)}"
+
+
+def _caught_warnings(s: Streams, act: Callable[[], Any]) -> Any:
+    """Run ``act()`` and print the warnings it raised (e.g. a repaired correlation) as notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = act()
+    for w in caught:
+        print(f"warning: {w.message}", file=s.err)
+    return result
+
+
+def _fresh_seed(args: argparse.Namespace, s: Streams, quiet: bool) -> int:
+    """``--seed``, or a fresh seed that is printed (unless quiet) so the run can be repeated."""
+    if args.seed is not None:
+        return args.seed
+    seed = secrets.randbelow(10**9)
+    if not quiet:
+        print(f"seed {seed} (none given; rerun with --seed {seed} to reproduce)", file=s.err)
+    return seed
+
+
 # -- run ------------------------------------------------------------------------------------------
 def _parse_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="simulate a model: milestone confidence table, files and charts",
         description="Simulate MODEL and print each milestone's plan (CPM) date, P-dates and the "
-        "probability of meeting its target. With --out, also write forecast.json, "
-        "milestones.csv, tasks.csv and charts/.",
+        "probability of meeting its target; when the model has risks, also each risk's share "
+        "of runs in which it occurred and in which it hit the critical path. --mitigated "
+        "chooses the risk scenario (before or after the mitigations). With --out, also write "
+        "forecast.json, milestones.csv, tasks.csv and charts/.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -354,6 +442,13 @@ def _parse_run(sub: Any) -> None:
         type=_positive_int,
         metavar="N",
         help="worker threads (default: all cores; results do not depend on it)",
+    )
+    p.add_argument(
+        "--mitigated",
+        type=_scenario,
+        default="pre",
+        metavar="pre|post|ID,...",
+        help=MITIGATED_HELP + " (default pre)",
     )
     p.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no notes on stderr"
@@ -461,7 +556,6 @@ def _table(forecast: Any, ids: Sequence[str], confidence: float, args: argparse.
                 "-" if p is None else f"{100 * p:.0f}%",
             ]
         )
-    widths = [max(len(r[k]) for r in [head, *body]) for k in range(len(head))]
     lines = []
     if args.precision is not None:
         size = f"{forecast.iterations:,} runs (P80 to ±{args.precision:g} working days)"
@@ -469,15 +563,64 @@ def _table(forecast: Any, ids: Sequence[str], confidence: float, args: argparse.
         size = f"{forecast.iterations:,} runs"
     lines.append(
         f"{forecast.project_name} — {size}, seed {forecast.seed}, plan start "
-        f"{forecast.start.isoformat()}"
+        f"{forecast.start.isoformat()}{_scenario_note(forecast.mitigation)}"
     )
-    for r in [head, *body]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines.extend(_aligned([head, *body]))
     lines.append(
         f"P{confidence:g} CI: 95% Monte Carlo interval (working days); "
         "on target: share of runs delivered by the target"
     )
+    if forecast.risk_ids:
+        lines.append("")
+        lines.extend(_risk_table(forecast, ids[0]))
     return "\n".join(lines)
+
+
+def _aligned(rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+    """Rows of cells as lines of columns two spaces apart (columns in ``right`` right-aligned)."""
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.rjust(w) if k in right else c.ljust(w)
+            for k, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _risk_rows(forecast: Any, mid: str) -> list[dict[str, Any]]:
+    """Per risk (most often critical first, then model order): shares of runs in which it
+    occurred and in which it occurred and hit a task critical for ``mid``."""
+    occurred = forecast.risk_occurrence()
+    critical = forecast.risk_criticality(mid)
+    order = sorted(range(len(forecast.risk_ids)), key=lambda k: -critical[forecast.risk_ids[k]])
+    return [
+        {
+            "id": forecast.risk_ids[k],
+            "title": forecast.risk_titles[k],
+            "occurred": occurred[forecast.risk_ids[k]],
+            "critical": critical[forecast.risk_ids[k]],
+        }
+        for k in order
+    ]
+
+
+def _risk_table(forecast: Any, mid: str) -> list[str]:
+    name = forecast.milestone(mid).name
+    head = ["risk", "title", "occurred", f"critical for {name}"]
+    body = [
+        [r["id"], _short(r["title"]), f"{100 * r['occurred']:.0f}%", f"{100 * r['critical']:.0f}%"]
+        for r in _risk_rows(forecast, mid)
+    ]
+    return [
+        *_aligned([head, *body], right=(2, 3)),
+        "occurred: share of runs in which the risk occurred; critical: share in which it "
+        f"occurred and hit a task on the critical path to {name}",
+    ]
 
 
 def _json_summary(
@@ -517,7 +660,17 @@ def _json_summary(
         "iterations": forecast.iterations,
         "precision": args.precision,
         "confidence": confidence,
+        "mitigation": forecast.mitigation,
         "milestones": milestones,
+        "risks": [
+            {
+                "id": rid,
+                "title": title,
+                "occurred": forecast.risk_occurrence()[rid],
+                "critical": {mid: forecast.risk_criticality(mid)[rid] for mid in ids},
+            }
+            for rid, title in zip(forecast.risk_ids, forecast.risk_titles, strict=True)
+        ],
         "files": [str(f) for f in files],
     }
     return json.dumps(data, indent=2)
@@ -564,6 +717,7 @@ def _gantt_tasks(forecast: Any) -> list[str] | None:
 def _cmd_run(args: argparse.Namespace, s: Streams) -> int:
     project = _load(args.model)
     wanted = _check_milestones(project, args.milestone)
+    args.mitigation = _check_mitigation(project, args.mitigated)
     staging = Staging(Path(args.out)) if args.out else None
     export = Path(args.export) if args.export else None
     if export is not None and export.is_dir():
@@ -611,8 +765,441 @@ def _files_note(files: Sequence[Path], out: str | None) -> str:
     others = [str(f) for f in files if f not in charts]
     if charts:
         suffixes = sorted({f.suffix.lstrip(".") for f in charts})
-        others.append(f"{charts[0].parent}/*.{'|'.join(suffixes)} ({len(charts)} charts)")
+        noun = "chart" if len(charts) == 1 else "charts"
+        others.append(f"{charts[0].parent}/*.{'|'.join(suffixes)} ({len(charts)} {noun})")
     return ", ".join(others)
+
+
+# -- risk commands: shared options ----------------------------------------------------------------
+def _add_simulation_options(p: Any, *, mitigated_default: str, mitigated_help: str) -> None:
+    p.add_argument(
+        "--iterations",
+        "-n",
+        type=_positive_int,
+        metavar="N",
+        help=f"number of simulated runs per scenario (default {DEFAULT_ITERATIONS:,})",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help="random seed; every scenario uses the same random numbers (default: a fresh "
+        "seed, printed so the run can be repeated)",
+    )
+    p.add_argument(
+        "--mitigated",
+        type=_scenario,
+        default=mitigated_default,
+        metavar="post|ID,..." if mitigated_default == "post" else "pre|post|ID,...",
+        help=mitigated_help,
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="worker threads (default: all cores; results do not depend on it)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="what to print on stdout (default table)",
+    )
+
+
+def _render(staging: Staging | None, render: Callable[[Staging], None]) -> list[Path]:
+    """Render every output file into ``staging``, then move them into place (all or nothing)."""
+    if staging is None:
+        return []
+    try:
+        render(staging)
+        return staging.commit()
+    except OSError as exc:
+        raise CliError(f"cannot write output: {exc}", EXIT_OUTPUT) from None
+    finally:
+        staging.discard()
+
+
+def _days(value: float) -> str:
+    return f"{value:+.1f}"
+
+
+# -- drivers --------------------------------------------------------------------------------------
+def _parse_drivers(sub: Any) -> None:
+    p = sub.add_parser(
+        "drivers",
+        help="rank the risks by the working days each adds to a milestone",
+        description="Rank the risks of MODEL by the working days each adds to a milestone's "
+        "percentile (default P80 of the project finish): the simulated date minus the date of "
+        "the same runs with that risk switched off. Every run uses the same random numbers, so "
+        "a difference is the risk's own effect, not Monte Carlo noise. Also shows the days "
+        "added to the mean, the share of runs in which the risk occurred, and the share in "
+        "which it occurred and hit a task on the critical path. With --out, write "
+        "drivers.csv and charts/risk-tornado.png.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="model file (.toml or .json) with [[risk]] entries")
+    p.add_argument(
+        "--milestone",
+        "-m",
+        default="finish",
+        metavar="ID",
+        help="milestone whose date the risks move (default: the project finish)",
+    )
+    p.add_argument(
+        "--percentile",
+        "-p",
+        type=_confidence,
+        default=80.0,
+        metavar="Q",
+        help="the percentile of the milestone date (default 80)",
+    )
+    _add_simulation_options(
+        p, mitigated_default="pre", mitigated_help=MITIGATED_HELP + " (default pre)"
+    )
+    p.add_argument("--out", "-o", metavar="DIR", help="write drivers.csv and charts/ here")
+    p.add_argument("--no-charts", action="store_true", help="do not draw the tornado chart")
+    p.add_argument("--quiet", "-q", action="store_true", help="no notes on stderr")
+    p.set_defaults(act=_cmd_drivers)
+
+
+DRIVER_COLUMNS = (
+    "rank",
+    "id",
+    "title",
+    "milestone",
+    "percentile",
+    "days",
+    "mean_days",
+    "occurred",
+    "critical",
+)
+
+
+def _driver_rows(result: Any) -> list[dict[str, Any]]:
+    return [
+        {"rank": k, "milestone": result.milestone, "percentile": result.percentile, **row}
+        for k, row in enumerate(result.rows(), start=1)
+    ]
+
+
+def _drivers_table(result: Any) -> str:
+    forecast = result.forecast
+    m = forecast.milestone(result.milestone)
+    q = f"P{result.percentile:g}"
+    lines = [
+        f"{forecast.project_name} — risk drivers of {m.name} at {q} "
+        f"({forecast.iterations:,} runs per risk, seed {forecast.seed}"
+        f"{_scenario_note(forecast.mitigation)})",
+        f"{m.name}: {q} {m.percentile(result.percentile).isoformat()} with every risk, "
+        f"plan (CPM) {m.cpm_date.isoformat()}",
+    ]
+    head = ["rank", "risk", "title", f"+days {q}", "+days mean", "occurred", "critical"]
+    body = [
+        [
+            str(row["rank"]),
+            row["id"],
+            _short(row["title"]),
+            _days(row["days"]),
+            _days(row["mean_days"]),
+            f"{100 * row['occurred']:.0f}%",
+            f"{100 * row['critical']:.0f}%",
+        ]
+        for row in _driver_rows(result)
+    ]
+    lines.extend(_aligned([head, *body], right=(0, 3, 4, 5, 6)))
+    lines.append(
+        f"+days: working days the risk adds to {q} (and to the mean) of {m.name}, against "
+        "the same runs without it (same random numbers, so no sampling noise); "
+        "critical: share of runs in which it occurred and hit a critical task"
+    )
+    return "\n".join(lines)
+
+
+def _drivers_json(result: Any, args: argparse.Namespace, files: Sequence[Path]) -> str:
+    forecast = result.forecast
+    m = forecast.milestone(result.milestone)
+    data = {
+        "format": "riskcast-drivers/1",
+        "model": args.model,
+        "project": forecast.project_name,
+        "seed": forecast.seed,
+        "iterations": forecast.iterations,
+        "mitigation": forecast.mitigation,
+        "milestone": m.id,
+        "percentile": result.percentile,
+        "date": m.percentile(result.percentile).isoformat(),
+        "drivers": [
+            {
+                k: row[k]
+                for k in ("rank", "id", "title", "days", "mean_days", "occurred", "critical")
+            }
+            for row in _driver_rows(result)
+        ],
+        "files": [str(f) for f in files],
+    }
+    return json.dumps(data, indent=2)
+
+
+def _cmd_drivers(args: argparse.Namespace, s: Streams) -> int:
+    from .drivers import risk_drivers
+
+    project = _load(args.model)
+    if not project.risks:
+        raise CliError(
+            f"{args.model}: the model has no [[risk]] entries, so there are no risk drivers to "
+            "rank; add a risk register (see the README, 'Risks, correlation and branches')"
+        )
+    (mid,) = _check_milestones(project, [args.milestone]) or [args.milestone]
+    mitigation = _check_mitigation(project, args.mitigated)
+    quiet = args.quiet or args.format != "table"
+    seed = _fresh_seed(args, s, quiet)
+    staging = Staging(Path(args.out)) if args.out else None
+    try:
+        result = _caught_warnings(
+            s,
+            lambda: risk_drivers(
+                project,
+                mid,
+                percentile=args.percentile,
+                iterations=args.iterations or DEFAULT_ITERATIONS,
+                seed=seed,
+                mitigation=mitigation,
+                threads=args.threads,
+            ),
+        )
+    except BaseException:
+        if staging is not None:
+            staging.discard()
+        raise
+
+    def render(staging: Staging) -> None:
+        _write_text(staging.path("drivers.csv"), _csv_text(_driver_rows(result), DRIVER_COLUMNS))
+        if not args.no_charts:
+            from . import plotting
+
+            plotting.save(plotting.risk_tornado(result), staging.path("charts/risk-tornado.png"))
+
+    written = _render(staging, render)
+    if args.format == "json":
+        print(_drivers_json(result, args, written), file=s.out)
+    elif args.format == "csv":
+        s.out.write(_csv_text(_driver_rows(result), DRIVER_COLUMNS))
+    else:
+        print(_drivers_table(result), file=s.out)
+    if written and not quiet:
+        print("wrote " + _files_note(written, args.out), file=s.err)
+    return EXIT_OK
+
+
+# -- mitigation -----------------------------------------------------------------------------------
+def _parse_mitigation(sub: Any) -> None:
+    p = sub.add_parser(
+        "mitigation",
+        help="compare the forecast before and after the risk mitigations",
+        description="Simulate MODEL before and after its risk mitigations on the same random "
+        "numbers and print, per milestone, the P50/P80/P95 dates and the probability of the "
+        "target pre and post, the working days gained at P80 and the days gained per 1,000 "
+        "of mitigation cost; then the total cost of the mitigations. With --out, write "
+        "mitigation.csv and charts/mitigation-MILESTONE.png (pre and post S-curves).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="model file (.toml or .json) with mitigated [[risk]] entries")
+    _add_simulation_options(
+        p,
+        mitigated_default="post",
+        mitigated_help="the mitigations to apply: post (every mitigation, the default) or the "
+        "ids of the mitigated risks, separated by commas",
+    )
+    p.add_argument("--out", "-o", metavar="DIR", help="write mitigation.csv and charts/ here")
+    p.add_argument("--no-charts", action="store_true", help="do not draw the S-curves")
+    p.add_argument("--quiet", "-q", action="store_true", help="no notes on stderr")
+    p.set_defaults(act=_cmd_mitigation)
+
+
+MITIGATION_PERCENTILES = (50, 80, 95)
+COST_UNIT = 1000  # days gained are shown per 1,000 of mitigation cost
+
+
+def _mitigation_rows(comparison: Any) -> list[dict[str, Any]]:
+    """One row per milestone (and the project finish when it differs from every milestone)."""
+    shown = set(_default_ids(comparison.pre))
+    rows = []
+    for r in comparison.rows:
+        if r.id not in shown:
+            continue
+        row: dict[str, Any] = {"id": r.id, "name": r.name, "target": r.target}
+        for q in MITIGATION_PERCENTILES:
+            row[f"pre_p{q}"], row[f"post_p{q}"] = r.pre[q], r.post[q]
+        row["pre_probability"], row["post_probability"] = r.pre_probability, r.post_probability
+        for q in MITIGATION_PERCENTILES:
+            row[f"days_gained_p{q}"] = r.days_gained[q]
+        per_cost = r.days_per_cost[80]
+        row["days_per_1000_p80"] = None if per_cost is None else per_cost * COST_UNIT
+        row["mitigation_cost"] = comparison.cost
+        rows.append(row)
+    return rows
+
+
+MITIGATION_COLUMNS = (
+    "id",
+    "name",
+    "target",
+    *(f"{when}_p{q}" for q in MITIGATION_PERCENTILES for when in ("pre", "post")),
+    "pre_probability",
+    "post_probability",
+    *(f"days_gained_p{q}" for q in MITIGATION_PERCENTILES),
+    "days_per_1000_p80",
+    "mitigation_cost",
+)
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+
+
+def _mitigation_costs(project: Any, comparison: Any) -> list[tuple[str, float]]:
+    return [
+        (r.id, r.mitigation.cost)
+        for r in project.risks
+        if r.id in comparison.mitigated and r.mitigation is not None
+    ]
+
+
+def _mitigation_table(project: Any, comparison: Any) -> str:
+    pre = comparison.pre
+    n = len(comparison.mitigated)
+    lines = [
+        f"{pre.project_name} — before and after {n} mitigation{'s' if n != 1 else ''} "
+        f"({pre.iterations:,} runs each, seed {pre.seed}, same random numbers)"
+    ]
+    head = [
+        "milestone",
+        "target",
+        "",
+        *(f"P{q}" for q in MITIGATION_PERCENTILES),
+        "on target",
+        "gained P80",
+        "per 1,000",
+    ]
+    body = []
+    for row in _mitigation_rows(comparison):
+        for when in ("pre", "post"):
+            p = row[f"{when}_probability"]
+            first = when == "pre"
+            per_cost = row["days_per_1000_p80"]
+            body.append(
+                [
+                    row["name"] if first else "",
+                    (row["target"].isoformat() if row["target"] else "-") if first else "",
+                    when,
+                    *(row[f"{when}_p{q}"].isoformat() for q in MITIGATION_PERCENTILES),
+                    "-" if p is None else f"{100 * p:.0f}%",
+                    "" if first else f"{_days(row['days_gained_p80'])}d",
+                    "" if first or per_cost is None else f"{per_cost:+.2f}d",
+                ]
+            )
+    lines.extend(_aligned([head, *body], right=(6, 7, 8)))
+    costs = ", ".join(f"{rid} {_money(c)}" for rid, c in _mitigation_costs(project, comparison))
+    lines.append(f"total mitigation cost: {_money(comparison.cost)} ({costs})")
+    lines.append(
+        "gained P80: working days earlier at P80 after mitigation; per 1,000: days gained per "
+        "1,000 of mitigation cost"
+    )
+    return "\n".join(lines)
+
+
+def _mitigation_json(
+    project: Any, comparison: Any, args: argparse.Namespace, files: Sequence[Path]
+) -> str:
+    def iso(d: Any) -> Any:
+        return None if d is None else d.isoformat()
+
+    milestones = []
+    for row in _mitigation_rows(comparison):
+        milestones.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "target": iso(row["target"]),
+                "pre": {f"{q}": iso(row[f"pre_p{q}"]) for q in MITIGATION_PERCENTILES},
+                "post": {f"{q}": iso(row[f"post_p{q}"]) for q in MITIGATION_PERCENTILES},
+                "pre_probability": row["pre_probability"],
+                "post_probability": row["post_probability"],
+                "days_gained": {f"{q}": row[f"days_gained_p{q}"] for q in MITIGATION_PERCENTILES},
+                "days_per_1000_p80": row["days_per_1000_p80"],
+            }
+        )
+    data = {
+        "format": "riskcast-mitigation/1",
+        "model": args.model,
+        "project": comparison.pre.project_name,
+        "seed": comparison.pre.seed,
+        "iterations": comparison.pre.iterations,
+        "mitigated": list(comparison.mitigated),
+        "cost": comparison.cost,
+        "costs": dict(_mitigation_costs(project, comparison)),
+        "milestones": milestones,
+        "files": [str(f) for f in files],
+    }
+    return json.dumps(data, indent=2)
+
+
+def _cmd_mitigation(args: argparse.Namespace, s: Streams) -> int:
+    from .drivers import compare_mitigation
+
+    project = _load(args.model)
+    if not any(r.mitigation is not None for r in project.risks):
+        what = "no [[risk]] entries" if not project.risks else "no risk with a mitigation"
+        raise CliError(
+            f"{args.model}: the model has {what}, so there is nothing to compare; give a risk "
+            "mitigation = { probability = ..., impacts = [...], cost = ... }"
+        )
+    chosen = _check_mitigation(project, args.mitigated, allow_pre=False)
+    quiet = args.quiet or args.format != "table"
+    seed = _fresh_seed(args, s, quiet)
+    staging = Staging(Path(args.out)) if args.out else None
+    try:
+        comparison = _caught_warnings(
+            s,
+            lambda: compare_mitigation(
+                project,
+                True if chosen == "post" else chosen,
+                iterations=args.iterations or DEFAULT_ITERATIONS,
+                seed=seed,
+                percentiles=MITIGATION_PERCENTILES,
+                threads=args.threads,
+            ),
+        )
+    except BaseException:
+        if staging is not None:
+            staging.discard()
+        raise
+    rows = _mitigation_rows(comparison)
+
+    def render(staging: Staging) -> None:
+        _write_text(staging.path("mitigation.csv"), _csv_text(rows, MITIGATION_COLUMNS))
+        if not args.no_charts:
+            from . import plotting
+
+            for row in rows:
+                plotting.save(
+                    plotting.mitigation_scurves(comparison, row["id"]),
+                    staging.path(f"charts/mitigation-{_safe_name(row['id'])}.png"),
+                )
+
+    written = _render(staging, render)
+    if args.format == "json":
+        print(_mitigation_json(project, comparison, args, written), file=s.out)
+    elif args.format == "csv":
+        s.out.write(_csv_text(rows, MITIGATION_COLUMNS))
+    else:
+        print(_mitigation_table(project, comparison), file=s.out)
+    if written and not quiet:
+        print("wrote " + _files_note(written, args.out), file=s.err)
+    return EXIT_OK
 
 
 # -- validate -------------------------------------------------------------------------------------
@@ -788,7 +1375,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"riskcast {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_parse_run, _parse_validate, _parse_explain, _parse_schema, _parse_import):
+    for add in (
+        _parse_run,
+        _parse_drivers,
+        _parse_mitigation,
+        _parse_validate,
+        _parse_explain,
+        _parse_schema,
+        _parse_import,
+    ):
         add(sub)
     return parser
 

@@ -91,7 +91,8 @@ class Network:
 def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int) -> tuple:
     """(code, params) of one distribution; appends to ``aux`` and ``rows`` as needed.
 
-    ``rows`` maps a quantile-row key (a beta shape, or "normal") to its row in the table.
+    ``rows`` maps a quantile-row key (a beta shape, or a lognormal's parameters) to its row in
+    the table.
     """
     if isinstance(dist, d.Fixed) or not dist.has_spread:
         return FIXED, (float(dist.mean),)
@@ -108,8 +109,7 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         row = rows.setdefault(shape, n_pert_rows + len(rows))
         return ROW_TABLE, (dist.low, dist.high - dist.low, float(row))
     if isinstance(dist, d.Normal):
-        from scipy.special import ndtr
-
+        ndtr = d.normal_cdf
         a, b = (dist.low - dist.mu) / dist.sd, (dist.high - dist.mu) / dist.sd
         if a > 0:  # the mass sits in the upper tail: sample its mirror for precision
             mirror = (ndtr(-a), ndtr(-a) - ndtr(-b), -1.0)
@@ -117,11 +117,9 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
             mirror = (ndtr(a), ndtr(b) - ndtr(a), 1.0)
         return NORMAL, (dist.mu, dist.sd, *mirror, dist.low, dist.high)
     if isinstance(dist, d.LogNormal):
-        return LOGNORMAL, (
-            dist.mu,
-            dist.sigma,
-            float(rows.setdefault("normal", n_pert_rows + len(rows))),
-        )
+        # a quantile row of its own: exp(mu + sigma z(u)), so sampling needs no exp
+        row = rows.setdefault(("lognormal", dist.mu, dist.sigma), n_pert_rows + len(rows))
+        return LOGNORMAL, (dist.mu, dist.sigma, float(row))
     if isinstance(dist, d.Exponential):
         return EXPONENTIAL, (dist.scale,)
     if isinstance(dist, d.Discrete):
@@ -296,7 +294,7 @@ def compile_project(
     plan = np.zeros(n)
     mean = np.zeros(n)
     aux: list[float] = []
-    rows: dict[tuple[float, float] | str, int] = {}
+    rows: dict[tuple, int] = {}
     uses_pert = any(
         isinstance(x, d.Pert) and x.lam == 4.0
         for x in [t.estimate for t in project.tasks]
@@ -333,7 +331,8 @@ def compile_project(
     correlation_arrays = _correlation_arrays(project, index, keys, risk_arrays["risk_key"])
     table_rows = [tables.pert_table()] if uses_pert else []
     table_rows += [
-        (tables.normal_row() if key == "normal" else tables.beta_row(*key))[None, :] for key in rows
+        (tables.lognormal_row(*key[1:]) if key[0] == "lognormal" else tables.beta_row(*key))[None, :]
+        for key in rows
     ]
     table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))
     pred_idx, pred_type, pred_lag = (

@@ -41,6 +41,11 @@ Z90 = 1.2815515655446004  # standard normal 90 % quantile, for lognormal(p10, p9
 _PHI = NormalDist()
 
 
+def normal_cdf(x: float) -> float:
+    """Standard normal CDF, accurate in both tails (erfc, not 1 + erf)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
 def _pdf(x: float) -> float:
     return 0.0 if math.isinf(x) else _PHI.pdf(x)
 
@@ -362,9 +367,7 @@ class Normal(Distribution):
         if self.low >= self.high:
             p.append(f"low must be below high, got low={self.low}, high={self.high}")
         elif self.sd > 0:
-            from scipy.special import ndtr
-
-            mass = ndtr((self.high - self.mu) / self.sd) - ndtr((self.low - self.mu) / self.sd)
+            mass = self._standard_bounds()[2]
             if mass < 1e-12:
                 p.append(
                     f"[low, high] = [{self.low}, {self.high}] holds no probability of "
@@ -375,7 +378,7 @@ class Normal(Distribution):
     def _standard_bounds(self) -> tuple[float, float, float]:
         """(a, b, Z): bounds in sd units and the normal mass between them."""
         a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
-        return a, b, _PHI.cdf(b) - _PHI.cdf(a)
+        return a, b, normal_cdf(b) - normal_cdf(a)
 
     @property
     def mean(self) -> float:
@@ -395,7 +398,7 @@ class Normal(Distribution):
     def most_likely(self) -> float:
         """The median of the truncated normal."""
         a, b, _ = self._standard_bounds()
-        return self.mu + self.sd * _PHI.inv_cdf((_PHI.cdf(a) + _PHI.cdf(b)) / 2)
+        return self.mu + self.sd * _PHI.inv_cdf((normal_cdf(a) + normal_cdf(b)) / 2)
 
     def scipy(self) -> Any:
         from scipy import stats

@@ -1,7 +1,8 @@
 """Charts of a :class:`~riskcast.forecast.Forecast` for steering meetings (matplotlib).
 
-Every function takes ``(forecast, ..., ax=None)``, draws on ``ax`` (a new figure when None) and
-returns the Axes. matplotlib is imported inside the functions, so ``import riskcast`` stays fast.
+Every function takes ``(forecast, ..., ax=None)`` (the risk charts take the results of
+:func:`~riskcast.drivers.risk_drivers` and :func:`~riskcast.drivers.compare_mitigation`), draws
+on ``ax`` (a new figure when None) and returns the Axes. matplotlib is imported inside the functions, so ``import riskcast`` stays fast.
 The charts only read the forecast; they compute no statistic of their own.
 
 Artists carry a ``gid`` naming what they show (``"cdf"``, ``"p80"``, ``"plan"``, ``"target"``,
@@ -33,6 +34,7 @@ COLOURS = {
     "band": "#5b9bd5",
     "bar": "#a6a6a6",
     "critical": "#c0392b",
+    "opportunity": "#27ae60",
 }
 ONE_DAY = np.timedelta64(1, "D")
 
@@ -488,6 +490,146 @@ def gantt(forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = N
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{forecast.project_name}: plan and simulated finish range per task")
     _layout(ax, [r["name"] for r in rows])
+    return ax
+
+
+def risk_tornado(
+    drivers: Any, milestone: str | None = None, *, top: int = 15, ax: Any = None
+) -> Any:
+    """Risk drivers (:func:`riskcast.drivers.risk_drivers`): one horizontal bar per risk of the
+    working days it adds to ``milestone``'s percentile (default: the milestone the drivers were
+    ranked on), largest on top; threats (gid ``"threat"``) and opportunities, whose days are
+    negative (gid ``"opportunity"``), in two colours. Each bar also carries the risk id as its
+    label (``patch.get_label()``); the tick label is the risk's title and the share of runs it
+    occurred in. The ``top`` risks with the largest |days| are shown.
+    """
+    mid = drivers.milestone if milestone is None else milestone
+    m = drivers.forecast.milestone(mid)
+    mid = m.id
+    chosen = sorted(drivers.drivers, key=lambda d: (-abs(d.days[mid]), d.id))[:top]
+    chosen.sort(key=lambda d: (-d.days[mid], -d.mean_days[mid], d.id))
+    ax = _axes(ax, (10.0, 1.8 + 0.42 * max(len(chosen), 1)))
+    y = np.arange(len(chosen))[::-1].astype(float)  # first (largest) on top
+    days = [d.days[mid] for d in chosen]
+    bars = ax.barh(
+        y,
+        days,
+        height=0.6,
+        color=[COLOURS["opportunity"] if v < 0 else COLOURS["critical"] for v in days],
+    )
+    for bar, d, v in zip(bars.patches, chosen, days, strict=True):
+        bar.set_gid("opportunity" if v < 0 else "threat")
+        bar.set_label(d.id)
+        ax.annotate(
+            f"{v:+.1f}d",
+            (v, bar.get_y() + bar.get_height() / 2),
+            xytext=(4 if v >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if v >= 0 else "right",
+            va="center",
+            fontsize=8,
+        )
+    labels = [f"{_short(d.title)} ({_pct(d.occurred)})" for d in chosen]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(chosen) - 0.3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    span = max([abs(v) for v in days] + [0.5])
+    ax.set_xlim(
+        min(min(days, default=0.0), 0.0) - 0.18 * span,
+        max(max(days, default=0.0), 0.0) + 0.18 * span,
+    )
+    q = f"P{drivers.percentile:g}"
+    ax.set_xlabel(f"working days added to the {q} date (risk on minus risk off, same runs)")
+    ax.set_title(f"{m.name}: risks driving the {q} date ({drivers.forecast.iterations:,} runs)")
+    ax.grid(True, axis="x", alpha=0.3)
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(color=COLOURS["critical"], label="threat (adds days)"),
+            Patch(color=COLOURS["opportunity"], label="opportunity (saves days)"),
+        ],
+        loc="lower right",
+        fontsize=8,
+    )
+    _layout(ax, labels)
+    fig = ax.figure
+    if getattr(
+        fig, "_riskcast_layout", False
+    ):  # titles with percentages: wider than _layout's guess
+        chars = max((len(x) for x in labels), default=6)
+        fig.subplots_adjust(
+            left=min(0.6, (0.35 + 0.6 * chars * 10 / 72) / fig.get_size_inches()[0])
+        )
+    return ax
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def mitigation_scurves(comparison: Any, milestone: str | None = None, *, ax: Any = None) -> Any:
+    """Before and after mitigation (:func:`riskcast.drivers.compare_mitigation`) for one milestone
+    (default: the project finish): the two S-curves (gid ``"pre"`` and ``"post"``, each
+    :meth:`MilestoneForecast.cdf_dates`), the P80 of each (gid ``"p80-pre"``, ``"p80-post"``),
+    the target date (gid ``"target"``) and, in the title, the probability of the target
+    before -> after."""
+    ax = _axes(ax)
+    pre, post = comparison.pre.milestone(milestone), comparison.post.milestone(milestone)
+    styles = {
+        "pre": (pre, COLOURS["bar"], "before mitigation"),
+        "post": (post, COLOURS["line"], "after mitigation"),
+    }
+    for when, (m, colour, what) in styles.items():
+        dates, prob = m.cdf_dates()
+        p80 = m.percentile(80)
+        ax.step(
+            dates,
+            prob,
+            where="post",
+            color=colour,
+            linewidth=2,
+            gid=when,
+            label=f"{what}: P80 {p80.isoformat()}",
+        )
+        ax.plot(
+            [_d64(p80)],
+            [0.8],
+            marker="o",
+            markersize=7,
+            linestyle="none",
+            color=colour,
+            gid=f"p80-{when}",
+            zorder=3,
+        )
+    ax.axhline(0.8, color=COLOURS["plan"], linewidth=0.8, linestyle=":")
+    title = f"{pre.name}: before and after mitigation"
+    if pre.target is not None:
+        ax.axvline(
+            _d64(pre.target),
+            color=COLOURS["target"],
+            linewidth=1.6,
+            label=f"target {pre.target.isoformat()}",
+            gid="target",
+        )
+        odds = f"{_pct(pre.target_probability or 0.0)} → {_pct(post.target_probability or 0.0)}"
+        title += f"\nchance of meeting the target {odds}"
+    shown = [_d64(m.percentile(q)) for m in (pre, post) for q in (0.5, 99.5)]
+    if pre.target is not None:
+        shown.append(_d64(pre.target))
+    pad = max(np.timedelta64(2, "D"), (max(shown) - min(shown)) // 12)
+    ax.set_xlim(min(shown) - pad, max(shown) + pad)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(_percent_formatter())
+    ax.set_ylabel("probability of delivery")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=9)
+    _date_axis(ax)
+    _layout(ax, ["100%"])
+    fig = ax.figure
+    if getattr(fig, "_riskcast_layout", False):
+        fig.subplots_adjust(top=1 - 0.75 / fig.get_size_inches()[1])  # two title lines
     return ax
 
 

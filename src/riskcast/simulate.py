@@ -16,16 +16,30 @@ from .model import Project
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
 
 
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..K along the last axis of ``x`` (T, K), ties sharing their average rank (as
+    ``scipy.stats.rankdata``; in numpy so that a run does not import scipy.stats)."""
+    rows, k = x.shape
+    order = np.argsort(x, axis=1, kind="stable")
+    ordered = np.take_along_axis(x, order, axis=1)
+    starts = np.ones((rows, k), bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    group = np.cumsum(starts.ravel()) - 1  # one id per run of equal values, across all rows
+    position = np.tile(np.arange(1.0, k + 1.0), rows)
+    mean = np.bincount(group, position) / np.bincount(group)
+    ranks = np.empty((rows, k))
+    np.put_along_axis(ranks, order, mean[group].reshape(rows, k), axis=1)
+    return ranks
+
+
 def _spearman(kept: np.ndarray, finishes: np.ndarray) -> np.ndarray:
     """Spearman correlation of each row of ``kept`` (n, K) with each row of ``finishes``
     (T, K); rows without spread get 0. Returns (T, n)."""
-    from scipy.stats import rankdata
-
     if kept.shape[1] < 3:
         return np.zeros((finishes.shape[0], kept.shape[0]))
-    x = rankdata(kept, axis=1)
+    x = average_ranks(kept)
     x -= x.mean(axis=1, keepdims=True)
-    y = rankdata(finishes, axis=1)
+    y = average_ranks(finishes)
     y -= y.mean(axis=1, keepdims=True)
     norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((x * x).sum(axis=1))[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -52,13 +52,21 @@ def _pin_ends(rows: np.ndarray) -> np.ndarray:
     return rows
 
 
+def lognormal_row(mu: float, sigma: float) -> np.ndarray:
+    """Quantiles of exp(N(mu, sigma)) on the row grid (the infinite top end is never interpolated:
+    the engine computes u in the last cell exactly)."""
+    with np.errstate(over="ignore"):
+        return np.exp(mu + sigma * normal_row())
+
+
 @cache
 def normal_row() -> np.ndarray:
-    """Standard normal quantiles on the row grid; the infinite ends are never interpolated (the
-    engine computes u within the first cell of 0 or 1 exactly)."""
-    from scipy.special import ndtri
+    """Standard normal quantiles on the row grid (infinite at u = 0 and 1)."""
+    from statistics import NormalDist
 
-    return ndtri(_u_grid())
+    inverse = NormalDist().inv_cdf  # Wichura's AS 241, as in the engine
+    u = _u_grid()
+    return np.array([-np.inf if x == 0 else np.inf if x == 1 else inverse(x) for x in u])
 
 
 def _cache_dir() -> Path:

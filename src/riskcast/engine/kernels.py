@@ -21,6 +21,7 @@ CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the
 BLOCK = 64  # iterations scheduled together, activity-major
 TIE = 1e-9  # working days: a link within TIE of driving its successor counts as driving
 N_SUMS = 4  # streamed per activity: start, finish, duration, duration squared
+GROUP = 62  # targets whose criticality one backward sweep counts (bits of an int64)
 
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
 Arrays = namedtuple(
@@ -129,36 +130,58 @@ def block_sum(x: np.ndarray, m: int) -> float:
 
 
 @leaf
-def mark_critical(a, k, seeds, n_seeds, dur, start, finish, mark, stamp, stack, counts) -> None:
-    """Count +1 in ``counts`` for every activity with zero total float towards ``seeds`` in
-    iteration column ``k``: walk back from the seeds along the links that drive each start.
-    Equivalent to a backward pass with the seeds' late finish set to their early finish.
-    Visited activities get ``mark[j] = stamp``.
+def count_critical(
+    a, m, first_target, mask, dur, start, finish, occurred, risk_bits, crit, risk_crit
+) -> None:
+    """Count zero-float activities towards the targets whose bits are set in ``mask`` (n, BLOCK):
+    bit b of ``mask[j, k]`` says activity j drives target ``first_target + b`` in column k.
+
+    One sweep from the last activity to the first (topological order), vectorised over the
+    block's iterations like the forward pass: each activity's bits flow to the predecessors whose
+    link drives its start (within TIE). This is the backward pass with every target's late finish
+    at its early finish, for up to GROUP targets at once. Clears ``mask`` and ``risk_bits``.
     """
-    top = 0
-    for q in range(n_seeds):
-        t = seeds[q]
-        if mark[t] != stamp:
-            mark[t] = stamp
-            stack[top] = t
-            top += 1
-    while top > 0:
-        top -= 1
-        j = stack[top]
-        counts[j] += 1
-        s = start[j, k] - TIE
+    n_bits = min(GROUP, crit.shape[0] - first_target)
+    for j in range(dur.shape[0] - 1, -1, -1):
+        bits = mask[j]
+        any_bits = np.int64(0)
+        for k in range(m):
+            any_bits |= bits[k]
+        if any_bits == 0:
+            continue
+        for b in range(n_bits):
+            count = 0
+            for k in range(m):
+                count += (bits[k] >> b) & 1
+            crit[first_target + b, j] += count
+        for e in range(a.impact_ptr[j], a.impact_ptr[j + 1]):
+            r = a.impact_risk[e]
+            hit, happened = risk_bits[r], occurred[r]
+            for k in range(m):
+                if happened[k]:
+                    hit[k] |= bits[k]
+        s, d = start[j], dur[j]
         for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
             i = a.pred_idx[e]
-            if mark[i] == stamp:
-                continue
             kind = a.pred_type[e]
-            v = (finish[i, k] if kind == 0 or kind == 2 else start[i, k]) + a.pred_lag[e]
-            if kind >= 2:
-                v -= dur[j, k]
-            if v >= s:
-                mark[i] = stamp
-                stack[top] = i
-                top += 1
+            lag = a.pred_lag[e]
+            base = finish[i] if kind == 0 or kind == 2 else start[i]
+            into = mask[i]
+            for k in range(m):
+                v = base[k] + lag - (d[k] if kind >= 2 else 0.0)
+                if v >= s[k] - TIE:
+                    into[k] |= bits[k]
+        for k in range(m):
+            bits[k] = 0
+    for r in range(risk_bits.shape[0]):
+        hit = risk_bits[r]
+        for b in range(n_bits):
+            count = 0
+            for k in range(m):
+                count += (hit[k] >> b) & 1
+            risk_crit[first_target + b, r] += count
+        for k in range(m):
+            hit[k] = 0
 
 
 @kernel
@@ -196,10 +219,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         occurred = np.zeros((n_risks, BLOCK), np.bool_)
         project = np.empty(BLOCK)
         square = np.empty(BLOCK)
-        mark = np.zeros(n, np.int64)
-        stack = np.empty(n, np.int64)
-        seeds = np.empty(n, np.int64)
-        stamp = 0
+        mask = np.zeros((n, BLOCK), np.int64)
+        risk_bits = np.zeros((n_risks, BLOCK), np.int64)
         acc = sums[c]
         crit = critical[c]
         lo = c * CHUNK
@@ -251,31 +272,35 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 acc[3, j] += block_sum(square, m)
             kb = g0 // BLOCK
             if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
-                for j in range(n):
-                    for k in range(m):
-                        kept_duration[kb, j, k] = dur[j, k]
-                        kept_finish[kb, j, k] = finish[j, k]
-            for k in range(m):
-                for r in range(n_risks):
+                kept_duration[kb, :, :m] = dur[:, :m]
+                kept_finish[kb, :, :m] = finish[:, :m]
+            for r in range(n_risks):
+                for k in range(m):
                     if occurred[r, k]:
                         risk_occurred[c, r] += 1
-                for q in range(n_targets + 1):
-                    stamp += 1
+            for g0 in range(0, n_targets + 1, GROUP):  # up to GROUP targets per sweep
+                for q in range(g0, min(g0 + GROUP, n_targets + 1)):
+                    bit = np.int64(1) << (q - g0)
                     if q < n_targets:
-                        seeds[0] = a.milestone_idx[q]
-                        n_seeds = 1
+                        seed = mask[a.milestone_idx[q]]
+                        for k in range(m):
+                            seed[k] |= bit
                     else:
-                        n_seeds = 0
                         for j in a.last_candidates:
-                            if finish[j, k] >= project[k] - TIE:
-                                seeds[n_seeds] = j
-                                n_seeds += 1
-                    mark_critical(
-                        a, k, seeds, n_seeds, dur, start, finish, mark, stamp, stack, crit[q]
-                    )
-                    for r in range(n_risks):
-                        if occurred[r, k]:
-                            for e in range(a.risk_task_ptr[r], a.risk_task_ptr[r + 1]):
-                                if mark[a.risk_task_idx[e]] == stamp:
-                                    risk_critical[c, q, r] += 1
-                                    break
+                            f, seed = finish[j], mask[j]
+                            for k in range(m):
+                                if f[k] >= project[k] - TIE:
+                                    seed[k] |= bit
+                count_critical(
+                    a,
+                    m,
+                    g0,
+                    mask,
+                    dur,
+                    start,
+                    finish,
+                    occurred,
+                    risk_bits,
+                    crit,
+                    risk_critical[c],
+                )

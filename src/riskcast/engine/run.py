@@ -120,7 +120,10 @@ class Simulation:
             risk_occurred=np.zeros((chunks, r), np.int64),
             risk_critical=np.zeros((chunks, m + 1, r), np.int64),
         )
-        simulate_chunks(self.arrays, self.iterations, count, self.full, out)
+        # Chunks are handed out one at a time: the first ones also keep full runs, so a static
+        # split would leave one thread with more work. (The results do not depend on this.)
+        with numba.parallel_chunksize(1):
+            simulate_chunks(self.arrays, self.iterations, count, self.full, out)
         for c in range(chunks):  # fixed order: the float sums are reproducible bit for bit
             self.sums += out.sums[c]
         self.critical += out.critical.sum(axis=0)

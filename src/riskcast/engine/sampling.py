@@ -24,7 +24,7 @@ from .rng import uniform
 N_HALF = tables.N_HALF
 N_S = tables.N_S
 RIGHT = N_HALF + 1  # offset of the right half of a table row
-U_EXACT = 0.5 / N_HALF**2  # the first cell at each end, where the normal row is infinite
+U_EXACT = 0.5 / N_HALF**2  # the last cell of a lognormal row, which ends at +inf
 U_MIN = 2.0**-53  # the smallest uniform the generator gives
 
 
@@ -145,14 +145,6 @@ def pert_quantile(table: np.ndarray, s: float, u: float) -> float:
 
 
 @leaf
-def normal_quantile(table: np.ndarray, row: int, q: float) -> float:
-    """Standard normal quantile: the table inside, AS 241 in the extreme tails it cannot hold."""
-    if q < U_EXACT or q > 1.0 - U_EXACT:
-        return ndtri(q)
-    return row_quantile(table, row, q)
-
-
-@leaf
 def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: float) -> float:
     """Inverse CDF of one distribution (``code``, params ``p``) at ``u`` in (0, 1)."""
     if code == FIXED:
@@ -175,7 +167,9 @@ def quantile(code: int, p: np.ndarray, aux: np.ndarray, table: np.ndarray, u: fl
         x = p[0] + p[4] * p[1] * ndtri(q)
         return min(max(x, p[5]), p[6])  # round-off must not leave [low, high]
     if code == LOGNORMAL:
-        return math.exp(p[0] + p[1] * normal_quantile(table, int(p[2]), u))
+        if u > 1.0 - U_EXACT:  # the last cell holds +inf
+            return math.exp(p[0] + p[1] * ndtri(u))
+        return row_quantile(table, int(p[2]), u)
     if code == EXPONENTIAL:
         return -p[0] * math.log1p(-u)
     if code == DISCRETE:
@@ -278,20 +272,19 @@ def sample_block(
                 b = above[col] + f * (above[col + 1] - above[col])
                 row[k] = low + width * (a + w * (b - a))
         elif code == LOGNORMAL:
-            # the table in a branch-free loop, then the rare extreme tails exactly
-            mu, sigma, normal = p[0], p[1], table[int(p[2])]
+            # the task's own quantile row in a branch-free loop, then the last cell exactly
+            own = table[int(p[2])]
             for k in range(count):
-                u = min(max(uniform(s, first + k), U_EXACT), 1.0 - U_EXACT)
+                u = min(uniform(s, first + k), 1.0 - U_EXACT)
                 left = u < 0.5
                 x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
                 j = min(int(x), N_HALF - 1)
-                f = x - j
                 col = j if left else RIGHT + j
-                row[k] = math.exp(mu + sigma * (normal[col] + f * (normal[col + 1] - normal[col])))
+                row[k] = own[col] + (x - j) * (own[col + 1] - own[col])
             for k in range(count):
                 u = uniform(s, first + k)
-                if u < U_EXACT or u > 1.0 - U_EXACT:
-                    row[k] = math.exp(mu + sigma * ndtri(u))
+                if u > 1.0 - U_EXACT:
+                    row[k] = math.exp(p[0] + p[1] * ndtri(u))
         else:
             for k in range(count):
                 row[k] = quantile(code, p, aux, table, uniform(s, first + k))
