@@ -21,7 +21,7 @@ def main() -> None:
     )
     parser.add_argument("--milestone", default="beta")
     parser.add_argument("--iterations", type=int, default=20_000)
-    parser.add_argument("--out", type=Path, default=Path("."))
+    parser.add_argument("--out", type=Path, default=Path("out"))
     args = parser.parse_args()
 
     forecast = rc.simulate(rc.load(args.model), iterations=args.iterations, seed=7)
