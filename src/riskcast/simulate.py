@@ -14,6 +14,7 @@ from .forecast import FINISH_ID, Forecast, MilestoneForecast, percentile_ranks
 from .model import Project
 
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
+STATS_SLICE = 256  # tasks whose kept runs are ranked together
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -68,13 +69,25 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
     }
 
     def kept_statistics() -> dict[str, np.ndarray]:
-        """The statistics of the kept runs (ranks and sorts: computed when first asked for)."""
-        durations = runs.kept_rows(runs.kept_duration)[tasks].astype(np.float64)
-        finishes = runs.kept_rows(runs.kept_finish)[tasks].astype(np.float64)
-        out = {"sensitivity": _spearman(durations, runs.finishes[:, : runs.kept])}
-        for q in (10, 50, 80, 90):
-            out[f"finish_p{q}"] = np.quantile(finishes, q / 100, axis=1, method="inverted_cdf")
-        return out
+        """The statistics of the kept runs (ranks and sorts: computed when first asked for, a
+        slice of tasks at a time so that the temporaries stay small)."""
+        durations = runs.kept_rows(runs.kept_duration)
+        finishes = runs.kept_rows(runs.kept_finish)
+        targets_kept = runs.finishes[:, : runs.kept]
+        parts = []
+        for lo in range(0, len(tasks), STATS_SLICE):
+            rows = tasks[lo : lo + STATS_SLICE]
+            part = {"sensitivity": _spearman(durations[rows].astype(np.float64), targets_kept)}
+            for q in (10, 50, 80, 90):
+                part[f"finish_p{q}"] = np.quantile(
+                    finishes[rows], q / 100, axis=1, method="inverted_cdf"
+                ).astype(np.float64)
+            parts.append(part)
+        return (
+            {key: np.concatenate([p[key] for p in parts], axis=-1) for key in parts[0]}
+            if parts
+            else {}
+        )
 
     targets = []
     for k, m in enumerate(project.milestones):
