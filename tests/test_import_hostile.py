@@ -152,13 +152,13 @@ def test_missing_file():
 
 
 def test_errors_from_domain_objects_name_the_file(tmp_path):
-    # A negative duration is refused by riskcast's Fixed; the message still names the file.
+    # A negative duration is refused by validation; the message names the file and the task.
     text = (DATA / "mspdi" / "mspdirelations.xml").read_text(encoding="utf-8")
     path = tmp_path / "negative.xml"
     path.write_text(
         text.replace("<Duration>PT8H0M0S</Duration>", "<Duration>-PT8H0M0S</Duration>", 1),
         encoding="utf-8",
     )
-    with pytest.raises(ModelError, match="value must be >= 0") as info:
+    with pytest.raises(ModelError, match='task "1" > estimate: a duration must be >= 0') as info:
         read_schedule(path)
     assert str(info.value).startswith(str(path))

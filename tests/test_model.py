@@ -101,7 +101,7 @@ def test_cycle_is_named_in_order(tmp_path):
         (('id = "api"', 'id = "spec"'), "duplicate id"),
         (('after = ["spec"]', 'after = ["api"]'), "links to itself"),
         (("[3, 5, 10]", "[3, 5, nan]"), "finite"),
-        (("[3, 5, 10]", "[-3, 5, 10]"), "low must be >= 0"),
+        (("[3, 5, 10]", "[-3, 5, 10]"), "a duration must be >= 0 working days"),
         (("[3, 5, 10]", '"five"'), "pert takes [low, mode, high]"),
         (("{ pert = [3, 5, 10] }", '"five"'), "an estimate is a number or a table"),
         (('type = "SS"', 'type = "XX"'), "type must be one of FS, SS, FF, SF"),

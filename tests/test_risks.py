@@ -322,3 +322,38 @@ def test_risk_statistics_round_trip(tmp_path):
     assert again.risk_occurrence() == forecast.risk_occurrence()
     assert again.risk_criticality("beta") == forecast.risk_criticality("beta")
     assert again.mitigation == "post"
+
+
+def test_opportunities_shorten_work_and_durations_stop_at_zero():
+    saving = Risk("saving", 0.5, (Impact("a", add=rc.Triangular(-3, -2, -1)),))
+    forecast = rc.simulate(one_task(saving), 8000, seed=14)
+    plain = rc.simulate(dataclasses.replace(one_task(saving), risks=()), 8000, seed=14)
+    before = plain.milestone("m").samples
+    delta = forecast.milestone("m").samples - before
+    occurred = delta != 0
+    long_enough = occurred & (before >= 3)  # shorter tasks are clamped at zero duration
+    assert np.all((delta[long_enough] >= -3) & (delta[long_enough] <= -1))
+    assert np.all(forecast.milestone("m").samples[occurred & (before < 1)] == 0.0)
+    assert forecast.risk_occurrence()["saving"] == np.mean(occurred)
+    big = Risk("big", 1.0, (Impact("a", add=-20),))  # more than any duration of U(0, 10)
+    assert np.all(rc.simulate(one_task(big), 500, seed=1).milestone("m").samples == 0.0)
+
+
+def test_unknown_scenario_ids_are_named_with_a_suggestion(tmp_path):
+    project = load(tmp_path, RISKY)
+    with pytest.raises(rc.ModelError, match='no risk "vendor-apj"; did you mean "vendor-api"'):
+        rc.simulate(project, 100, mitigation=["vendor-apj"])
+    with pytest.raises(rc.RiskcastError, match="without a mitigation"):
+        compare_mitigation(
+            dataclasses.replace(
+                project, risks=(*project.risks, Risk("x", 0.1, (Impact("qa", add=1),)))
+            ),
+            mitigated=["x"],
+            iterations=100,
+        )
+
+
+def test_a_broken_impact_is_reported_once(tmp_path):
+    with pytest.raises(rc.ModelError) as info:
+        load(tmp_path, RISKY.replace('{ task = "api", add', '{ task = "api", plus'))
+    assert "needs at least one impact" not in str(info.value)

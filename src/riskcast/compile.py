@@ -276,8 +276,12 @@ def compile_project(
     disabled = set(disabled)
     unknown = sorted((mitigated | disabled) - risk_ids)
     if unknown:
+        from .io._suggest import suggestion
+
         raise ModelError(
-            f"unknown risk ids {', '.join(unknown)} (known: {', '.join(sorted(risk_ids))})"
+            "; ".join(f'no risk "{id}"{suggestion(id, risk_ids)}' for id in unknown)
+            + f" (known: {', '.join(sorted(risk_ids)) or 'none'})",
+            project.source,
         )
     order = topological_order(project)
     index = {id: k for k, id in enumerate(order)}
@@ -331,7 +335,9 @@ def compile_project(
     correlation_arrays = _correlation_arrays(project, index, keys, risk_arrays["risk_key"])
     table_rows = [tables.pert_table()] if uses_pert else []
     table_rows += [
-        (tables.lognormal_row(*key[1:]) if key[0] == "lognormal" else tables.beta_row(*key))[None, :]
+        (tables.lognormal_row(*key[1:]) if key[0] == "lognormal" else tables.beta_row(*key))[
+            None, :
+        ]
         for key in rows
     ]
     table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))

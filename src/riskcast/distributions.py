@@ -100,6 +100,11 @@ class Distribution(ABC):
         """The single-point value the plan (CPM) uses; see the module docstring."""
 
     @property
+    @abstractmethod
+    def minimum(self) -> float:
+        """The smallest value the distribution can take (a duration needs >= 0)."""
+
+    @property
     def has_spread(self) -> bool:
         return self.var > 0.0
 
@@ -119,10 +124,13 @@ class Fixed(Distribution):
     value: float
     kind: ClassVar[str] = "fixed"
 
+    @property
+    def minimum(self) -> float:
+        return float(self.value)
+
     def problems(self) -> list[str]:
         p: list[str] = []
-        if _finite("value", self.value, p) and self.value < 0:
-            p.append(f"value must be >= 0 working days, got {self.value}")
+        _finite("value", self.value, p)
         return p
 
     @property
@@ -150,8 +158,6 @@ def _check_range(low: Any, high: Any, p: list[str], mode: Any = None) -> bool:
     names = {"low": low, "high": high} | ({} if mode is None else {"mode": mode})
     if not _all_finite(names, p):
         return False
-    if low < 0:
-        p.append(f"low must be >= 0 working days, got {low}")
     if mode is not None and not low <= mode <= high:
         p.append(f"need low <= mode <= high, got {low}, {mode}, {high}")
     elif low > high:
@@ -166,6 +172,10 @@ class Uniform(Distribution):
     low: float
     high: float
     kind: ClassVar[str] = "uniform"
+
+    @property
+    def minimum(self) -> float:
+        return float(self.low)
 
     def problems(self) -> list[str]:
         p: list[str] = []
@@ -204,6 +214,10 @@ class Triangular(Distribution):
     mode: float
     high: float
     kind: ClassVar[str] = "triangular"
+
+    @property
+    def minimum(self) -> float:
+        return float(self.low)
 
     def problems(self) -> list[str]:
         p: list[str] = []
@@ -248,6 +262,10 @@ class Pert(Distribution):
     high: float
     lam: float = 4.0
     kind: ClassVar[str] = "pert"
+
+    @property
+    def minimum(self) -> float:
+        return float(self.low)
 
     def problems(self) -> list[str]:
         p: list[str] = []
@@ -300,6 +318,10 @@ class Beta(Distribution):
     beta: float
     kind: ClassVar[str] = "beta"
 
+    @property
+    def minimum(self) -> float:
+        return float(self.low)
+
     def problems(self) -> list[str]:
         p: list[str] = []
         _check_range(self.low, self.high, p)
@@ -349,21 +371,24 @@ class Normal(Distribution):
     high: float = math.inf
     kind: ClassVar[str] = "normal"
 
+    @property
+    def minimum(self) -> float:
+        return float(self.low)
+
     def problems(self) -> list[str]:
         p: list[str] = []
-        ok = _all_finite({"mean": self.mu, "sd": self.sd, "low": self.low}, p)
-        if isinstance(self.high, bool) or not isinstance(self.high, int | float):
-            p.append(f"high must be a number, got {self.high!r}")
-            ok = False
-        elif math.isnan(self.high):
-            p.append("high must not be NaN")
-            ok = False
+        ok = _all_finite({"mean": self.mu, "sd": self.sd}, p)
+        for name, bound in (("low", self.low), ("high", self.high)):
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                p.append(f"{name} must be a number, got {bound!r}")
+                ok = False
+            elif math.isnan(bound):
+                p.append(f"{name} must not be NaN")
+                ok = False
         if not ok:
             return p
         if self.sd <= 0:
             p.append(f"sd must be > 0, got {self.sd}; use fixed for no spread")
-        if self.low < 0:
-            p.append(f"low must be >= 0 working days, got {self.low}")
         if self.low >= self.high:
             p.append(f"low must be below high, got low={self.low}, high={self.high}")
         elif self.sd > 0:
@@ -427,6 +452,10 @@ class LogNormal(Distribution):
     sigma: float
     kind: ClassVar[str] = "lognormal"
 
+    @property
+    def minimum(self) -> float:
+        return 0.0
+
     def problems(self) -> list[str]:
         p: list[str] = []
         if _all_finite({"mu": self.mu, "sigma": self.sigma}, p) and self.sigma <= 0:
@@ -483,6 +512,10 @@ class Exponential(Distribution):
     scale: float
     kind: ClassVar[str] = "exponential"
 
+    @property
+    def minimum(self) -> float:
+        return 0.0
+
     def problems(self) -> list[str]:
         p: list[str] = []
         if _finite("mean", self.scale, p) and self.scale <= 0:
@@ -523,6 +556,10 @@ class Discrete(Distribution):
     weights: tuple[float, ...] = field(default=())
     kind: ClassVar[str] = "discrete"
 
+    @property
+    def minimum(self) -> float:
+        return float(min(self.values))
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", tuple(self.values))
         object.__setattr__(self, "weights", tuple(self.weights) or (1.0,) * len(self.values))
@@ -535,8 +572,7 @@ class Discrete(Distribution):
         if len(self.weights) != len(self.values):
             return [f"{len(self.weights)} weights for {len(self.values)} values; give one each"]
         for i, (v, w) in enumerate(zip(self.values, self.weights, strict=True)):
-            if _finite(f"values[{i}]", v, p) and v < 0:
-                p.append(f"values[{i}] must be >= 0 working days, got {v}")
+            _finite(f"values[{i}]", v, p)
             if _finite(f"weights[{i}]", w, p) and w < 0:
                 p.append(f"weights[{i}] must be >= 0, got {w}")
         if not p and sum(self.weights) <= 0:
@@ -598,6 +634,10 @@ class Empirical(Distribution):
     values: tuple[float, ...]
     kind: ClassVar[str] = "empirical"
 
+    @property
+    def minimum(self) -> float:
+        return float(min(self.values))
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", tuple(self.values))
         super().__post_init__()
@@ -607,8 +647,7 @@ class Empirical(Distribution):
         if len(self.values) < 2:
             return [f"needs at least 2 historical values, got {len(self.values)}"]
         for i, v in enumerate(self.values):
-            if _finite(f"values[{i}]", v, p) and v < 0:
-                p.append(f"values[{i}] must be >= 0 working days, got {v}")
+            _finite(f"values[{i}]", v, p)
         return p
 
     @property

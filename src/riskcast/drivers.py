@@ -162,6 +162,11 @@ def compare_mitigation(
     chosen = ids if mitigated is True else [] if mitigated is False else sorted(mitigated)
     if not chosen:
         raise RiskcastError("no risk with a mitigation to compare; add mitigation = { ... }")
+    without = [id for id in chosen if id not in ids]
+    if without:
+        raise RiskcastError(
+            f"risks without a mitigation: {', '.join(without)} (with one: {', '.join(ids) or 'none'})"
+        )
     seed = normalise_seed(seed)
     pre = simulate(project, iterations, seed, threads=threads)
     post = simulate(project, iterations, seed, threads=threads, mitigation=chosen)

@@ -243,6 +243,14 @@ def validate(project: Project) -> None:
                 )
             links_seen[item.id].add((link.predecessor, link.type))
             graph.add_edge(link.predecessor, item.id)
+    for task in project.tasks:
+        low = task.estimate.minimum
+        if low < 0:
+            problems.append(
+                f'task "{task.id}" > estimate: a duration must be >= 0 working days, but this '
+                f"{task.estimate.kind} reaches {low:g}; raise its low end (negative values are "
+                "for risk impacts, e.g. opportunities)"
+            )
     problems.extend(risk_problems(project))
     cycles = []
     for component in nx.strongly_connected_components(graph):

@@ -420,18 +420,22 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 rules.append(rule_from_spec(table, place))
             except ModelError as exc:
                 r.problems.extend(exc.problems)
-    risks = [
-        Risk(
-            id=r.value(t, "risk", "id", p, ""),
-            probability=r.value(t, "risk", "probability", p, 0.0),
-            impacts=tuple(r.value(t, "risk", "impacts", p, ())),
-            title=r.value(t, "risk", "title", p, ""),
-            owner=r.value(t, "risk", "owner", p, ""),
-            shared_impact=r.value(t, "risk", "shared_impact", p, True),
-            mitigation=r.value(t, "risk", "mitigation", p),
+    risks = []
+    for t, p in _records(data, "risk", r):
+        impacts = r.value(t, "risk", "impacts", p)
+        if impacts is None:  # missing or unreadable: already reported
+            continue
+        risks.append(
+            Risk(
+                id=r.value(t, "risk", "id", p, ""),
+                probability=r.value(t, "risk", "probability", p, 0.0),
+                impacts=tuple(impacts),
+                title=r.value(t, "risk", "title", p, ""),
+                owner=r.value(t, "risk", "owner", p, ""),
+                shared_impact=r.value(t, "risk", "shared_impact", p, True),
+                mitigation=r.value(t, "risk", "mitigation", p),
+            )
         )
-        for t, p in _records(data, "risk", r)
-    ]
     correlations = [
         Correlation(
             coefficient=r.value(t, "correlation", "coefficient", p, 0.0),

@@ -513,4 +513,7 @@ def read_schedule(
         result = ImportResult(
             templates.apply_rules(result.project, spec.rules), result.warnings, result.source_format
         )
+    from ..model import validate
+
+    validate(dataclasses.replace(result.project, source=str(path)))  # every problem, naming the file
     return result
