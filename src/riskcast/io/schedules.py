@@ -515,5 +515,7 @@ def read_schedule(
         )
     from ..model import validate
 
-    validate(dataclasses.replace(result.project, source=str(path)))  # every problem, naming the file
+    validate(
+        dataclasses.replace(result.project, source=str(path))
+    )  # every problem, naming the file
     return result
