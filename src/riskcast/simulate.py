@@ -10,7 +10,7 @@ from .compile import Network, compile_project, forward_pass
 from .engine.kernels import CHUNK
 from .engine.run import Runs, normalise_seed, run
 from .errors import RiskcastError
-from .forecast import FINISH_ID, Forecast, MilestoneForecast, percentile_ranks
+from .forecast import FINISH_ID, Forecast, MilestoneForecast, percentile_index, percentile_ranks
 from .model import Project
 
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
@@ -21,7 +21,7 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1..K along the last axis of ``x`` (T, K), ties sharing their average rank (as
     ``scipy.stats.rankdata``; in numpy so that a run does not import scipy.stats)."""
     rows, k = x.shape
-    order = np.argsort(x, axis=1, kind="stable")
+    order = np.argsort(x, axis=1)  # ties are averaged below, so any order among them will do
     ordered = np.take_along_axis(x, order, axis=1)
     starts = np.ones((rows, k), bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
@@ -33,15 +33,17 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _spearman(kept: np.ndarray, finishes: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each row of ``kept`` (n, K) with each row of ``finishes``
-    (T, K); rows without spread get 0. Returns (T, n)."""
+def _centred_ranks(x: np.ndarray) -> np.ndarray:
+    ranks = average_ranks(x)
+    return ranks - ranks.mean(axis=1, keepdims=True)
+
+
+def _spearman(kept: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row of ``kept`` (n, K) with each row of ``y``, the centred
+    ranks of the targets' finishes (T, K); rows without spread get 0. Returns (T, n)."""
     if kept.shape[1] < 3:
-        return np.zeros((finishes.shape[0], kept.shape[0]))
-    x = average_ranks(kept)
-    x -= x.mean(axis=1, keepdims=True)
-    y = average_ranks(finishes)
-    y -= y.mean(axis=1, keepdims=True)
+        return np.zeros((y.shape[0], kept.shape[0]))
+    x = _centred_ranks(kept)
     norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((x * x).sum(axis=1))[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = (y @ x.T) / norm
@@ -73,15 +75,15 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
         slice of tasks at a time so that the temporaries stay small)."""
         durations = runs.kept_rows(runs.kept_duration)
         finishes = runs.kept_rows(runs.kept_finish)
-        targets_kept = runs.finishes[:, : runs.kept]
+        target_ranks = _centred_ranks(runs.finishes[:, : runs.kept])
+        kept = runs.kept
         parts = []
         for lo in range(0, len(tasks), STATS_SLICE):
             rows = tasks[lo : lo + STATS_SLICE]
-            part = {"sensitivity": _spearman(durations[rows].astype(np.float64), targets_kept)}
-            for q in (10, 50, 80, 90):
-                part[f"finish_p{q}"] = np.quantile(
-                    finishes[rows], q / 100, axis=1, method="inverted_cdf"
-                ).astype(np.float64)
+            part = {"sensitivity": _spearman(durations[rows].astype(np.float64), target_ranks)}
+            ordered = np.sort(finishes[rows], axis=1)
+            for q in (10, 50, 80, 90):  # the inverted empirical CDF, as for milestones
+                part[f"finish_p{q}"] = ordered[:, percentile_index(kept, q)].astype(np.float64)
             parts.append(part)
         return (
             {key: np.concatenate([p[key] for p in parts], axis=-1) for key in parts[0]}

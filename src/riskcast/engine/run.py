@@ -2,11 +2,11 @@
 
 Memory (n activities, M milestones, N iterations): no iterations x activities matrix. What grows
 with N is only the target finishes, 8 (M + 1) N bytes. Every activity is kept in full for the
-first K = clip(4,000,000 / n, 1,000, 20,000) iterations (two float32 arrays, 8 n K bytes: at most
-32 MB up to 4,000 activities, 8 KB per activity beyond), for sensitivity and per-task finish
+first K = clip(2,000,000 / n, 1,000, 20,000) iterations (two float32 arrays, 8 n K bytes: at most
+16 MB up to 2,000 activities, 8 KB per activity beyond), for sensitivity and per-task finish
 percentiles. The rest is streamed: per-chunk sums and counts, a few (n, 64) work arrays per thread.
-Measured (benchmarks/engine_throughput.py): 10,000 activities x 100,000 iterations peak at about
-390 MB resident, numba and numpy included.
+Measured (benchmarks/engine_throughput.py): 10,000 activities x 100,000 iterations peak well under
+1 GB resident (see the README), numba and numpy included.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..errors import RiskcastError
 from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, simulate_chunks
 from .rng import stream_keys
 
-KEPT_VALUES = 4_000_000  # kept per-iteration values per array (float32: 16 MB), see above
+KEPT_VALUES = 2_000_000  # kept per-iteration values per array (float32: 8 MB), see above
 KEPT_MIN, KEPT_MAX = 1_000, 20_000
 
 
