@@ -686,20 +686,70 @@ def _draw_charts(
     from . import plotting
 
     milestones = [i for i in ids if i != "finish"] or list(ids)
-    plotting.save(plotting.roadmap(forecast, milestones), staging.path(f"charts/roadmap.{fmt}"))
+    jobs: list[tuple[Callable[[], Any], Path]] = [
+        (lambda: plotting.roadmap(forecast, milestones), staging.path(f"charts/roadmap.{fmt}"))
+    ]
     for mid in ids:
         name = _safe_name(mid)
-        plotting.save(
-            plotting.scurve(forecast, mid, confidence=confidence),
-            staging.path(f"charts/scurve-{name}.{fmt}"),
+        jobs += [
+            (
+                lambda mid=mid: plotting.scurve(forecast, mid, confidence=confidence),
+                staging.path(f"charts/scurve-{name}.{fmt}"),
+            ),
+            (
+                lambda mid=mid: plotting.histogram(forecast, mid),
+                staging.path(f"charts/histogram-{name}.{fmt}"),
+            ),
+            (
+                lambda mid=mid: plotting.tornado(forecast, mid),
+                staging.path(f"charts/tornado-{name}.{fmt}"),
+            ),
+        ]
+    jobs.append(
+        (
+            lambda: plotting.gantt(forecast, _gantt_tasks(forecast)),
+            staging.path(f"charts/gantt.{fmt}"),
         )
-        plotting.save(
-            plotting.histogram(forecast, mid), staging.path(f"charts/histogram-{name}.{fmt}")
-        )
-        plotting.save(plotting.tornado(forecast, mid), staging.path(f"charts/tornado-{name}.{fmt}"))
-    plotting.save(
-        plotting.gantt(forecast, _gantt_tasks(forecast)), staging.path(f"charts/gantt.{fmt}")
     )
+    forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
+    render(jobs)
+
+
+_JOBS: list[tuple[Callable[[], Any], Path]] = []  # what forked chart workers inherit
+CHARTS_PER_WORKER = 4  # below this a worker process costs more than it saves
+
+
+def render(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
+    """Draw each ``(draw, path)`` chart and save it. Where the system can fork (Linux) and has
+    cores to spare, the charts are split between worker processes that inherit everything
+    already computed; rendering is most of a run's wall time."""
+    from . import plotting
+
+    workers = min(len(jobs) // CHARTS_PER_WORKER, os.cpu_count() or 1, 4)
+    if workers < 2 or not sys.platform.startswith("linux"):
+        for draw, path in jobs:
+            plotting.save(draw(), path)
+        return
+    import multiprocessing
+
+    import matplotlib.backends.backend_agg  # imported once, before the fork
+    import matplotlib.figure
+
+    global _JOBS
+    _JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.map(_render_share, [(w, workers) for w in range(workers)])
+    finally:
+        _JOBS = []
+
+
+def _render_share(share: tuple[int, int]) -> None:
+    from . import plotting
+
+    worker, workers = share
+    for draw, path in _JOBS[worker::workers]:
+        plotting.save(draw(), path)
 
 
 GANTT_ROWS = 40  # a Gantt chart stops being readable (and gets slow to draw) beyond this
