@@ -733,7 +733,6 @@ def render(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
     import multiprocessing
 
     import matplotlib.backends.backend_agg  # imported once, before the fork
-    import matplotlib.figure
 
     global _JOBS
     _JOBS = jobs
