@@ -730,9 +730,10 @@ def render(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
         for draw, path in jobs:
             plotting.save(draw(), path)
         return
+    import importlib
     import multiprocessing
 
-    import matplotlib.backends.backend_agg  # imported once, before the fork
+    importlib.import_module("matplotlib.backends.backend_agg")  # once, before the fork
 
     global _JOBS
     _JOBS = jobs
