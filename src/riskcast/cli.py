@@ -712,14 +712,14 @@ def _draw_charts(
         )
     )
     forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
-    render(jobs)
+    _save_charts(jobs)
 
 
 _JOBS: list[tuple[Callable[[], Any], Path]] = []  # what forked chart workers inherit
 CHARTS_PER_WORKER = 4  # below this a worker process costs more than it saves
 
 
-def render(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
+def _save_charts(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
     """Draw each ``(draw, path)`` chart and save it. Where the system can fork (Linux) and has
     cores to spare, the charts are split between worker processes that inherit everything
     already computed; rendering is most of a run's wall time."""
@@ -739,12 +739,12 @@ def render(jobs: list[tuple[Callable[[], Any], Path]]) -> None:
     _JOBS = jobs
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_render_share, [(w, workers) for w in range(workers)])
+            pool.map(_save_share, [(w, workers) for w in range(workers)])
     finally:
         _JOBS = []
 
 
-def _render_share(share: tuple[int, int]) -> None:
+def _save_share(share: tuple[int, int]) -> None:
     from . import plotting
 
     worker, workers = share
