@@ -379,3 +379,19 @@ def test_unknown_three_point_field_is_an_error(synthetic):
 
     with pytest.raises(ModelError, match=r"'Likely' is not an extended attribute.*optimistic"):
         read_mspdi(synthetic, three_point=("Optimistic", "Likely", "Pessimistic"))
+
+
+def test_import_command_reads_three_point_fields(synthetic, tmp_path, capsys):
+    import tomllib
+
+    from riskcast.cli import main
+
+    out = tmp_path / "plan.toml"
+    code = main(
+        ["import", str(synthetic), "-o", str(out), "--three-point", "Optimistic,,Pessimistic"]
+    )
+    assert code == 0, capsys.readouterr().err
+    tasks = {t["id"]: t for t in tomllib.loads(out.read_text())["task"]}
+    assert tasks["3"]["estimate"] == {"pert": [1.0, 2.0, 4.5]}
+    assert main(["import", str(synthetic), "-o", str(out), "--three-point", "a,b"]) == 2
+    assert "LOW,MODE,HIGH" in capsys.readouterr().err

@@ -1375,6 +1375,13 @@ def _parse_import(sub: Any) -> None:
         help='uncertainty rule for single-point durations, e.g. "pert(-10%%, 0%%, +30%%)" '
         'or "name:Test*: triangular(0%%, 10%%, 50%%)" (repeatable)',
     )
+    p.add_argument(
+        "--three-point",
+        metavar="LOW,MODE,HIGH",
+        help="custom fields holding three-point durations: MS Project extended-attribute aliases "
+        "or fields (e.g. Duration1,Duration2,Duration3) or P6 user-defined field labels; leave "
+        "MODE empty (LOW,,HIGH) to use the scheduled duration as most likely",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="do not print importer warnings")
     p.set_defaults(act=_cmd_import)
 
@@ -1382,13 +1389,21 @@ def _parse_import(sub: Any) -> None:
 def _cmd_import(args: argparse.Namespace, s: Streams) -> int:
     try:
         from .io.schedules import read_schedule
-        from .io.templates import apply_rules, parse_rule
+        from .io.templates import Uncertainty, apply_rules, parse_rule
         from .io.writer import write_model_toml
     except ImportError as exc:
         raise CliError(f"schedule import is not available in this installation ({exc})") from None
 
     rules = [parse_rule(text) for text in args.uncertainty]
-    result = read_schedule(args.file)
+    three_point = None
+    if args.three_point is not None:
+        names = [name.strip() or None for name in args.three_point.split(",")]
+        if len(names) != 3:
+            raise CliError(
+                f"--three-point takes LOW,MODE,HIGH field names, got {args.three_point!r}"
+            )
+        three_point = tuple(names)
+    result = read_schedule(args.file, Uncertainty(three_point=three_point))
     if rules:
         apply_rules(result.project, rules)  # fail here, before writing, if a rule does not apply
     if not args.quiet:
