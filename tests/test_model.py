@@ -161,3 +161,15 @@ def test_schema_describes_what_the_loader_accepts():
 def test_parse_model_rejects_unknown_top_level_keys():
     with pytest.raises(rc.ModelError, match='did you mean "task"'):
         parse_model({"project": {"name": "x", "start": "2027-01-04"}, "tasks": []})
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("[3, 5, 10]", "[3, 5, 1e308]"), "within +/-1,000,000 working days"),
+        (("lag = 3", "lag = 1e12"), "within +/-1,000,000"),
+        (("{ p10 = 4, p90 = 12 }", "{ mu = 4, sigma = 50 }"), "99.9th percentile"),
+    ],
+)
+def test_huge_values_are_refused_as_unit_mistakes(tmp_path, change, expected):
+    assert expected in str(problems_of(tmp_path, GOOD.replace(*change, 1)))

@@ -170,18 +170,10 @@ class ProgressBar:
 
 # -- shared helpers -------------------------------------------------------------------------------
 def _load(path: str) -> Any:
+    """A model file or a schedule from another tool (see :func:`riskcast.load`)."""
     import riskcast
 
-    p = Path(path)
-    if p.suffix.lower() not in riskcast.MODEL_SUFFIXES:
-        try:
-            import riskcast.io.schedules
-        except ImportError:
-            raise CliError(
-                f"{path}: unknown model file type {p.suffix!r}; riskcast reads .toml and .json "
-                "models (schedule importers are not installed in this version)"
-            ) from None
-    return riskcast.load(p)
+    return riskcast.load(Path(path))
 
 
 def _check_milestones(project: Any, wanted: Sequence[str] | None) -> list[str] | None:

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 Z90 = 1.2815515655446004  # standard normal 90 % quantile, for lognormal(p10, p90)
+Z999 = 3.090232306167813  # standard normal 99.9 % quantile
 _PHI = NormalDist()
 
 
@@ -56,12 +57,18 @@ def _beta_var(alpha: float, beta: float) -> float:
     return alpha * beta / (total * total * (total + 1))
 
 
+MAX_DAYS = 1e6  # working days (about 4,000 years): anything larger is a unit mistake
+
+
 def _finite(name: str, value: Any, problems: list[str]) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.append(f"{name} must be a number, got {value!r}")
         return False
     if not math.isfinite(value):
         problems.append(f"{name} must be finite, got {value!r}")
+        return False
+    if abs(value) > MAX_DAYS:
+        problems.append(f"{name} must be within +/-{MAX_DAYS:,.0f} working days, got {value!r}")
         return False
     return True
 
@@ -458,8 +465,14 @@ class LogNormal(Distribution):
 
     def problems(self) -> list[str]:
         p: list[str] = []
-        if _all_finite({"mu": self.mu, "sigma": self.sigma}, p) and self.sigma <= 0:
-            p.append(f"sigma must be > 0, got {self.sigma}")
+        if _all_finite({"mu": self.mu, "sigma": self.sigma}, p):
+            if self.sigma <= 0:
+                p.append(f"sigma must be > 0, got {self.sigma}")
+            elif self.mu + Z999 * self.sigma > math.log(MAX_DAYS):
+                p.append(
+                    f"its 99.9th percentile exp(mu + 3.09 sigma) exceeds {MAX_DAYS:,.0f} working "
+                    f"days (mu={self.mu}, sigma={self.sigma}); check the units"
+                )
         return p
 
     @classmethod
@@ -518,8 +531,12 @@ class Exponential(Distribution):
 
     def problems(self) -> list[str]:
         p: list[str] = []
-        if _finite("mean", self.scale, p) and self.scale <= 0:
+        if not _finite("mean", self.scale, p):
+            return p
+        if self.scale <= 0:
             p.append(f"mean must be > 0, got {self.scale}")
+        elif self.scale * math.log(1000) > MAX_DAYS:
+            p.append(f"its 99.9th percentile exceeds {MAX_DAYS:,.0f} working days; check the units")
         return p
 
     @property

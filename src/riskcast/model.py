@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import Calendar
-from .distributions import Distribution, Fixed, from_spec
+from .distributions import MAX_DAYS, Distribution, Fixed, from_spec
 from .errors import CycleError, ModelError
 from .io._suggest import suggestion
 from .risks import Branch, Correlation, Risk, risk_problems
@@ -233,9 +233,15 @@ def validate(project: Project) -> None:
             if link.type not in LINK_TYPES:
                 problems.append(f'{place}: link type "{link.type}" is not one of FS, SS, FF, SF')
             lag = link.lag
-            if isinstance(lag, bool) or not isinstance(lag, int | float) or not math.isfinite(lag):
+            if (
+                isinstance(lag, bool)
+                or not isinstance(lag, int | float)
+                or not math.isfinite(lag)
+                or abs(lag) > MAX_DAYS
+            ):
                 problems.append(
-                    f"{place} > lag: must be a finite number of working days, got {lag!r}"
+                    f"{place} > lag: must be a number of working days within "
+                    f"+/-{MAX_DAYS:,.0f}, got {lag!r}"
                 )
             if (link.predecessor, link.type) in links_seen[item.id]:
                 problems.append(
