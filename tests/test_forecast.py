@@ -170,3 +170,12 @@ def test_average_ranks_equal_scipy_rankdata_with_ties():
     rng = np.random.default_rng(3)
     x = np.vstack([rng.integers(0, 5, 200), rng.random(200), np.full(200, 2.0)])
     np.testing.assert_array_equal(average_ranks(x), rankdata(x, axis=1))
+
+
+def test_an_impossible_number_of_runs_is_refused_before_any_work(checkout_model):
+    with pytest.raises(rc.RiskcastError, match="GiB of milestone finishes"):
+        rc.simulate(checkout_model, iterations=10**9, seed=1)
+    with pytest.raises(rc.RiskcastError, match="positive integer"):
+        rc.simulate(checkout_model, iterations=0)
+    with pytest.raises(rc.RiskcastError, match="non-negative integer"):
+        rc.simulate(checkout_model, iterations=10, seed=-1)

@@ -15,6 +15,7 @@ from .model import Project
 
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
 STATS_SLICE = 256  # tasks whose kept runs are ranked together
+MAX_FINISH_BYTES = 4 * 2**30  # the per-run milestone finishes a simulation may keep
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -187,6 +188,12 @@ def simulate(
     if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 1:
         raise RiskcastError(f"iterations must be a positive integer, got {total!r}")
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
+    finish_bytes = 8 * (len(project.milestones) + 1) * int(total)
+    if finish_bytes > MAX_FINISH_BYTES:
+        raise RiskcastError(
+            f"{total:,} runs would keep {finish_bytes / 2**30:.1f} GiB of milestone finishes "
+            f"(limit {MAX_FINISH_BYTES / 2**30:.0f} GiB); use fewer runs or --precision"
+        )
     stop = None if precision is None else _precision_reached(precision, confidence)
     if precision is not None:
         batch = max(batch, 4 * CHUNK)
