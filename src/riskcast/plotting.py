@@ -404,10 +404,6 @@ def tornado(
         label="criticality (share of runs critical)",
         gid="criticality",
     )
-    for container in ax.containers:
-        gid = container.patches[0].get_gid() if container.patches else None
-        for patch in container.patches:
-            patch.set_gid(gid)
     ax.set_yticks(y, [names[k] for k in chosen])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlim(min(-0.05, min((sens[k] for k in chosen), default=0) - 0.05), 1.05)
@@ -463,10 +459,6 @@ def gantt(forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = N
         label="finish P10-P90",
         gid="finish-band",
     )
-    for container in ax.containers:
-        gid = container.patches[0].get_gid() if container.patches else None
-        for patch in container.patches:
-            patch.set_gid(gid)
     ax.plot(
         p50, y, "|", color="black", markersize=9, markeredgewidth=1.5, gid="p50", label="finish P50"
     )
