@@ -36,3 +36,21 @@ def test_reference_sums_match_streamed_means():
     for j, id in enumerate(network.ids):
         if id in draws:
             assert runs.sums[2, j] / 300 == pytest.approx(draws[id].mean(), rel=1e-12, abs=1e-12)
+
+
+def test_more_targets_than_one_sweep_counts():
+    # 70 milestones + the finish: criticality is counted in sweeps of GROUP targets
+    import riskcast as rc
+    from riskcast.engine.kernels import GROUP
+
+    base = random_project(21, n_tasks=30, n_milestones=0)
+    extra = tuple(rc.Milestone(f"m{k}", (f"t{(7 * k) % 30}",)) for k in range(70))
+    project = rc.Project("many", base.start, base.tasks, extra)
+    assert len(extra) + 1 > GROUP
+    network = compile_project(project)
+    runs = run(network, seed=4, iterations=60)
+    expected_finishes, expected_counts = naive.simulate(project, 4, 60)
+    np.testing.assert_allclose(runs.finishes, expected_finishes, rtol=0, atol=1e-9)
+    for k, target in enumerate([m.id for m in extra] + ["finish"]):
+        got = {id: int(runs.critical[k, j]) for j, id in enumerate(network.ids)}
+        assert got == expected_counts[target], target

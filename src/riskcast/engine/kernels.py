@@ -278,9 +278,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 for k in range(m):
                     if occurred[r, k]:
                         risk_occurred[c, r] += 1
-            for g0 in range(0, n_targets + 1, GROUP):  # up to GROUP targets per sweep
-                for q in range(g0, min(g0 + GROUP, n_targets + 1)):
-                    bit = np.int64(1) << (q - g0)
+            for t0 in range(0, n_targets + 1, GROUP):  # up to GROUP targets per sweep
+                for q in range(t0, min(t0 + GROUP, n_targets + 1)):
+                    bit = np.int64(1) << (q - t0)
                     if q < n_targets:
                         seed = mask[a.milestone_idx[q]]
                         for k in range(m):
@@ -294,7 +294,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 count_critical(
                     a,
                     m,
-                    g0,
+                    t0,
                     mask,
                     dur,
                     start,
