@@ -33,11 +33,15 @@ from .schedules import (
     ImportResult,
     RawLink,
     RawTask,
-    assemble,
-    elapsed_to_working_days,
+    ScheduleReader,
+    approximate_elapsed,
+    constraint_warning,
     local_name,
     naming,
+    parse_iso_date,
+    parse_number,
     parse_xml,
+    three_point_roles,
 )
 
 NS = {"p": MSPDI_NAMESPACE}
@@ -79,12 +83,8 @@ def iso_hours(text: str) -> float:
     return -hours if m.group("sign") else hours
 
 
-class _Reader:
-    def __init__(self, path: Path, three_point: Sequence[str | None] | None):
-        self.path = path
-        self.source = str(path)
-        self.three_point = three_point
-        self.warnings: list[str] = []
+class _Reader(ScheduleReader):
+    format = "mspdi"
 
     # -- small XML helpers ------------------------------------------------------------------
     @staticmethod
@@ -93,27 +93,13 @@ class _Reader:
         return child.text.strip() if child is not None and child.text else default
 
     def number(self, el: Any, name: str, default: float, place: str) -> float:
-        value = self.text(el, name)
-        if not value:
-            return default
-        try:
-            return float(value)
-        except ValueError:
-            raise ModelError(
-                f"{place} > {name}: expected a number, got {value!r}", self.source
-            ) from None
+        return parse_number(self.text(el, name), f"{place} > {name}", self.source, default)
 
     def date(self, el: Any, name: str, place: str) -> dt.date | None:
         value = self.text(el, name)
-        if not value or value.startswith("NA"):
+        if value.startswith("NA"):  # MS Project writes "NA" for "no date"
             return None
-        try:
-            return dt.datetime.fromisoformat(value).date()
-        except ValueError:
-            raise ModelError(
-                f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, got {value!r}",
-                self.source,
-            ) from None
+        return parse_iso_date(value, f"{place} > {name}", self.source)
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> ImportResult:
@@ -141,16 +127,7 @@ class _Reader:
         resources, calendars = self.read_resources(root)
         self.read_assignments(root, raw, resources, calendars)
         name = self.text(root, "Title") or self.text(root, "Name") or self.path.stem
-        project = assemble(
-            name=name,
-            start=start,
-            calendar=self.calendar,
-            raw=list(raw.values()),
-            resources=list(resources.values()),
-            source=self.source,
-            warnings=self.warnings,
-        )
-        return ImportResult(project, self.warnings, "mspdi")
+        return self.result(name, start, self.calendar, raw, resources)
 
     # -- calendars ---------------------------------------------------------------------------
     def read_calendar(self, root: Any) -> Calendar:
@@ -232,22 +209,14 @@ class _Reader:
             names[field_id] = [
                 n.lower() for n in (self.text(ea, "Alias"), self.text(ea, "FieldName")) if n
             ]
-        if not self.three_point:
-            return {}
-        wanted: dict[str, str] = {}
-        for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
-            if label is None:
-                continue
-            ids = [fid for fid, known in names.items() if label.lower() in known]
-            if not ids:
-                known = sorted({n for v in names.values() for n in v})
-                raise ModelError(
-                    f"three_point field {label!r} is not an extended attribute of "
-                    f"this file (its custom fields: {', '.join(known) or 'none'})",
-                    self.source,
-                )
-            wanted[ids[0]] = role
-        return wanted
+        return three_point_roles(
+            self.three_point,
+            names,
+            self.source,
+            what="an extended attribute",
+            known=sorted({n for v in names.values() for n in v}),
+            known_as="custom fields",
+        )
 
     def three_point_of(self, task: Any, label: str) -> tuple | None:
         if not self.fields:
@@ -286,12 +255,12 @@ class _Reader:
             ) from None
         fmt = base_format(int(self.number(task, "DurationFormat", 7, label)))
         if fmt in ELAPSED_FORMATS:
-            days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(
-                f"{label}: elapsed duration {hours:g} h (24 h days, 7-day "
-                f"weeks) approximated as {days:.4g} working days"
+            return approximate_elapsed(
+                hours / 24.0,
+                self.calendar,
+                f"{label}: elapsed duration {hours:g} h (24 h days, 7-day weeks)",
+                self.warnings,
             )
-            return days
         return hours * 60.0 / self.minutes_per_day
 
     def read_tasks(self, root: Any) -> dict[str, RawTask]:
@@ -358,11 +327,8 @@ class _Reader:
         if kind == "4" and date is not None:
             item.not_before = date
         elif kind in CONSTRAINTS:
-            when = f" {date}" if date else ""
             self.warnings.append(
-                f'{item.label}: constraint "{CONSTRAINTS[kind]}{when}" is not '
-                "supported by riskcast and was not applied (only start no "
-                "earlier than is)"
+                constraint_warning(item.label, CONSTRAINTS[kind], date, "start no earlier than")
             )
 
     def read_links(self, task: Any, item: RawTask, raw: dict[str, RawTask]) -> None:
@@ -403,12 +369,12 @@ class _Reader:
             return days
         minutes = tenths / 10.0
         if fmt in ELAPSED_FORMATS:
-            days = elapsed_to_working_days(minutes / 1440.0, self.calendar)
-            self.warnings.append(
-                f"{item.label}: elapsed {kind} lag of {minutes / 60:g} h "
-                f"approximated as {days:.4g} working days"
+            return approximate_elapsed(
+                minutes / 1440.0,
+                self.calendar,
+                f"{item.label}: elapsed {kind} lag of {minutes / 60:g} h",
+                self.warnings,
             )
-            return days
         return minutes / self.minutes_per_day
 
     # -- resources ----------------------------------------------------------------------------

@@ -20,17 +20,18 @@ from typing import Any
 
 from ..errors import ModelError
 from ..model import Assignment, Resource
+from ._p6 import CalendarData, P6Reader, pick_project, pick_rate
 from .schedules import (
     ImportResult,
     RawLink,
     RawTask,
-    assemble,
-    elapsed_to_working_days,
     local_name,
     naming,
+    parse_iso_date,
+    parse_number,
     parse_xml,
+    three_point_roles,
 )
-from .xer import CalendarData, constraint_warning, pick_rate
 
 LINK_TYPES = {
     "finish to start": "FS",
@@ -67,36 +68,14 @@ def _text(el: Any, name: str, default: str = "") -> str:
     return default
 
 
-class _Reader:
-    def __init__(self, path: Path, project: str | None, three_point: Sequence | None):
-        self.path = path
-        self.source = str(path)
-        self.want = project
-        self.three_point = three_point
-        self.warnings: list[str] = []
+class _Reader(P6Reader):
+    format = "pmxml"
 
     def number(self, el: Any, name: str, place: str, default: float = 0.0) -> float:
-        value = _text(el, name)
-        if not value:
-            return default
-        try:
-            return float(value)
-        except ValueError:
-            raise ModelError(
-                f"{place} > {name}: expected a number, got {value!r}", self.source
-            ) from None
+        return parse_number(_text(el, name), f"{place} > {name}", self.source, default)
 
     def date(self, el: Any, name: str, place: str) -> dt.date | None:
-        value = _text(el, name)
-        if not value:
-            return None
-        try:
-            return dt.datetime.fromisoformat(value).date()
-        except ValueError:
-            raise ModelError(
-                f"{place} > {name}: expected a date-time like 2027-01-04T08:00:00, got {value!r}",
-                self.source,
-            ) from None
+        return parse_iso_date(_text(el, name), f"{place} > {name}", self.source)
 
     def read(self) -> ImportResult:
         root = parse_xml(self.path, self.source)
@@ -111,20 +90,10 @@ class _Reader:
         for el in _children(root, "Calendar") + _children(proj, "Calendar"):
             cal = self.read_calendar(el)
             self.calendars[cal.id] = cal
-        cal_id = _text(proj, "ActivityDefaultCalendarObjectId")
-        if cal_id not in self.calendars:
-            defaults = [c for c in self.calendars.values() if c.default]
-            if not self.calendars:
-                raise ModelError(
-                    "the file has no Calendar; export it again with calendars", self.source
-                )
-            chosen = defaults[0] if defaults else next(iter(self.calendars.values()))
-            self.warnings.append(
-                f'project calendar {cal_id!r} not in the file; using calendar "{chosen.name}"'
-            )
-            cal_id = chosen.id
-        self.project_cal = self.calendars[cal_id]
-        self.calendar = self.project_cal.to_calendar(self.warnings)
+        self.use_project_calendar(
+            _text(proj, "ActivityDefaultCalendarObjectId"),
+            "the file has no Calendar; export it again with calendars",
+        )
         start = self.date(proj, "PlannedStartDate", "Project") or self.date(
             proj, "StartDate", "Project"
         )
@@ -135,36 +104,20 @@ class _Reader:
         self.read_links(proj, raw)
         self.read_assignments(proj, raw, resources)
         name = _text(proj, "Name") or _text(proj, "Id") or self.path.stem
-        project = assemble(
-            name=name,
-            start=start,
-            calendar=self.calendar,
-            raw=list(raw.values()),
-            resources=list(resources.values()),
-            source=self.source,
-            warnings=self.warnings,
-        )
-        return ImportResult(project, self.warnings, "pmxml")
+        return self.result(name, start, self.calendar, raw, resources)
 
     def pick_project(self, root: Any) -> Any:
+        """The <Project> element to read."""
         projects = _children(root, "Project")
-        if not projects:
-            raise ModelError("the file holds no <Project>; export a project from P6", self.source)
-        names = [_text(p, "Id") for p in projects]
-        if self.want is not None:
-            for p, n in zip(projects, names, strict=True):
-                if self.want in (n, _text(p, "ObjectId")):
-                    return p
-            raise ModelError(
-                f"no project {self.want!r} in the file (it holds: {', '.join(names)})", self.source
-            )
-        if len(projects) > 1:
-            raise ModelError(
-                f"the file holds {len(projects)} projects ({', '.join(names)}); "
-                "pick one with project='ID'",
-                self.source,
-            )
-        return projects[0]
+        return pick_project(
+            projects,
+            [_text(p, "Id") for p in projects],
+            [(_text(p, "Id"), _text(p, "ObjectId")) for p in projects],
+            self.want,
+            empty="the file holds no <Project>; export a project from P6",
+            hint="ID",
+            source=self.source,
+        )
 
     # -- calendars ----------------------------------------------------------------------------
     def read_calendar(self, el: Any) -> CalendarData:
@@ -198,20 +151,13 @@ class _Reader:
             for t in _children(root, "UDFType")
             if _text(t, "SubjectArea", "Activity").lower() == "activity"
         }
-        roles: dict[str, str] = {}
-        for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
-            if label is None:
-                continue
-            ids = [k for k, title in types.items() if title.lower() == label.lower()]
-            if not ids:
-                raise ModelError(
-                    f"three_point field {label!r} is not an activity user-defined "
-                    f"field of this file (its fields: "
-                    f"{', '.join(sorted(types.values())) or 'none'})",
-                    self.source,
-                )
-            roles[ids[0]] = role
-        return roles
+        return three_point_roles(
+            self.three_point,
+            {k: (title.lower(),) for k, title in types.items()},
+            self.source,
+            what="an activity user-defined field",
+            known=sorted(types.values()),
+        )
 
     # -- activities -----------------------------------------------------------------------------
     def read_activities(self, root: Any, proj: Any) -> dict[str, RawTask]:
@@ -240,22 +186,10 @@ class _Reader:
             clndr = _text(el, "CalendarObjectId")
             cal = self.calendars.get(clndr, self.project_cal)
             item.days = self.number(el, "PlannedDuration", label) / cal.hours_per_day
-            if clndr and clndr != self.project_cal.id:
-                self.warnings.append(
-                    f'{label}: uses calendar "{cal.name}"; riskcast schedules '
-                    "every task on the project calendar (its duration is "
-                    "converted with its own hours per day)"
-                )
+            self.own_calendar(item, clndr, cal.name)
             kind = _text(el, "Type", "Task Dependent").lower()
-            item.milestone = kind in MILESTONE_TYPES
-            if item.milestone:
-                item.days = 0.0
-            elif kind in ("level of effort", "wbs summary"):
-                self.warnings.append(
-                    f"{label}: {kind} activity; P6 stretches it over its links, "
-                    f"riskcast imports its planned duration {item.days:g} "
-                    "working days as fixed"
-                )
+            stretched = kind if kind in ("level of effort", "wbs summary") else None
+            self.activity_type(item, kind in MILESTONE_TYPES, stretched)
             fraction = self.number(el, "PercentComplete", label)
             item.percent_complete = 100.0 if _text(el, "Status") == "Completed" else fraction * 100
             item.actual_start = self.date(el, "ActualStartDate", label)
@@ -263,10 +197,7 @@ class _Reader:
             for which in ("Primary", "Secondary"):
                 ctype = _text(el, f"{which}ConstraintType")
                 cdate = self.date(el, f"{which}ConstraintDate", label)
-                if ctype.lower() == "start on or after" and cdate is not None:
-                    item.not_before = max(filter(None, (item.not_before, cdate)))
-                elif ctype:
-                    self.warnings.append(constraint_warning(label, ctype.lower(), cdate))
+                self.constraint(item, ctype.lower() == "start on or after", ctype.lower(), cdate)
             if roles:
                 values: dict[str, float] = {}
                 for udf in _children(el, "UDF"):
@@ -328,27 +259,11 @@ class _Reader:
                 )
             )
 
-    def lag_days(
-        self,
-        hours: float,
-        setting: str,
-        pred_cal: str | None,
-        succ_cal: str | None,
-        item: RawTask,
-        kind: str,
-    ) -> float:
-        """Lag hours in working days of the calendar the project's lag setting names."""
-        if hours == 0:
-            return 0.0
-        if setting == "24hour":
-            days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(
-                f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
-                f"calendar approximated as {days:.4g} working days"
-            )
-            return days
+    def lag_hours_per_day(self, setting: str, pred_cal: str | None, succ_cal: str | None) -> float:
+        """As P6Reader's, except that no named calendar looks up id "" (kept as it was: a
+        <Calendar> without ObjectId then serves the project-calendar and missing-id lags)."""
         cal_id = {"predecessor": pred_cal, "successor": succ_cal}.get(setting)
-        return hours / self.calendars.get(cal_id or "", self.project_cal).hours_per_day
+        return self.calendars.get(cal_id or "", self.project_cal).hours_per_day
 
     # -- resources --------------------------------------------------------------------------------
     def read_resources(self, root: Any, start: dt.date) -> dict[str, Resource]:

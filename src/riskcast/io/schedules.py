@@ -250,6 +250,110 @@ def elapsed_to_working_days(calendar_days: float, calendar: Calendar) -> float:
     return calendar_days * len(calendar.workdays) / 7.0
 
 
+def approximate_elapsed(
+    calendar_days: float, calendar: Calendar, what: str, warnings: list[str]
+) -> float:
+    """Working days for ``calendar_days`` elapsed days, with a warning ``"{what} approximated as
+    N working days"`` (the conversion is only exact for whole weeks)."""
+    days = elapsed_to_working_days(calendar_days, calendar)
+    warnings.append(f"{what} approximated as {days:.4g} working days")
+    return days
+
+
+def parse_number(value: str | None, where: str, source: str, default: float = 0.0) -> float:
+    """``value`` as a float; ``default`` when missing or blank, else a ModelError at ``where``."""
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ModelError(f"{where}: expected a number, got {value!r}", source) from None
+
+
+def parse_iso_date(value: str, where: str, source: str) -> dt.date | None:
+    """The date of an ISO date-time (the XML formats' dates); None when empty."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).date()
+    except ValueError:
+        raise ModelError(
+            f"{where}: expected a date-time like 2027-01-04T08:00:00, got {value!r}", source
+        ) from None
+
+
+def constraint_warning(label: str, what: str, date: dt.date | None, supported: str) -> str:
+    """The warning for a constraint riskcast does not apply (``supported``: the one it does)."""
+    when = f" {date}" if date else ""
+    return (
+        f'{label}: constraint "{what}{when}" is not supported by riskcast and was not '
+        f"applied (only {supported} is)"
+    )
+
+
+def three_point_roles(
+    labels: Sequence[str | None] | None,
+    candidates: dict[str, Sequence[str]],
+    source: str,
+    *,
+    what: str,
+    known: Sequence[str],
+    known_as: str = "fields",
+) -> dict[str, str]:
+    """Field key -> "low"/"mode"/"high" for the (low, most likely, high) field ``labels``.
+
+    A label names the first field whose lower-cased ``candidates`` names hold it; one naming
+    none raises ``three_point field 'X' is not {what} of this file (its {known_as}: {known})``.
+    """
+    if not labels:
+        return {}
+    roles: dict[str, str] = {}
+    for role, label in zip(("low", "mode", "high"), labels, strict=True):
+        if label is None:
+            continue
+        ids = [key for key, names in candidates.items() if label.lower() in names]
+        if not ids:
+            raise ModelError(
+                f"three_point field {label!r} is not {what} of this file "
+                f"(its {known_as}: {', '.join(known) or 'none'})",
+                source,
+            )
+        roles[ids[0]] = role
+    return roles
+
+
+class ScheduleReader:
+    """What every reader holds: the file, the three-point field names and the warnings so far."""
+
+    format = ""  # the ImportResult.source_format of this reader
+
+    def __init__(self, path: Path, three_point: Sequence[str | None] | None):
+        self.path = path
+        self.source = str(path)
+        self.three_point = three_point
+        self.warnings: list[str] = []
+
+    def result(
+        self,
+        name: str,
+        start: dt.date,
+        calendar: Calendar,
+        raw: dict[str, RawTask],
+        resources: dict[str, Resource],
+    ) -> ImportResult:
+        """Assemble the read activities (file order) and resources into the ImportResult."""
+        project = assemble(
+            name=name,
+            start=start,
+            calendar=calendar,
+            raw=list(raw.values()),
+            resources=list(resources.values()),
+            source=self.source,
+            warnings=self.warnings,
+        )
+        return ImportResult(project, self.warnings, self.format)
+
+
 @contextlib.contextmanager
 def _xml_errors(source: str) -> Iterator[None]:
     """Turn defusedxml / ElementTree failures into ModelErrors naming the file."""

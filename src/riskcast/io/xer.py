@@ -23,20 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..calendar import WEEKDAYS, Calendar
 from ..errors import ModelError
 from ..model import Assignment, Resource
-from .schedules import (
-    ImportResult,
-    RawLink,
-    RawTask,
-    assemble,
-    elapsed_to_working_days,
-    naming,
-)
+from ._p6 import CalendarData, P6Reader, pick_project, pick_rate
+from .schedules import ImportResult, RawLink, RawTask, naming, parse_number, three_point_roles
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 MILESTONE_TYPES = ("TT_Mile", "TT_FinMile")
+# Activity types P6 stretches over their links, as the warnings name them.
+STRETCHED = {"TT_LOE": "level-of-effort", "TT_WBS": "WBS summary"}
 # "Calendar for scheduling relationship lag" (SCHEDOPTIONS.sched_calendar_on_relationship_lag).
 LAG_CALENDARS = {
     "rcal_Predecessor": "predecessor",
@@ -57,45 +52,10 @@ CONSTRAINTS = {
 
 
 # --------------------------------------------------------------------------------------------
-# Shared with the PMXML reader: calendars, rates, constraint warnings.
+# Calendars (clndr_data).
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # clndr_data exception dates count days from here
 P6_DAYS = {"1": "sun", "2": "mon", "3": "tue", "4": "wed", "5": "thu", "6": "fri", "7": "sat"}
-
-
-@dataclass
-class CalendarData:
-    """A P6 calendar: which weekdays work, dated exceptions (True = working), hours per day."""
-
-    id: str = ""
-    name: str = ""
-    default: bool = False
-    base: str = ""
-    week: dict[str, bool] = field(default_factory=dict)
-    exceptions: dict[dt.date, bool] = field(default_factory=dict)
-    hours_per_day: float = 8.0
-
-    def to_calendar(self, warnings: list[str]) -> Calendar:
-        """The riskcast Calendar: working weekdays, non-working exceptions on them as holidays.
-
-        A working exception on a non-working weekday cannot be expressed (riskcast calendars
-        only remove days), so it is reported."""
-        week = self.week or {d: d in WEEKDAYS[:5] for d in WEEKDAYS}
-        workdays = tuple(d for d in WEEKDAYS if week.get(d))
-        if not workdays:
-            raise ModelError(f'calendar "{self.name}" has no working weekday')
-        holidays = []
-        for day, working in sorted(self.exceptions.items()):
-            weekday = WEEKDAYS[day.weekday()]
-            if not working and weekday in workdays:
-                holidays.append(day)
-            elif working and weekday not in workdays:
-                warnings.append(
-                    f'calendar "{self.name}": {day} is a working exception on a '
-                    "non-working weekday; riskcast calendars cannot add working "
-                    "days, so it is not imported"
-                )
-        return Calendar(workdays, tuple(holidays), self.hours_per_day)
 
 
 def _calendar_nodes(text: str, place: str, source: str) -> list:
@@ -154,35 +114,6 @@ def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
         else:
             stack.extend(children)
     return cal
-
-
-def pick_rate(
-    rates: list[tuple[dt.date | None, float]], start: dt.date, label: str, warnings: list[str]
-) -> float:
-    """The rate in effect at the project start (the latest one starting on or before it; the
-    earliest one when all start later). Several different rates are reported."""
-    if not rates:
-        return 0.0
-    ordered = sorted(rates, key=lambda r: r[0] or dt.date.min)
-    chosen = ordered[0]
-    for when, cost in ordered:
-        if when is None or when <= start:
-            chosen = (when, cost)
-    if len({cost for _, cost in rates}) > 1:
-        listing = ", ".join(f"{cost:g} from {when or 'the start'}" for when, cost in ordered)
-        warnings.append(
-            f"{label}: rate changes over time ({listing} per hour); riskcast uses "
-            f"the rate in effect at the project start, {chosen[1]:g} per hour"
-        )
-    return chosen[1]
-
-
-def constraint_warning(label: str, what: str, date: dt.date | None) -> str:
-    when = f" {date}" if date else ""
-    return (
-        f'{label}: constraint "{what}{when}" is not supported by riskcast and was not '
-        "applied (only start on or after / start no earlier than is)"
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,22 +217,8 @@ def _date(value: str, place: str, source: str) -> dt.date | None:
             ) from None
 
 
-def _number(value: str, place: str, source: str, default: float = 0.0) -> float:
-    if value is None or not value.strip():
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ModelError(f"{place}: expected a number, got {value!r}", source) from None
-
-
-class _Reader:
-    def __init__(self, path: Path, project: str | None, three_point: Sequence | None):
-        self.path = path
-        self.source = str(path)
-        self.want = project
-        self.three_point = three_point
-        self.warnings: list[str] = []
+class _Reader(P6Reader):
+    format = "xer"
 
     def rows(self, name: str) -> list[tuple[int, dict[str, str]]]:
         table = self.tables.get(name)
@@ -315,22 +232,11 @@ class _Reader:
         proj_line, proj = self.pick_project()
         self.proj_id = proj.get("proj_id", "")
         self.calendars = self.read_calendars()
-        cal_id = proj.get("clndr_id", "")
-        if cal_id not in self.calendars:
-            defaults = [c for c in self.calendars.values() if c.default]
-            if not defaults and not self.calendars:
-                raise ModelError(
-                    f"{self.place('PROJECT', proj_line, 'clndr_id')}: the file has "
-                    "no CALENDAR table; export it again with calendars",
-                    self.source,
-                )
-            chosen = defaults[0] if defaults else next(iter(self.calendars.values()))
-            self.warnings.append(
-                f'project calendar {cal_id!r} not in the file; using calendar "{chosen.name}"'
-            )
-            cal_id = chosen.id
-        self.project_cal = self.calendars[cal_id]
-        self.calendar = self.project_cal.to_calendar(self.warnings)
+        self.use_project_calendar(
+            proj.get("clndr_id", ""),
+            f"{self.place('PROJECT', proj_line, 'clndr_id')}: the file has "
+            "no CALENDAR table; export it again with calendars",
+        )
         start = _date(
             proj.get("plan_start_date", ""),
             self.place("PROJECT", proj_line, "plan_start_date"),
@@ -348,46 +254,22 @@ class _Reader:
         self.read_links(raw)
         self.read_assignments(raw, resources)
         name = self.project_name or proj.get("proj_short_name") or self.path.stem
-        project = assemble(
-            name=name,
-            start=start,
-            calendar=self.calendar,
-            raw=list(raw.values()),
-            resources=list(resources.values()),
-            source=self.source,
-            warnings=self.warnings,
-        )
-        return ImportResult(project, self.warnings, "xer")
+        return self.result(name, start, self.calendar, raw, resources)
 
     def pick_project(self) -> tuple[int, dict[str, str]]:
+        """(line, row) of the PROJECT to read; rows with export_flag N only when all are."""
         projects = [
             (ln, r) for ln, r in self.rows("PROJECT") if r.get("export_flag", "Y") != "N"
         ] or self.rows("PROJECT")
-        if not projects:
-            raise ModelError(
-                "the file has no PROJECT table (or it is empty); export a project from P6",
-                self.source,
-            )
-        if self.want is not None:
-            chosen = [
-                p
-                for p in projects
-                if self.want in (p[1].get("proj_short_name"), p[1].get("proj_id"))
-            ]
-            if not chosen:
-                names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
-                raise ModelError(
-                    f"no project {self.want!r} in the file (it holds: {names})", self.source
-                )
-            return chosen[0]
-        if len(projects) > 1:
-            names = ", ".join(r.get("proj_short_name", "?") for _, r in projects)
-            raise ModelError(
-                f"the file holds {len(projects)} projects ({names}); pick one with "
-                "project='SHORT_NAME'",
-                self.source,
-            )
-        return projects[0]
+        return pick_project(
+            projects,
+            [r.get("proj_short_name", "?") for _, r in projects],
+            [(r.get("proj_short_name"), r.get("proj_id")) for _, r in projects],
+            self.want,
+            empty="the file has no PROJECT table (or it is empty); export a project from P6",
+            hint="SHORT_NAME",
+            source=self.source,
+        )
 
     # -- calendars ----------------------------------------------------------------------------
     def read_calendars(self) -> dict[str, CalendarData]:
@@ -399,7 +281,7 @@ class _Reader:
             cal.name = row.get("clndr_name", "")
             cal.default = row.get("default_flag") == "Y"
             cal.base = row.get("base_clndr_id", "")
-            hours = _number(
+            hours = parse_number(
                 row.get("day_hr_cnt", ""), self.place("CALENDAR", line, "day_hr_cnt"), self.source
             )
             cal.hours_per_day = hours if hours > 0 else cal.hours_per_day
@@ -408,10 +290,6 @@ class _Reader:
             if not cal.week and cal.base in out:
                 cal.week = dict(out[cal.base].week)
         return out
-
-    def hours_per_day(self, clndr_id: str) -> float:
-        cal = self.calendars.get(clndr_id)
-        return cal.hours_per_day if cal else self.project_cal.hours_per_day
 
     # -- WBS ------------------------------------------------------------------------------------
     def read_wbs(self) -> dict[str, tuple[str, str]]:
@@ -449,31 +327,23 @@ class _Reader:
             for _, r in self.rows("UDFTYPE")
             if r.get("table_name", "TASK") == "TASK"
         }
-        roles: dict[str, str] = {}
-        for role, label in zip(("low", "mode", "high"), self.three_point, strict=True):
-            if label is None:
-                continue
-            ids = [
-                tid
+        roles = three_point_roles(
+            self.three_point,
+            {
+                tid: (r.get("udf_type_label", "").lower(), r.get("udf_type_name", "").lower())
                 for tid, r in types.items()
-                if label.lower()
-                in (r.get("udf_type_label", "").lower(), r.get("udf_type_name", "").lower())
-            ]
-            if not ids:
-                known = sorted(r.get("udf_type_label", "") for r in types.values())
-                raise ModelError(
-                    f"three_point field {label!r} is not a TASK user-defined field "
-                    f"of this file (its fields: {', '.join(known) or 'none'})",
-                    self.source,
-                )
-            roles[ids[0]] = role
+            },
+            self.source,
+            what="a TASK user-defined field",
+            known=sorted(r.get("udf_type_label", "") for r in types.values()),
+        )
         out: dict[str, dict[str, float]] = {}
         for line, r in self.rows("UDFVALUE"):
             role = roles.get(r.get("udf_type_id"))
             if role is None:
                 continue
             value = r.get("udf_number") or r.get("udf_text") or ""
-            days = _number(
+            days = parse_number(
                 value, self.place("UDFVALUE", line, "udf_number"), self.source, default=float("nan")
             )
             if days == days:  # not NaN
@@ -505,28 +375,16 @@ class _Reader:
             if wbs_code:
                 item.tags["wbs_code"] = wbs_code
             clndr = r.get("clndr_id", "")
-            hours = _number(
+            hours = parse_number(
                 r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source
             )
             item.days = hours / self.hours_per_day(clndr)
-            if clndr and clndr != self.project_cal.id:
-                name = self.calendars[clndr].name if clndr in self.calendars else clndr
-                self.warnings.append(
-                    f'{item.label}: uses calendar "{name}"; riskcast schedules '
-                    "every task on the project calendar (its duration is "
-                    "converted with its own hours per day)"
-                )
+            # An id missing from CALENDAR is named by itself (PMXML names the fallback).
+            self.own_calendar(
+                item, clndr, self.calendars[clndr].name if clndr in self.calendars else clndr
+            )
             kind = r.get("task_type", "TT_Task")
-            item.milestone = kind in MILESTONE_TYPES
-            if item.milestone:
-                item.days = 0.0
-            elif kind in ("TT_LOE", "TT_WBS"):
-                what = "level-of-effort" if kind == "TT_LOE" else "WBS summary"
-                self.warnings.append(
-                    f"{item.label}: {what} activity; P6 stretches it over its "
-                    f"links, riskcast imports its planned duration {item.days:g} "
-                    "working days as fixed"
-                )
+            self.activity_type(item, kind in MILESTONE_TYPES, STRETCHED.get(kind))
             item.percent_complete = self.percent(r, place)
             item.actual_start = _date(
                 r.get("act_start_date", ""), place("act_start_date"), self.source
@@ -539,12 +397,7 @@ class _Reader:
                 cdate = _date(
                     r.get(f"cstr_date{suffix}", ""), place(f"cstr_date{suffix}"), self.source
                 )
-                if ctype == "CS_MSOA" and cdate is not None:
-                    item.not_before = max(filter(None, (item.not_before, cdate)))
-                elif ctype:
-                    self.warnings.append(
-                        constraint_warning(item.label, CONSTRAINTS.get(ctype, ctype), cdate)
-                    )
+                self.constraint(item, ctype == "CS_MSOA", CONSTRAINTS.get(ctype, ctype), cdate)
             if key in udfs:
                 u = udfs[key]
                 item.three_point = (u.get("low"), u.get("mode"), u.get("high"))
@@ -559,20 +412,24 @@ class _Reader:
             return 100.0
         kind = r.get("complete_pct_type", "CP_Drtn")
         if kind == "CP_Phys":
-            return _number(r.get("phys_complete_pct", ""), place("phys_complete_pct"), self.source)
+            return parse_number(
+                r.get("phys_complete_pct", ""), place("phys_complete_pct"), self.source
+            )
         if kind == "CP_Units":
             done = sum(
-                _number(r.get(k, ""), place(k), self.source)
+                parse_number(r.get(k, ""), place(k), self.source)
                 for k in ("act_work_qty", "act_equip_qty")
             )
             left = sum(
-                _number(r.get(k, ""), place(k), self.source)
+                parse_number(r.get(k, ""), place(k), self.source)
                 for k in ("remain_work_qty", "remain_equip_qty")
             )
             return 100.0 * done / (done + left) if done + left > 0 else 0.0
         # CP_Drtn: share of the planned duration no longer remaining.
-        planned = _number(r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source)
-        remain = _number(
+        planned = parse_number(
+            r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source
+        )
+        remain = parse_number(
             r.get("remain_drtn_hr_cnt", ""),
             place("remain_drtn_hr_cnt"),
             self.source,
@@ -606,7 +463,7 @@ class _Reader:
                     f"{r.get('pred_type')!r} is not PR_FS, PR_SS, PR_FF or PR_SF",
                     self.source,
                 )
-            hours = _number(
+            hours = parse_number(
                 r.get("lag_hr_cnt", ""), self.place("TASKPRED", line, "lag_hr_cnt"), self.source
             )
             lag = self.lag_days(
@@ -619,22 +476,6 @@ class _Reader:
                 continue
             item.links.append(RawLink(pred, kind, lag))
 
-    def lag_days(
-        self, hours: float, setting: str, pred_cal: str, succ_cal: str, item: RawTask, kind: str
-    ) -> float:
-        """``lag_hr_cnt`` hours in working days of the calendar the lag setting names."""
-        if hours == 0:
-            return 0.0
-        if setting == "24hour":
-            days = elapsed_to_working_days(hours / 24.0, self.calendar)
-            self.warnings.append(
-                f"{item.label}: {kind} lag of {hours:g} h on the 24-hour lag "
-                f"calendar approximated as {days:.4g} working days"
-            )
-            return days
-        cal = {"predecessor": pred_cal, "successor": succ_cal}.get(setting, self.project_cal.id)
-        return hours / self.hours_per_day(cal or self.project_cal.id)
-
     # -- resources ------------------------------------------------------------------------------
     def read_resources(self, start: dt.date) -> dict[str, Resource]:
         """Resources by rsrc_id, rate per working day = hourly rate in effect at the project start
@@ -644,7 +485,7 @@ class _Reader:
             when = _date(
                 r.get("start_date", ""), self.place("RSRCRATE", line, "start_date"), self.source
             )
-            cost = _number(
+            cost = parse_number(
                 r.get("cost_per_qty", ""), self.place("RSRCRATE", line, "cost_per_qty"), self.source
             )
             rates.setdefault(r.get("rsrc_id", ""), []).append((when, cost))
@@ -672,14 +513,14 @@ class _Reader:
                     f"{item.label}: assignment without a resource (role only) not imported"
                 )
                 continue
-            units = _number(
+            units = parse_number(
                 r.get("target_qty_per_hr", ""),
                 self.place("TASKRSRC", line, "target_qty_per_hr"),
                 self.source,
                 1.0,
             )
             item.assignments.append(Assignment(res.id, units))
-            hourly = _number(
+            hourly = parse_number(
                 r.get("cost_per_qty", ""),
                 self.place("TASKRSRC", line, "cost_per_qty"),
                 self.source,
