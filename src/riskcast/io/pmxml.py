@@ -259,12 +259,6 @@ class _Reader(P6Reader):
                 )
             )
 
-    def lag_hours_per_day(self, setting: str, pred_cal: str | None, succ_cal: str | None) -> float:
-        """As P6Reader's, except that no named calendar looks up id "" (kept as it was: a
-        <Calendar> without ObjectId then serves the project-calendar and missing-id lags)."""
-        cal_id = {"predecessor": pred_cal, "successor": succ_cal}.get(setting)
-        return self.calendars.get(cal_id or "", self.project_cal).hours_per_day
-
     # -- resources --------------------------------------------------------------------------------
     def read_resources(self, root: Any, start: dt.date) -> dict[str, Resource]:
         out: dict[str, Resource] = {}
