@@ -1,0 +1,266 @@
+"""What several subcommands share: option types and options, loading the model and checking the
+ids a command names against it, seeding and simulating."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._errors import EXIT_CODES, CliError
+from ._output import ProgressBar, Streams, isatty
+
+DEFAULT_ITERATIONS = 10_000
+
+MITIGATED_HELP = (
+    "risk scenario: pre (risks as they are), post (every mitigation applied) or the risk ids "
+    "whose mitigation is applied, separated by commas"
+)
+
+
+# -- options --------------------------------------------------------------------------------------
+def add_command(
+    sub: Any, name: str, act: Callable[[argparse.Namespace, Streams], int], **texts: str
+) -> argparse.ArgumentParser:
+    """A subcommand (``help=``, ``description=``) whose help ends with the exit codes;
+    ``act(args, streams)`` runs it."""
+    p = sub.add_parser(
+        name, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **texts
+    )
+    p.set_defaults(act=act)
+    return p
+
+
+def add_iterations(p: Any, runs: str = "simulated runs") -> None:
+    """``--iterations``; ``p`` is a parser or an argument group."""
+    p.add_argument(
+        "--iterations",
+        "-n",
+        type=positive_int,
+        metavar="N",
+        help=f"number of {runs} (default {DEFAULT_ITERATIONS:,})",
+    )
+
+
+def add_milestone(p: argparse.ArgumentParser, help: str) -> None:
+    """``--milestone``: one id, the project finish by default (checked by :func:`check_milestone`)."""
+    p.add_argument("--milestone", "-m", default="finish", metavar="ID", help=help)
+
+
+def add_seed(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--seed", type=_seed, metavar="S", help=help)
+
+
+def add_threads(
+    p: argparse.ArgumentParser,
+    help: str = "worker threads (default: all cores; results do not depend on it)",
+) -> None:
+    p.add_argument("--threads", type=positive_int, metavar="N", help=help)
+
+
+def add_mitigated(
+    p: argparse.ArgumentParser,
+    default: str = "pre",
+    help: str = MITIGATED_HELP + " (default pre)",
+) -> None:
+    """``--mitigated``, checked against the model by :func:`check_mitigation`."""
+    metavar = "post|ID,..." if default == "post" else "pre|post|ID,..."
+    p.add_argument("--mitigated", type=_scenario, default=default, metavar=metavar, help=help)
+
+
+def add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="what to print on stdout (default table)",
+    )
+
+
+def _number(text: str, convert: Callable[[str], Any], expected: str) -> Any:
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    value = _number(text, int, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _number(text, int, "a non-negative integer")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _number(text, float, "a number")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def confidence(text: str) -> float:
+    """A percentile, strictly between 0 and 100."""
+    value = positive_float(text)
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"must be a percentile between 0 and 100, got {text}")
+    return value
+
+
+def _scenario(text: str) -> str:
+    """``--mitigated``: pre, post or risk ids separated by commas."""
+    value = text.strip()
+    if not value or not any(part.strip() for part in value.split(",")):
+        raise argparse.ArgumentTypeError("expected pre, post or risk ids separated by commas")
+    return value
+
+
+# -- the model ------------------------------------------------------------------------------------
+def load(path: str) -> Any:
+    """A model file or a schedule from another tool (see :func:`riskcast.load`)."""
+    import riskcast
+
+    return riskcast.load(Path(path))
+
+
+def check_milestones(project: Any, wanted: Sequence[str] | None) -> list[str] | None:
+    """``wanted`` without repeats, each a milestone of ``project`` or the finish; None if empty."""
+    from ..forecast import FINISH_ID
+    from ..io._suggest import suggestion
+
+    if not wanted:
+        return None
+    known = [m.id for m in project.milestones] + [FINISH_ID]
+    bad = [w for w in wanted if w not in known]
+    if bad:
+        raise CliError(
+            "; ".join(f'no milestone "{b}"{suggestion(b, known)}' for b in bad)
+            + f" (known: {', '.join(known)})"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def check_milestone(project: Any, mid: str) -> str:
+    (mid,) = check_milestones(project, [mid]) or [mid]
+    return mid
+
+
+def check_mitigation(project: Any, value: str, *, allow_pre: bool = True) -> str | list[str]:
+    """The ``mitigation`` argument of :func:`riskcast.simulate` for a ``--mitigated`` value:
+    "pre", "post" or the list of risk ids, each known and with a mitigation to apply."""
+    from ..io._suggest import suggestion
+
+    if value == "pre" and not allow_pre:
+        raise CliError(
+            "--mitigated pre compares the risks with themselves; give post or the ids of the "
+            "mitigated risks"
+        )
+    if value in ("pre", "post"):
+        return value
+    ids = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    known = [r.id for r in project.risks]
+    if not known:
+        raise CliError(
+            f"--mitigated {value}: the model has no [[risk]] entries, so there is no risk "
+            "to mitigate (use pre or post)"
+        )
+    bad = [i for i in ids if i not in known]
+    if bad:
+        raise CliError(
+            "; ".join(f'--mitigated: no risk "{b}"{suggestion(b, known)}' for b in bad)
+            + f" (known: {', '.join(known)})"
+        )
+    with_mitigation = [r.id for r in project.risks if r.mitigation is not None]
+    bare = [i for i in ids if i not in with_mitigation]
+    if bare:
+        listed = ", ".join(with_mitigation) or "none"
+        raise CliError(
+            "--mitigated: "
+            + ", ".join(f'risk "{b}"' for b in bare)
+            + f" {'has' if len(bare) == 1 else 'have'} no mitigation to apply "
+            f"(risks with a mitigation: {listed})"
+        )
+    return ids
+
+
+def scenario_note(mitigation: str | Sequence[str]) -> str:
+    """ ", mitigation: post" for the header line; nothing for the pre-mitigation scenario."""
+    if mitigation == "pre":
+        return ""
+    if isinstance(mitigation, str):
+        return f", mitigation: {mitigation}"
+    return f", mitigated: {', '.join(mitigation)}"
+
+
+# -- simulating -----------------------------------------------------------------------------------
+def default_ids(forecast: Any) -> list[str]:
+    """Every milestone, and the project finish when it is not the same as one of them."""
+    import numpy as np
+
+    ids = [m.id for m in forecast.milestones]
+    finish = forecast.project_finish
+    if not any(np.array_equal(m.samples, finish.samples) for m in forecast.milestones):
+        ids.append(finish.id)
+    return ids
+
+
+def caught_warnings(s: Streams, act: Callable[[], Any]) -> Any:
+    """Run ``act()`` and print the warnings it raised (e.g. a repaired correlation) as notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = act()
+    for w in caught:
+        print(f"warning: {w.message}", file=s.err)
+    return result
+
+
+def fresh_seed(args: argparse.Namespace, s: Streams, quiet: bool) -> int:
+    """``--seed``, or a fresh seed that is printed (unless quiet) so the run can be repeated."""
+    value = _draw_seed(args)
+    _note_seed(args, value, s, quiet)
+    return value
+
+
+def _draw_seed(args: argparse.Namespace) -> int:
+    return args.seed if args.seed is not None else secrets.randbelow(10**9)
+
+
+def _note_seed(args: argparse.Namespace, value: int, s: Streams, quiet: bool) -> None:
+    if args.seed is None and not quiet:
+        print(f"seed {value} (none given; rerun with --seed {value} to reproduce)", file=s.err)
+
+
+def simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) -> Any:
+    """:func:`riskcast.simulate` with the options of ``run``/``explain``, a progress bar on a
+    terminal, and its warnings and the drawn seed as notes (in that order)."""
+    import riskcast
+
+    value = _draw_seed(args)
+    bar = ProgressBar(s.err) if (not quiet and isatty(s.err)) else None
+    kwargs: dict[str, Any] = {"seed": value, "threads": args.threads, "progress": bar}
+    if getattr(args, "mitigation", None) is not None:
+        kwargs["mitigation"] = args.mitigation
+    if getattr(args, "precision", None) is not None:
+        kwargs["precision"] = args.precision
+    else:
+        kwargs["iterations"] = args.iterations or DEFAULT_ITERATIONS
+
+    def run() -> Any:
+        try:
+            return riskcast.simulate(project, **kwargs)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    forecast = caught_warnings(s, run)
+    _note_seed(args, value, s, quiet)
+    return forecast

@@ -1,0 +1,348 @@
+"""``riskcast run``: simulate a model; milestone confidence table, files and charts."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._charts import Chart, safe_name, save_charts
+from ._common import (
+    add_command,
+    add_format,
+    add_iterations,
+    add_mitigated,
+    add_seed,
+    add_threads,
+    check_milestones,
+    check_mitigation,
+    confidence,
+    default_ids,
+    load,
+    positive_float,
+    scenario_note,
+    simulate,
+)
+from ._errors import CliError
+from ._output import Report, Staging, Streams, deliver, quiet, write_text
+from ._text import aligned, csv_text, iso, percent, short
+
+PERCENTILES = (50, 80, 95)
+GANTT_ROWS = 40  # a Gantt chart stops being readable (and gets slow to draw) beyond this
+
+TASK_EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "plan_start",
+    "plan_finish",
+    "p50_finish",
+    "p80_finish",
+    "criticality",
+    "sensitivity",
+)
+TASK_COLUMNS = (
+    "id",
+    "name",
+    "plan_start",
+    "plan_finish",
+    "p10_finish",
+    "p50_finish",
+    "p80_finish",
+    "p90_finish",
+    "mean_start_days",
+    "mean_finish_days",
+    "mean_duration_days",
+    "sd_duration_days",
+    "criticality",
+    "sensitivity",
+)
+
+
+def parse_run(sub: Any) -> None:
+    p = add_command(
+        sub,
+        "run",
+        cmd_run,
+        help="simulate a model: milestone confidence table, files and charts",
+        description="Simulate MODEL and print each milestone's plan (CPM) date, P-dates and the "
+        "probability of meeting its target; when the model has risks, also each risk's share "
+        "of runs in which it occurred and in which it hit the critical path. --mitigated "
+        "chooses the risk scenario (before or after the mitigations). With --out, also write "
+        "forecast.json, milestones.csv, tasks.csv and charts/.",
+    )
+    p.add_argument("model", help="model file (.toml or .json)")
+    size = p.add_mutually_exclusive_group()
+    add_iterations(size)
+    size.add_argument(
+        "--precision",
+        type=positive_float,
+        metavar="DAYS",
+        help="run until every milestone's P80 is known to +/- DAYS working days (95%% confidence)",
+    )
+    add_seed(
+        p,
+        "random seed; the same seed gives identical results (default: a fresh seed, printed so "
+        "the run can be repeated)",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="write forecast.json, milestones.csv, tasks.csv and charts/ here",
+    )
+    p.add_argument(
+        "--milestone",
+        "-m",
+        action="append",
+        metavar="ID",
+        help="show only this milestone (repeatable; 'finish' is the project finish)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=confidence,
+        default=80.0,
+        metavar="P",
+        help="the percentile emphasised in the table and charts (default 80)",
+    )
+    add_format(p)
+    p.add_argument("--no-charts", action="store_true", help="do not draw charts")
+    p.add_argument(
+        "--chart-format",
+        choices=("png", "svg"),
+        default="png",
+        help="chart file format (default png)",
+    )
+    p.add_argument(
+        "--export",
+        metavar="FILE",
+        help="write a per-task CSV (plan dates, P50/P80 finish, criticality, "
+        "sensitivity) to paste into a scheduling tool",
+    )
+    add_threads(p)
+    add_mitigated(p)
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no notes on stderr"
+    )
+
+
+def cmd_run(args: argparse.Namespace, s: Streams) -> int:
+    project = load(args.model)
+    wanted = check_milestones(project, args.milestone)
+    args.mitigation = check_mitigation(project, args.mitigated)
+    if args.export and Path(args.export).is_dir():
+        raise CliError(f"{args.export}: is a folder; --export takes a CSV file name")
+
+    def compute() -> Report:
+        forecast = simulate(project, args, s, quiet(args))
+        return RunReport(forecast, wanted or default_ids(forecast), args)
+
+    return deliver(args, s, compute)
+
+
+def _percentiles(confidence: float) -> list[float]:
+    return sorted({*PERCENTILES, confidence})
+
+
+class RunReport(Report):
+    """The milestones ``ids`` of ``forecast``, with ``args.confidence`` emphasised."""
+
+    def __init__(self, forecast: Any, ids: Sequence[str], args: argparse.Namespace):
+        self.forecast, self.ids, self.args = forecast, ids, args
+        self.confidence: float = args.confidence
+        c = f"p{self.confidence:g}"
+        self.columns = [
+            "id",
+            "name",
+            "target",
+            "plan",
+            *(f"p{q:g}" for q in _percentiles(self.confidence)),
+            f"{c}_low",
+            f"{c}_high",
+            "probability_of_target",
+            "mean_days",
+            "sd_days",
+        ]
+
+    def rows(self) -> list[dict[str, Any]]:
+        conf = self.confidence
+        rows = []
+        for mid in self.ids:
+            m = self.forecast.milestone(mid)
+            row: dict[str, Any] = {
+                "id": m.id,
+                "name": m.name,
+                "target": m.target,
+                "plan": m.cpm_date,
+            }
+            for q in _percentiles(conf):
+                row[f"p{q:g}"] = m.percentile(q)
+            lo, hi = m.percentile_interval(conf)
+            row[f"p{conf:g}_low"], row[f"p{conf:g}_high"] = lo, hi
+            row["probability_of_target"] = m.target_probability
+            row["mean_days"], row["sd_days"] = m.mean_days, m.sd_days
+            rows.append(row)
+        return rows
+
+    def write(self, staging: Staging) -> None:
+        forecast = self.forecast
+        write_text(staging.path("forecast.json"), forecast.to_json())
+        write_text(staging.path("milestones.csv"), self.csv())
+        write_text(staging.path("tasks.csv"), csv_text(forecast.task_table(), TASK_COLUMNS))
+        if not self.args.no_charts:
+            self._draw_charts(staging)
+
+    def extra_files(self) -> list[tuple[Path, str]]:
+        if not self.args.export:
+            return []
+        return [(Path(self.args.export), csv_text(self.forecast.task_table(), TASK_EXPORT_COLUMNS))]
+
+    def table(self) -> str:
+        forecast, conf = self.forecast, self.confidence
+        qs = _percentiles(conf)
+        head = [
+            "milestone",
+            "target",
+            "plan (CPM)",
+            *(f"P{q:g}" for q in qs),
+            f"P{conf:g} CI",
+            "on target",
+        ]
+        body = []
+        for mid in self.ids:
+            m = forecast.milestone(mid)
+            body.append(
+                [
+                    m.name,
+                    m.target.isoformat() if m.target else "-",
+                    m.cpm_date.isoformat(),
+                    *(m.percentile(q).isoformat() for q in qs),
+                    _ci_days(m, conf),
+                    percent(m.target_probability),
+                ]
+            )
+        size = f"{forecast.iterations:,} runs"
+        if self.args.precision is not None:
+            size += f" (P80 to ±{self.args.precision:g} working days)"
+        lines = [
+            f"{forecast.project_name} — {size}, seed {forecast.seed}, plan start "
+            f"{forecast.start.isoformat()}{scenario_note(forecast.mitigation)}",
+            *aligned([head, *body]),
+            f"P{conf:g} CI: 95% Monte Carlo interval (working days); "
+            "on target: share of runs delivered by the target",
+        ]
+        if forecast.risk_ids:
+            lines += ["", *_risk_table(forecast, self.ids[0])]
+        return "\n".join(lines)
+
+    def summary(self) -> dict[str, Any]:
+        forecast, conf = self.forecast, self.confidence
+        milestones = []
+        for mid in self.ids:
+            m = forecast.milestone(mid)
+            milestones.append(
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "target": iso(m.target),
+                    "plan": iso(m.cpm_date),
+                    "percentiles": {f"{q:g}": iso(m.percentile(q)) for q in _percentiles(conf)},
+                    "confidence_interval": {
+                        f"{conf:g}": [iso(d) for d in m.percentile_interval(conf)]
+                    },
+                    "probability_of_target": m.target_probability,
+                    "mean_days": m.mean_days,
+                    "sd_days": m.sd_days,
+                }
+            )
+        return {
+            "format": "riskcast-run/1",
+            "model": self.args.model,
+            "project": forecast.project_name,
+            "start": iso(forecast.start),
+            "seed": forecast.seed,
+            "iterations": forecast.iterations,
+            "precision": self.args.precision,
+            "confidence": conf,
+            "mitigation": forecast.mitigation,
+            "milestones": milestones,
+            "risks": [
+                {
+                    "id": rid,
+                    "title": title,
+                    "occurred": forecast.risk_occurrence()[rid],
+                    "critical": {mid: forecast.risk_criticality(mid)[rid] for mid in self.ids},
+                }
+                for rid, title in zip(forecast.risk_ids, forecast.risk_titles, strict=True)
+            ],
+        }
+
+    def _draw_charts(self, staging: Staging) -> None:
+        from .. import plotting
+
+        forecast, ids, conf = self.forecast, self.ids, self.confidence
+        fmt = self.args.chart_format
+        milestones = [i for i in ids if i != "finish"] or list(ids)
+        jobs: list[Chart] = [
+            (lambda: plotting.roadmap(forecast, milestones), staging.path(f"charts/roadmap.{fmt}"))
+        ]
+        for mid in ids:
+            name = safe_name(mid)
+            jobs += [
+                (
+                    lambda mid=mid: plotting.scurve(forecast, mid, confidence=conf),
+                    staging.path(f"charts/scurve-{name}.{fmt}"),
+                ),
+                (
+                    lambda mid=mid: plotting.histogram(forecast, mid),
+                    staging.path(f"charts/histogram-{name}.{fmt}"),
+                ),
+                (
+                    lambda mid=mid: plotting.tornado(forecast, mid),
+                    staging.path(f"charts/tornado-{name}.{fmt}"),
+                ),
+            ]
+        jobs.append(
+            (
+                lambda: plotting.gantt(forecast, _gantt_tasks(forecast)),
+                staging.path(f"charts/gantt.{fmt}"),
+            )
+        )
+        forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
+        save_charts(jobs)
+
+
+def _ci_days(m: Any, confidence: float) -> str:
+    """Half-width of the Monte Carlo interval of milestone ``m``'s P-date, in working days."""
+    lo, hi = m.percentile_interval_days(confidence)
+    mid_days = m.percentile_days(confidence)
+    return f"±{max(mid_days - lo, hi - mid_days):.1f}d"
+
+
+def _risk_table(forecast: Any, mid: str) -> list[str]:
+    """Per risk (most often critical first, then model order): shares of runs in which it
+    occurred and in which it occurred and hit a task critical for ``mid``."""
+    name = forecast.milestone(mid).name
+    occurred = forecast.risk_occurrence()
+    critical = forecast.risk_criticality(mid)
+    order = sorted(
+        zip(forecast.risk_ids, forecast.risk_titles, strict=True), key=lambda r: -critical[r[0]]
+    )
+    head = ["risk", "title", "occurred", f"critical for {name}"]
+    body = [
+        [rid, short(title), percent(occurred[rid]), percent(critical[rid])] for rid, title in order
+    ]
+    return [
+        *aligned([head, *body], right=(2, 3)),
+        "occurred: share of runs in which the risk occurred; critical: share in which it "
+        f"occurred and hit a task on the critical path to {name}",
+    ]
+
+
+def _gantt_tasks(forecast: Any) -> list[str] | None:
+    """Every task of a small plan; for a large one the GANTT_ROWS most critical (model order)."""
+    if len(forecast.task_ids) <= GANTT_ROWS:
+        return None
+    crit = forecast.criticality()
+    chosen = set(sorted(forecast.task_ids, key=lambda t: -crit[t])[:GANTT_ROWS])
+    return [t for t in forecast.task_ids if t in chosen]
