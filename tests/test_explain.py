@@ -53,3 +53,14 @@ def test_explain_project_finish_and_forecast_without_plan(forecast):
 def test_explain_unknown_milestone(forecast):
     with pytest.raises(rc.RiskcastError, match="no milestone"):
         explain(forecast, "gaa")
+
+
+def test_explanation_names_the_risks_on_the_critical_path():
+    project = rc.load(ROOT / "models" / "checkout-risks.toml")
+    forecast = rc.simulate(project, 3000, seed=5)
+    text = explain(forecast, "beta")
+    on_path = forecast.risk_criticality("beta")
+    top = sorted(on_path.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    title = dict(zip(forecast.risk_ids, forecast.risk_titles, strict=True))[top]
+    assert "most often struck a task on the critical path" in text
+    assert " ".join(title.split()) in " ".join(text.split())

@@ -152,6 +152,24 @@ def explain(forecast: Forecast, milestone_id: str) -> str:
             + _join(parts)
             + "."
         )
+    if forecast.risk_ids:
+        occurred = forecast.risk_occurrence()
+        on_path = forecast.risk_criticality(m.id)
+        titles = dict(zip(forecast.risk_ids, forecast.risk_titles, strict=True))
+        top_risks = sorted(
+            ((r, v) for r, v in on_path.items() if v > 0), key=lambda kv: (-kv[1], kv[0])
+        )[:TOP]
+        if top_risks:
+            parts = [
+                f"{titles[r]} (occurred in {_pct(occurred[r])} of runs, on the critical path in "
+                f"{_pct(v)})"
+                for r, v in top_risks
+            ]
+            paragraphs.append(
+                "Of the risks, these most often struck a task on the critical path: "
+                + _join(parts)
+                + ". `riskcast drivers` ranks them by the days they add."
+            )
     return "\n\n".join(textwrap.fill(p, 88) for p in paragraphs)
 
 
