@@ -21,8 +21,11 @@ import numpy as np
 
 from ..compile import Network
 from ..errors import RiskcastError
+from ._jit import drop_stale_cache
 from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, simulate_chunks
 from .rng import stream_keys
+
+drop_stale_cache(simulate_chunks)
 
 KEPT_VALUES = 2_000_000  # kept per-iteration values per array (float32: 8 MB), see above
 KEPT_MIN, KEPT_MAX = 1_000, 20_000
