@@ -57,7 +57,8 @@ def _forecast(project: Project, network: Network, runs: Runs) -> Forecast:
     tasks = np.array([network.index(id) for id in task_ids], np.int64)
     plan_start, plan_finish = forward_pass(network, network.plan_duration)
 
-    mean_start, mean_finish, d_sum, d2_sum = runs.sums / n_iter
+    mean_start, d_sum, d2_sum = runs.sums / n_iter
+    mean_finish = mean_start + d_sum  # finish = start + duration in every run
     duration_sd = np.sqrt(np.maximum(d2_sum - d_sum**2, 0.0) * n_iter / max(n_iter - 1, 1))
     stats = {
         "criticality": runs.critical[:, tasks] / n_iter,

@@ -20,7 +20,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
 BLOCK = 64  # iterations scheduled together, activity-major
 TIE = 1e-9  # working days: a link within TIE of driving its successor counts as driving
-N_SUMS = 4  # streamed per activity: start, finish, duration, duration squared
+N_SUMS = 3  # streamed per activity: start, duration, duration squared (finish = start + duration)
 GROUP = 62  # targets whose criticality one backward sweep counts (bits of an int64)
 
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
@@ -130,6 +130,25 @@ def block_sum(x: np.ndarray, m: int) -> float:
 
 
 @leaf
+def block_sum_squares(x: np.ndarray, m: int) -> float:
+    """Sum of x[:m] ** 2, in the same fixed order as :func:`block_sum`."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    whole = m - m % 8
+    for k in range(0, whole, 8):
+        s0 += x[k] * x[k]
+        s1 += x[k + 1] * x[k + 1]
+        s2 += x[k + 2] * x[k + 2]
+        s3 += x[k + 3] * x[k + 3]
+        s4 += x[k + 4] * x[k + 4]
+        s5 += x[k + 5] * x[k + 5]
+        s6 += x[k + 6] * x[k + 6]
+        s7 += x[k + 7] * x[k + 7]
+    for k in range(whole, m):
+        s0 += x[k] * x[k]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@leaf
 def count_critical(
     a, m, first_target, mask, dur, start, finish, occurred, risk_bits, crit, risk_crit
 ) -> None:
@@ -191,7 +210,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     ``a`` is an :data:`Arrays`; ``out`` an :data:`Outputs`, for the M targets (milestones) plus
     the project finish as target M, R risks and n activities:
       finishes       float64 (M + 1, count)        finish of each target per iteration
-      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, finish, d, d^2
+      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d, d^2
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
       kept_duration  float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
@@ -218,7 +237,6 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         correlated = np.empty((n_slots, BLOCK))
         occurred = np.zeros((n_risks, BLOCK), np.bool_)
         project = np.empty(BLOCK)
-        square = np.empty(BLOCK)
         mask = np.zeros((n, BLOCK), np.int64)
         risk_bits = np.zeros((n_risks, BLOCK), np.int64)
         acc = sums[c]
@@ -263,13 +281,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
             if not full:
                 continue
             for j in range(n):
-                d = dur[j]
-                for k in range(m):
-                    square[k] = d[k] * d[k]
                 acc[0, j] += block_sum(start[j], m)
-                acc[1, j] += block_sum(finish[j], m)
-                acc[2, j] += block_sum(d, m)
-                acc[3, j] += block_sum(square, m)
+                acc[1, j] += block_sum(dur[j], m)
+                acc[2, j] += block_sum_squares(dur[j], m)
             kb = g0 // BLOCK
             if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
                 kept_duration[kb, :, :m] = dur[:, :m]

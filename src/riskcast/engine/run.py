@@ -37,7 +37,7 @@ class Runs:
 
     finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working days)
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
-    sums:      float64 (N_SUMS, n), sums over iterations of start, finish, duration, duration^2
+    sums:      float64 (N_SUMS, n), sums over iterations of start, duration, duration^2
     kept_duration, kept_finish: float32 (KB, n, BLOCK) slabs holding every activity in the first
                ``kept`` iterations; :meth:`kept_rows` gives them as (n, kept)
     risk_occurred: int64 (R,), iterations in which each risk occurred
