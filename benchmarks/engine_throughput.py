@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from networks import layered_project
+from networks import best_of, layered_project
 
 import riskcast as rc
 from riskcast import compile as cp
@@ -93,15 +93,6 @@ def numpy_simulation(net: cp.Network, project: rc.Project, seed: int, iterations
     return {"finishes": finishes, "critical": critical}
 
 
-def timed(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def compile_times() -> tuple[float, float]:
     """Seconds to import riskcast and run a first tiny simulation, cold cache and warm cache."""
     code = (
@@ -123,7 +114,7 @@ def peak_memory_mb(n_tasks: int, iterations: int) -> float:
     """Peak resident memory (MB) of a fresh process simulating a layered network."""
     code = (
         "import resource, sys; sys.path.insert(0, 'benchmarks'); "
-        "from networks import layered_project; import riskcast as rc; "
+        "from networks import best_of, layered_project; import riskcast as rc; "
         f"f = rc.simulate(layered_project({n_tasks}), {iterations}, seed=1); "
         "f.sensitivity('ga'); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
@@ -151,9 +142,9 @@ def main() -> None:
         net = cp.compile_project(project)
         compile_s = time.perf_counter() - start
         run(net, 1, 1024)  # load the kernel
-        engine_s = timed(lambda net=net: run(net, 1, ITERATIONS))
-        numpy_s = timed(lambda net=net, p=project: numpy_simulation(net, p, 1, ITERATIONS), 1)
-        total_s = timed(lambda p=project: rc.simulate(p, ITERATIONS, seed=1).sensitivity("ga"), 1)
+        engine_s = best_of(lambda net=net: run(net, 1, ITERATIONS))
+        numpy_s = best_of(lambda net=net, p=project: numpy_simulation(net, p, 1, ITERATIONS), 1)
+        total_s = best_of(lambda p=project: rc.simulate(p, ITERATIONS, seed=1).sensitivity("ga"), 1)
         work = n * ITERATIONS
         print(
             f"{n:>7,} {compile_s:>8.3f}s {engine_s:>9.3f}s {work / engine_s / 1e6:>11.0f} "
@@ -164,7 +155,7 @@ def main() -> None:
     print(f"import + first simulate: {cold:.2f} s with a cold numba cache, {warm:.2f} s warm")
     project = layered_project(100)
     rc.simulate(project, ITERATIONS, seed=1)
-    warm_100 = timed(lambda: rc.simulate(project, ITERATIONS, seed=1))
+    warm_100 = best_of(lambda: rc.simulate(project, ITERATIONS, seed=1))
     print(f"warm simulate(), 100 tasks x {ITERATIONS:,} runs: {warm_100:.3f} s")
     if not args.no_memory:
         mb = peak_memory_mb(10_000, 100_000)

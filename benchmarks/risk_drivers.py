@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from networks import layered_project
+from networks import best_of, layered_project
 
 import riskcast as rc
 from riskcast.drivers import risk_drivers
@@ -39,15 +38,6 @@ def with_risks(project: rc.Project, n_risks: int = 30, seed: int = 0) -> rc.Proj
         )
         risks.append(Risk(f"r{r}", float(rng.uniform(0.05, 0.6)), impacts))
     return dataclasses.replace(project, risks=tuple(risks))
-
-
-def best_of(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

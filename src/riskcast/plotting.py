@@ -92,6 +92,17 @@ def _text_width(text: str, size: float) -> float:
     return width / 72
 
 
+def _target_line(ax: Any, target: dt.date) -> None:
+    """The vertical line of a milestone's target date (gid ``"target"``)."""
+    ax.axvline(
+        _d64(target),
+        color=COLOURS["target"],
+        linewidth=1.6,
+        label=f"target {target.isoformat()}",
+        gid="target",
+    )
+
+
 def _d64(d: dt.date | np.datetime64) -> np.datetime64:
     return np.datetime64(d, "D")
 
@@ -124,13 +135,7 @@ def _reference_lines(ax: Any, m: MilestoneForecast) -> None:
         gid="plan",
     )
     if m.target is not None:
-        ax.axvline(
-            _d64(m.target),
-            color=COLOURS["target"],
-            linewidth=1.6,
-            label=f"target {m.target.isoformat()}",
-            gid="target",
-        )
+        _target_line(ax, m.target)
 
 
 def scurve(
@@ -606,13 +611,7 @@ def mitigation_scurves(comparison: Any, milestone: str | None = None, *, ax: Any
     ax.axhline(0.8, color=COLOURS["plan"], linewidth=0.8, linestyle=":")
     title = f"{pre.name}: before and after mitigation"
     if pre.target is not None:
-        ax.axvline(
-            _d64(pre.target),
-            color=COLOURS["target"],
-            linewidth=1.6,
-            label=f"target {pre.target.isoformat()}",
-            gid="target",
-        )
+        _target_line(ax, pre.target)
         odds = f"{_pct(pre.target_probability or 0.0)} → {_pct(post.target_probability or 0.0)}"
         title += f"\nchance of meeting the target {odds}"
     shown = [_d64(m.percentile(q)) for m in (pre, post) for q in (0.5, 99.5)]
