@@ -320,7 +320,7 @@ def test_mitigation_of_chosen_risks_as_json(project):
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    expected = compare_mitigation(project, ["vendor-api"], iterations=N, seed=SEED)
+    expected = compare_mitigation(project, mitigated=["vendor-api"], iterations=N, seed=SEED)
     assert data["mitigated"] == ["vendor-api"] and data["cost"] == 8000
     assert data["costs"] == {"vendor-api": 8000}
     for m, row in zip(data["milestones"], expected.rows[:3], strict=True):

@@ -25,10 +25,14 @@ from .distributions import (
     Triangular,
     Uniform,
 )
+from .drivers import compare_mitigation, risk_drivers
 from .errors import CycleError, ModelError, RiskcastError
+from .explain import explain
 from .forecast import Forecast, MilestoneForecast
 from .io.modelfile import model_schema
 from .model import Assignment, Link, Milestone, Project, Resource, Task, validate
+from .quality import schedule_warnings
+from .risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from .simulate import simulate
 
 __version__ = "0.1.0"
@@ -37,9 +41,26 @@ MODEL_SUFFIXES = (".toml", ".json")
 
 
 def load(path: str | Path) -> Project:
-    """Load a plan: a riskcast model file (.toml, .json) or a schedule exported by Microsoft
-    Project (MSPDI .xml) or Primavera P6 (.xer, PMXML .xml). Raises :class:`ModelError` listing
-    every problem found."""
+    """Load a plan from a model file or an exported schedule.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A riskcast model file (``.toml``, ``.json``) or a schedule exported by Microsoft Project
+        (MSPDI ``.xml``) or Primavera P6 (``.xer``, PMXML ``.xml``). Dates in the file are
+        calendar dates; durations and lags are in working days of the project calendar.
+
+    Returns
+    -------
+    Project
+        The validated plan (see :func:`validate`).
+
+    Raises
+    ------
+    ModelError
+        Listing every problem found: unreadable or unknown file format, unknown keys, bad
+        estimates, unknown ids, cycles.
+    """
     path = Path(path)
     if path.suffix.lower() in MODEL_SUFFIXES:
         from .io.modelfile import read_model_file
@@ -53,7 +74,10 @@ def load(path: str | Path) -> Project:
 __all__ = [
     "Assignment",
     "Beta",
+    "Branch",
+    "BranchOption",
     "Calendar",
+    "Correlation",
     "CycleError",
     "Discrete",
     "Distribution",
@@ -61,23 +85,30 @@ __all__ = [
     "Exponential",
     "Fixed",
     "Forecast",
+    "Impact",
     "Link",
     "LogNormal",
     "Milestone",
     "MilestoneForecast",
+    "Mitigation",
     "ModelError",
     "Network",
     "Normal",
     "Pert",
     "Project",
     "Resource",
+    "Risk",
     "RiskcastError",
     "Task",
     "Triangular",
     "Uniform",
+    "compare_mitigation",
     "compile_project",
+    "explain",
     "load",
     "model_schema",
+    "risk_drivers",
+    "schedule_warnings",
     "simulate",
     "validate",
 ]

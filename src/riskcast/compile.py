@@ -213,7 +213,11 @@ def _risk_arrays(project: Project, index: dict[str, int], mitigated, disabled, e
 
 
 def _correlation_arrays(project: Project, index: dict[str, int], duration_keys, risk_keys) -> dict:
-    """Copula groups over task durations and risk occurrences (one matrix per kind)."""
+    """Copula groups over task durations and risk occurrences (one factor per group).
+
+    The groups and their problems come from :func:`riskcast.correlation.plan`, the check that
+    :func:`~riskcast.model.validate` reports, so a model that validates always compiles.
+    """
     from . import correlation
 
     n, n_risks = len(index), len(project.risks)
@@ -221,35 +225,22 @@ def _correlation_arrays(project: Project, index: dict[str, int], duration_keys, 
     risk_slot = np.full(n_risks, -1, np.int64)
     slot_key, group_ptr, factor_ptr, factors = [], [0], [0], []
     risk_index = {r.id: k for k, r in enumerate(project.risks)}
-    for kind, lookup, slots, keys in (
-        ("tasks", index, task_slot, duration_keys),
-        ("risks", risk_index, risk_slot, risk_keys),
-    ):
-        specs = [
-            (getattr(c, kind), c.coefficient, f"correlation[{k}]")
-            for k, c in enumerate(project.correlations)
-            if getattr(c, kind)
-        ]
-        if not specs:
-            continue
-        names = sorted({id for ids, _, _ in specs for id in ids}, key=lookup.__getitem__)
-        matrix, problems = correlation.assemble(names, specs)
-        if problems:
-            raise ModelError(problems, project.source)
-        for group in correlation.components(matrix):
-            sub = matrix[np.ix_(group, group)]
-            lower = correlation.factor(
-                sub,
-                [names[g] for g in group],
-                project.repair_correlation,
-                f"correlation of {kind} {', '.join(names[g] for g in group)}",
-            )
-            for g in group:
-                slots[lookup[names[g]]] = len(slot_key)
-                slot_key.append(keys[lookup[names[g]]])
-            group_ptr.append(len(slot_key))
-            factors.extend(lower.ravel().tolist())
-            factor_ptr.append(len(factors))
+    where = {
+        "tasks": (index, task_slot, duration_keys),
+        "risks": (risk_index, risk_slot, risk_keys),
+    }
+    checked = correlation.plan(project, list(index))
+    if checked.problems:  # validate() has reported them already; kept for direct callers
+        raise ModelError(checked.problems, project.source)
+    for group in checked.groups:
+        lookup, slots, keys = where[group.kind]
+        lower = correlation.factor(group, project.repair_correlation)
+        for id in group.ids:
+            slots[lookup[id]] = len(slot_key)
+            slot_key.append(keys[lookup[id]])
+        group_ptr.append(len(slot_key))
+        factors.extend(lower.ravel().tolist())
+        factor_ptr.append(len(factors))
     return {
         "slot_key": np.array(slot_key, np.uint64),
         "group_ptr": np.array(group_ptr, np.int64),
@@ -276,7 +267,7 @@ def compile_project(
     disabled = set(disabled)
     unknown = sorted((mitigated | disabled) - risk_ids)
     if unknown:
-        from .io._suggest import suggestion
+        from .suggest import suggestion
 
         raise ModelError(
             "; ".join(f'no risk "{id}"{suggestion(id, risk_ids)}' for id in unknown)

@@ -720,7 +720,7 @@ KINDS = (
 
 
 def _keys(spec: dict, allowed: Sequence[str], required: Sequence[str], kind: str) -> None:
-    from .io._suggest import unknown_key_message
+    from .suggest import unknown_key_message
 
     unknown = [k for k in spec if k not in allowed]
     problems = [unknown_key_message(k, allowed, f"{kind}") for k in unknown]
@@ -810,6 +810,6 @@ def from_spec(spec: Any) -> Distribution:
         if not isinstance(value, list):
             raise ModelError(f"empirical takes a list of historical durations, got {value!r}")
         return Empirical(tuple(value))
-    from .io._suggest import unknown_key_message
+    from .suggest import unknown_key_message
 
     raise ModelError(unknown_key_message(kind, KINDS, "estimate"))

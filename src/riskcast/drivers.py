@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +30,27 @@ from .simulate import mitigated_risks, simulate
 
 @dataclass(frozen=True)
 class RiskDriver:
-    """One risk's effect. ``days[target]``: working days the risk adds to the target's percentile;
-    ``mean_days[target]``: to its mean; ``occurred``: share of runs it occurred in;
-    ``critical[target]``: share of runs it occurred and hit a task critical for the target."""
+    """One risk's effect on every milestone, measured on common random numbers.
+
+    Attributes
+    ----------
+    id : str
+        The risk's id.
+    title : str
+        The risk's title (its id when it has none).
+    days : dict of str to float
+        Per milestone id (``"finish"`` for the project finish): working days the risk adds to the
+        milestone's percentile, the percentile of the base run minus that of the run with the risk
+        switched off. Both percentiles are :meth:`MilestoneForecast.percentile_days` (the inverted
+        empirical CDF), so they match the forecast's P-values.
+    mean_days : dict of str to float
+        Per milestone id: working days the risk adds to the mean finish.
+    occurred : float
+        Share of runs in which the risk occurred, in [0, 1].
+    critical : dict of str to float
+        Per milestone id: share of runs in which the risk occurred and hit a task that was
+        critical for that milestone, in [0, 1].
+    """
 
     id: str
     title: str
@@ -43,15 +62,35 @@ class RiskDriver:
 
 @dataclass(frozen=True)
 class RiskDrivers:
-    """Risk drivers ranked by their days on ``milestone`` at ``percentile``."""
+    """The result of :func:`risk_drivers`: risks ranked by their days on one milestone.
+
+    Attributes
+    ----------
+    milestone : str
+        The id of the milestone the ranking is for (``"finish"`` for the project finish).
+    percentile : float
+        The percentile the ``days`` of each driver refer to, in (0, 100].
+    forecast : Forecast
+        The base run, with every risk on; its ``milestone(id).percentile_days(percentile)`` is the
+        "with the risk" side of every driver's ``days``.
+    drivers : list of RiskDriver
+        Largest effect first: by ``days[milestone]``, then ``mean_days[milestone]``, then id.
+    """
 
     milestone: str
     percentile: float
     forecast: Forecast
     drivers: list[RiskDriver]
 
-    def rows(self) -> list[dict]:
-        """One row per risk for tables: days on the chosen milestone, shares of runs."""
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per risk for tables, in ranking order.
+
+        Returns
+        -------
+        list of dict
+            Keys ``id``, ``title``, ``days`` and ``mean_days`` (working days on :attr:`milestone`),
+            ``occurred`` and ``critical`` (shares of runs, in [0, 1]).
+        """
         return [
             {
                 "id": d.id,
@@ -65,30 +104,60 @@ class RiskDrivers:
         ]
 
 
-def _percentile(samples: np.ndarray, q: float) -> float:
-    return float(
-        np.partition(samples, percentile_index(len(samples), q))[percentile_index(len(samples), q)]
-    )
-
-
 def risk_drivers(
     project: Project,
     milestone: str | None = None,
+    *,
     percentile: float = 80,
     iterations: int = 10_000,
-    seed: int | None = None,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
     mitigation: str | Iterable[str] = "pre",
     threads: int | None = None,
 ) -> RiskDrivers:
-    """Rank the risks of ``project`` by the working days each adds to ``milestone``'s percentile.
+    """Rank the risks of a project by the working days each adds to a milestone's percentile.
 
-    Each risk is switched off in turn (its occurrence probability set to 0) on the same random
-    numbers as the base run, so the difference is exact for those runs, not noise.
+    Each risk is switched off in turn (its occurrence probability set to 0) and the project is
+    simulated again on the same random numbers as the base run, so each difference is the effect
+    of that risk alone, not Monte Carlo noise. Costs one simulation per risk plus one.
+
+    Parameters
+    ----------
+    project : Project
+        A plan with at least one risk.
+    milestone : str, optional
+        The id of the milestone to rank by; None (default) for the project finish. Every driver
+        still carries its days on every milestone.
+    percentile : float, default 80
+        The percentile of the finish whose shift is measured, in (0, 100].
+    iterations : int, default 10_000
+        Runs per simulation.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Seed of the common random numbers; None for a fresh one (recorded in ``forecast.seed``).
+    mitigation : str or iterable of str, default "pre"
+        The risk scenario of every run: ``"pre"``, ``"post"`` (every mitigation applied) or the ids
+        of the mitigated risks.
+    threads : int, optional
+        Worker threads per simulation; None for all cores.
+
+    Returns
+    -------
+    RiskDrivers
+        The ranked drivers and the base forecast.
+
+    Raises
+    ------
+    RiskcastError
+        If the project has no risks, ``milestone`` is not one of its milestones, ``percentile`` is
+        outside (0, 100] or ``seed`` is not a valid seed.
+    ModelError
+        If the project is invalid or ``mitigation`` names an unknown risk.
     """
     if not project.risks:
         raise RiskcastError("the project has no [[risk]] entries to rank")
     seed = normalise_seed(seed)
-    base = simulate(project, iterations, seed, threads=threads, mitigation=mitigation)
+    base = simulate(
+        project, iterations=iterations, seed=seed, threads=threads, mitigation=mitigation
+    )
     target = FINISH_ID if milestone is None else base.milestone(milestone).id
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
     targets = base.targets
@@ -105,7 +174,10 @@ def risk_drivers(
         ).finishes
         days, mean_days = {}, {}
         for k, t in enumerate(targets):
-            days[t.id] = t.percentile_days(percentile) - _percentile(without[k], percentile)
+            # the forecast's own percentile (MilestoneForecast.percentile_days) on the other run
+            ranked = np.sort(without[k])
+            p_without = float(ranked[percentile_index(len(ranked), percentile)])
+            days[t.id] = t.percentile_days(percentile) - p_without
             mean_days[t.id] = t.mean_days - float(without[k].mean())
         drivers.append(
             RiskDriver(
@@ -123,7 +195,26 @@ def risk_drivers(
 
 @dataclass(frozen=True)
 class MitigationRow:
-    """One milestone before and after mitigation (dates, odds of the target, days gained)."""
+    """One milestone before and after mitigation.
+
+    Attributes
+    ----------
+    id, name : str
+        The milestone's id (``"finish"`` for the project finish) and name.
+    target : datetime.date or None
+        The milestone's target date, if it has one.
+    pre, post : dict of float to datetime.date
+        Per percentile: the P-date before and after mitigation.
+    pre_probability, post_probability : float or None
+        Probability of delivering by the target, in [0, 1], before and after (None without a
+        target).
+    days_gained : dict of float to float
+        Per percentile: working days the mitigation takes off the percentile (negative when it
+        makes it later).
+    days_per_cost : dict of float to float or None
+        Per percentile: ``days_gained`` per unit of the mitigations' total cost (None when they
+        cost nothing).
+    """
 
     id: str
     name: str
@@ -138,6 +229,20 @@ class MitigationRow:
 
 @dataclass(frozen=True)
 class MitigationComparison:
+    """The result of :func:`compare_mitigation`.
+
+    Attributes
+    ----------
+    pre, post : Forecast
+        The forecasts before and after mitigation, on the same random numbers.
+    mitigated : list of str
+        The ids of the mitigated risks, sorted.
+    cost : float
+        Total cost of those mitigations (the unit of the model file).
+    rows : list of MitigationRow
+        One per milestone, then the project finish.
+    """
+
     pre: Forecast
     post: Forecast
     mitigated: list[str]
@@ -147,16 +252,43 @@ class MitigationComparison:
 
 def compare_mitigation(
     project: Project,
+    *,
     mitigated: bool | Iterable[str] = True,
     iterations: int = 10_000,
-    seed: int | None = None,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
     percentiles: tuple[float, ...] = (50, 80, 95),
     threads: int | None = None,
 ) -> MitigationComparison:
-    """Pre- vs post-mitigation forecasts on the same random numbers.
+    """Pre- and post-mitigation forecasts of a project on the same random numbers.
 
-    ``mitigated``: True for every risk with a mitigation, or the ids of the mitigated risks.
-    ``days_per_cost``: working days gained per unit of the mitigations' total cost (None when free).
+    Parameters
+    ----------
+    project : Project
+        A plan with at least one risk that has a mitigation.
+    mitigated : bool or iterable of str, default True
+        True for every risk with a mitigation, or the ids of the risks to mitigate.
+    iterations : int, default 10_000
+        Runs per simulation.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Seed of the common random numbers; None for a fresh one (recorded in the forecasts).
+    percentiles : tuple of float, default (50, 80, 95)
+        The percentiles to compare, each in (0, 100].
+    threads : int, optional
+        Worker threads per simulation; None for all cores.
+
+    Returns
+    -------
+    MitigationComparison
+        Both forecasts and one row per milestone: P-dates, probability of the target, working
+        days gained and days gained per unit of the mitigations' total cost.
+
+    Raises
+    ------
+    RiskcastError
+        If no risk would be mitigated, a named risk is unknown or has no mitigation, a percentile
+        is outside (0, 100] or ``seed`` is not a valid seed.
+    ModelError
+        If the project is invalid.
     """
     ids = [r.id for r in project.risks if r.mitigation is not None]
     chosen = ids if mitigated is True else [] if mitigated is False else sorted(mitigated)
@@ -168,8 +300,8 @@ def compare_mitigation(
             f"risks without a mitigation: {', '.join(without)} (with one: {', '.join(ids) or 'none'})"
         )
     seed = normalise_seed(seed)
-    pre = simulate(project, iterations, seed, threads=threads)
-    post = simulate(project, iterations, seed, threads=threads, mitigation=chosen)
+    pre = simulate(project, iterations=iterations, seed=seed, threads=threads)
+    post = simulate(project, iterations=iterations, seed=seed, threads=threads, mitigation=chosen)
     cost = sum(
         r.mitigation.cost for r in project.risks if r.id in chosen and r.mitigation is not None
     )

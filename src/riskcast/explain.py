@@ -68,9 +68,31 @@ def _names(forecast: Forecast) -> dict[str, str]:
 
 
 def explain(forecast: Forecast, milestone_id: str) -> str:
-    """A few paragraphs a manager can read about milestone ``milestone_id`` (``"finish"`` for the
-    project finish): when it is likely to land, how that compares with the plan and the target,
-    and which tasks and merge points drive it."""
+    """Explain one milestone's forecast in a few paragraphs a manager can read.
+
+    Says when the milestone is likely to land (P50, P80 and P95 dates), how that compares with the
+    plan (CPM) date and the target in working days, the odds of the target, and which tasks
+    (criticality, sensitivity), merge points (merge bias) and risks (how often they struck the
+    critical path) drive the date. Reads only the forecast; a forecast rebuilt with
+    :meth:`Forecast.from_dict` works too.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    milestone_id : str
+        The milestone to explain; ``"finish"`` for the project finish.
+
+    Returns
+    -------
+    str
+        Paragraphs separated by blank lines, each wrapped at 88 characters.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone_id`` is not a milestone of the forecast (with a did-you-mean suggestion).
+    """
     m = forecast.milestone(milestone_id)
     names = _names(forecast)
     plan = m.cpm_date

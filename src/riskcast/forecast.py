@@ -33,8 +33,8 @@ import numpy as np
 
 from .calendar import Calendar
 from .errors import RiskcastError
-from .io._suggest import suggestion
 from .model import as_date
+from .suggest import suggestion
 
 Z95 = 1.959963984540054
 FINISH_ID = "finish"  # the id of the project finish in forecasts

@@ -15,8 +15,8 @@ from typing import Any
 from .calendar import Calendar
 from .distributions import MAX_DAYS, Distribution, Fixed, from_spec
 from .errors import CycleError, ModelError
-from .io._suggest import suggestion
 from .risks import Branch, Correlation, Risk, risk_problems
+from .suggest import suggestion
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 
@@ -194,11 +194,33 @@ def _place(item: Task | Milestone) -> str:
 
 
 def validate(project: Project) -> None:
-    """Raise one :class:`ModelError` listing every structural problem of ``project``.
+    """Check a plan's structure, reporting every problem at once.
 
-    Checks: empty plan, duplicate ids, unknown or self predecessors, link types, non-finite lags,
-    milestones without predecessors, risks, correlations and branches (:func:`risk_problems`), and
-    cycles (named in order; :class:`CycleError`).
+    Checks: empty plan, duplicate ids, unknown or self predecessors, link types, lags (finite
+    working days), milestones without predecessors, estimates that reach below 0 working days,
+    risks, correlations and branches (:func:`~riskcast.risks.risk_problems`; correlations that
+    cannot all hold at once too, unless ``repair_correlation``), and cycles. It is the check
+    :func:`~riskcast.compile.compile_project` makes: a plan it passes compiles.
+    :func:`riskcast.load` and :func:`riskcast.simulate` call it; schedule-quality findings that do
+    not make a plan invalid are :func:`riskcast.schedule_warnings`.
+
+    Parameters
+    ----------
+    project : Project
+        The plan to check.
+
+    Returns
+    -------
+    None
+        When the plan is valid.
+
+    Raises
+    ------
+    CycleError
+        If links form a cycle (a :class:`ModelError`; ``cycle`` names the first one in order),
+        with every other problem listed too.
+    ModelError
+        Listing every problem found, each with its place (``task "api" > after[0]``).
     """
     import networkx as nx
 
@@ -221,15 +243,15 @@ def validate(project: Project) -> None:
             problems.append(f"{_place(item)}: a milestone needs at least one predecessor in after")
         for k, link in enumerate(item.after):
             place = f"{_place(item)} > after[{k}]"
+            # every check runs on every link: a bad predecessor does not hide a bad type or lag
+            known = link.predecessor != item.id and link.predecessor in seen
             if link.predecessor == item.id:
                 problems.append(f"{place}: links to itself; remove the self-link")
-                continue
-            if link.predecessor not in seen:
+            elif link.predecessor not in seen:
                 problems.append(
                     f'{place}: unknown predecessor "{link.predecessor}" (linked from "{item.id}")'
                     f"{suggestion(link.predecessor, seen)}"
                 )
-                continue
             if link.type not in LINK_TYPES:
                 problems.append(f'{place}: link type "{link.type}" is not one of FS, SS, FF, SF')
             lag = link.lag
@@ -243,6 +265,8 @@ def validate(project: Project) -> None:
                     f"{place} > lag: must be a number of working days within "
                     f"+/-{MAX_DAYS:,.0f}, got {lag!r}"
                 )
+            if not known:
+                continue
             if (link.predecessor, link.type) in links_seen[item.id]:
                 problems.append(
                     f'{place}: a second {link.type} link from "{link.predecessor}"; keep one'
@@ -257,12 +281,14 @@ def validate(project: Project) -> None:
                 f"{task.estimate.kind} reaches {low:g}; raise its low end (negative values are "
                 "for risk impacts, e.g. opportunities)"
             )
-    problems.extend(risk_problems(project))
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1:
             edges = nx.find_cycle(graph.subgraph(component))
             cycles.append([u for u, _ in edges] + [edges[0][0]])
+    # the compiler's order, so that a correlation problem reads the same from compile_project
+    order = None if cycles else _dependency_order(graph, project)
+    problems.extend(risk_problems(project, order))
     for cycle in cycles:
         problems.append("links form a cycle: " + " -> ".join(f'"{n}"' for n in cycle))
     if problems:
@@ -276,8 +302,15 @@ def topological_order(project: Project) -> Sequence[str]:
     import networkx as nx
 
     graph = nx.DiGraph()
-    index = {a.id: k for k, a in enumerate(project.activities)}
-    graph.add_nodes_from(index)
+    graph.add_nodes_from(a.id for a in project.activities)
     for item in project.activities:
         graph.add_edges_from((link.predecessor, item.id) for link in item.after)
+    return _dependency_order(graph, project)
+
+
+def _dependency_order(graph: Any, project: Project) -> list[str]:
+    """The nodes of the acyclic link ``graph`` in dependency order, file order among ready ones."""
+    import networkx as nx
+
+    index = {a.id: k for k, a in enumerate(project.activities)}
     return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))

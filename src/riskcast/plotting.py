@@ -19,11 +19,16 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .forecast import Forecast, MilestoneForecast
+
+if TYPE_CHECKING:  # matplotlib is imported inside the functions (``import riskcast`` stays fast)
+    from matplotlib.axes import Axes
+
+    from .drivers import MitigationComparison, RiskDrivers
 
 PERCENTILES = (50, 80, 95)
 COLOURS = {
@@ -144,14 +149,37 @@ def scurve(
     *,
     percentiles: Sequence[float] = PERCENTILES,
     confidence: float = 80,
-    ax: Any = None,
-) -> Any:
-    """Cumulative probability of delivering ``milestone`` (default: project finish) by each date.
+    ax: Axes | None = None,
+) -> Axes:
+    """S-curve: the cumulative probability of delivering a milestone by each date.
 
     The step line (gid ``"cdf"``) is :meth:`MilestoneForecast.cdf_dates`; a marker per percentile
     (gid ``"p50"``, ...) sits at (P-date, q/100), the ``confidence`` one emphasised; the plan (CPM)
-    and target dates are vertical lines, and the probability of the target is printed
-    (gid ``"target-probability"``).
+    and target dates are vertical lines (gid ``"plan"``, ``"target"``), and the probability of the
+    target is printed (gid ``"target-probability"``).
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    milestone : str, optional
+        Milestone id; None (default) or ``"finish"`` for the project finish.
+    percentiles : sequence of float, default (50, 80, 95)
+        Percentiles to mark, each in (0, 100].
+    confidence : float, default 80
+        The percentile to emphasise (marked even when not in ``percentiles``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: dates on x, probability (0 to 1) on y.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone`` is not in the forecast or a percentile is outside (0, 100].
     """
     ax = _axes(ax)
     m = _milestone(forecast, milestone)
@@ -219,12 +247,33 @@ def scurve(
     return ax
 
 
-def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Any = None) -> Any:
-    """Share of runs delivering ``milestone`` on each calendar day: one step artist (gid
-    ``"histogram"``) whose values are the shares per day (they sum to 1; non-working days are 0)
-    between edges one day apart, with the plan and target dates.
+def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Axes | None = None) -> Axes:
+    """Histogram of delivery dates: the share of runs delivering a milestone on each calendar day.
 
-    One ``stairs`` artist instead of a rectangle per day keeps rendering fast."""
+    One step artist (gid ``"histogram"``) whose values are the shares per day (they sum to 1;
+    non-working days are 0) between edges one day apart, with the plan and target dates (gid
+    ``"plan"``, ``"target"``). One ``stairs`` artist instead of a rectangle per day keeps
+    rendering fast.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    milestone : str, optional
+        Milestone id; None (default) or ``"finish"`` for the project finish.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: dates on x, share of runs on y.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone`` is not in the forecast.
+    """
     ax = _axes(ax)
     m = _milestone(forecast, milestone)
     dates = m.calendar.finish_dates(m.start, m.samples)
@@ -270,11 +319,36 @@ def roadmap(
     *,
     low: float = 10,
     high: float = 90,
-    ax: Any = None,
-) -> Any:
-    """Every milestone on one date axis: a bar from P``low`` to P``high`` (gid ``"range-ID"``), the
-    P50 dot (``"p50-ID"``), the plan date (``"plan-ID"``) and the target (``"target-ID"``); bars are
-    coloured by the probability of meeting the target (grey without one)."""
+    ax: Axes | None = None,
+) -> Axes:
+    """Milestone roadmap: every milestone's likely dates on one date axis.
+
+    Per milestone (first on top): a bar from P``low`` to P``high`` (gid ``"range-ID"``), the P50
+    dot (``"p50-ID"``), the plan date (``"plan-ID"``) and the target (``"target-ID"``); bars are
+    coloured by the probability of meeting the target (grey without one).
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    milestones : sequence of str, optional
+        Milestone ids in the order to show; None (default) for every milestone (the project
+        finish when the plan has none).
+    low, high : float, default 10 and 90
+        Percentiles at the ends of each bar, in (0, 100].
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure sized to the number of milestones.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: dates on x, one row per milestone.
+
+    Raises
+    ------
+    RiskcastError
+        If a milestone is not in the forecast or a percentile is outside (0, 100].
+    """
     ids = [m.id for m in forecast.milestones] if milestones is None else list(milestones)
     if not ids:
         ids = [forecast.project_finish.id]
@@ -377,12 +451,36 @@ def roadmap(
 
 
 def tornado(
-    forecast: Forecast, milestone: str | None = None, *, top: int = 12, ax: Any = None
-) -> Any:
-    """The ``top`` tasks whose uncertainty moves ``milestone`` most: a bar of sensitivity (Spearman
-    correlation of duration with the milestone's finish, gid ``"sensitivity"``) and below it a bar
-    of criticality (share of runs on the critical path, gid ``"criticality"``), largest
-    |sensitivity| on top."""
+    forecast: Forecast, milestone: str | None = None, *, top: int = 12, ax: Axes | None = None
+) -> Axes:
+    """Tornado chart of the tasks whose uncertainty moves a milestone's date most.
+
+    Per task: a bar of sensitivity (Spearman correlation of duration with the milestone's finish,
+    gid ``"sensitivity"``) and below it a bar of criticality (share of runs on the critical path,
+    gid ``"criticality"``), largest |sensitivity| on top. Tasks never critical and with
+    |sensitivity| under 0.05 are left out.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    milestone : str, optional
+        Milestone id; None (default) or ``"finish"`` for the project finish.
+    top : int, default 12
+        At most this many tasks.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure sized to the number of tasks.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: correlation / share of runs on x, one row per task.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone`` is not in the forecast.
+    """
     m = _milestone(forecast, milestone)
     sens = forecast.sensitivity(m.id)
     crit = forecast.criticality(m.id)
@@ -420,11 +518,35 @@ def tornado(
     return ax
 
 
-def gantt(forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = None) -> Any:
-    """Probabilistic Gantt: per task (model order, first on top) the plan bar from plan start to
-    the end of the plan finish day (gid ``"plan"``), and over it the P10-P90 band of the simulated
-    finish (gid ``"finish-band"``, from the end of the P10 day to the end of the P90 day) with a P50
-    tick (gid ``"p50"``); milestones' plan dates are dashed vertical lines."""
+def gantt(
+    forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Axes | None = None
+) -> Axes:
+    """Probabilistic Gantt chart: each task's plan bar and the range of its simulated finish.
+
+    Per task (first on top): the plan bar from plan start to the end of the plan finish day (gid
+    ``"plan"``), and over it the P10-P90 band of the simulated finish (gid ``"finish-band"``, from
+    the end of the P10 day to the end of the P90 day) with a P50 tick (gid ``"p50"``);
+    milestones' plan dates are dashed vertical lines.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The result of :func:`riskcast.simulate`.
+    tasks : sequence of str, optional
+        Task ids in the order to show; None (default) for every task in model order.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure sized to the number of tasks.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: dates on x, one row per task.
+
+    Raises
+    ------
+    KeyError
+        If a task id is not in the forecast.
+    """
     import matplotlib.dates as mdates
 
     rows = forecast.task_table()
@@ -500,14 +622,36 @@ def gantt(forecast: Forecast, tasks: Sequence[str] | None = None, *, ax: Any = N
 
 
 def risk_tornado(
-    drivers: Any, milestone: str | None = None, *, top: int = 15, ax: Any = None
-) -> Any:
-    """Risk drivers (:func:`riskcast.drivers.risk_drivers`): one horizontal bar per risk of the
-    working days it adds to ``milestone``'s percentile (default: the milestone the drivers were
-    ranked on), largest on top; threats (gid ``"threat"``) and opportunities, whose days are
-    negative (gid ``"opportunity"``), in two colours. Each bar also carries the risk id as its
-    label (``patch.get_label()``); the tick label is the risk's title and the share of runs it
-    occurred in. The ``top`` risks with the largest |days| are shown.
+    drivers: RiskDrivers, milestone: str | None = None, *, top: int = 15, ax: Axes | None = None
+) -> Axes:
+    """Tornado chart of risk drivers: the working days each risk adds to a milestone's percentile.
+
+    One horizontal bar per risk (:func:`riskcast.risk_drivers`), largest on top; threats (gid
+    ``"threat"``) and opportunities, whose days are negative (gid ``"opportunity"``), in two
+    colours. Each bar also carries the risk id as its label (``patch.get_label()``); the tick
+    label is the risk's title and the share of runs it occurred in.
+
+    Parameters
+    ----------
+    drivers : RiskDrivers
+        The result of :func:`riskcast.risk_drivers`.
+    milestone : str, optional
+        Milestone id; None (default) for the milestone the drivers were ranked on, ``"finish"``
+        for the project finish.
+    top : int, default 15
+        At most this many risks: those with the largest |days|.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure sized to the number of risks.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: working days on x, one row per risk.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone`` is not in the drivers' forecast.
     """
     mid = drivers.milestone if milestone is None else milestone
     m = drivers.forecast.milestone(mid)
@@ -574,12 +718,34 @@ def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def mitigation_scurves(comparison: Any, milestone: str | None = None, *, ax: Any = None) -> Any:
-    """Before and after mitigation (:func:`riskcast.drivers.compare_mitigation`) for one milestone
-    (default: the project finish): the two S-curves (gid ``"pre"`` and ``"post"``, each
-    :meth:`MilestoneForecast.cdf_dates`), the P80 of each (gid ``"p80-pre"``, ``"p80-post"``),
-    the target date (gid ``"target"``) and, in the title, the probability of the target
-    before -> after."""
+def mitigation_scurves(
+    comparison: MitigationComparison, milestone: str | None = None, *, ax: Axes | None = None
+) -> Axes:
+    """S-curves of one milestone before and after mitigation.
+
+    The two S-curves (gid ``"pre"`` and ``"post"``, each :meth:`MilestoneForecast.cdf_dates`),
+    the P80 of each (gid ``"p80-pre"``, ``"p80-post"``), the target date (gid ``"target"``) and,
+    in the title, the probability of the target before -> after.
+
+    Parameters
+    ----------
+    comparison : MitigationComparison
+        The result of :func:`riskcast.compare_mitigation`.
+    milestone : str, optional
+        Milestone id; None (default) or ``"finish"`` for the project finish.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; None for a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: dates on x, probability (0 to 1) on y.
+
+    Raises
+    ------
+    RiskcastError
+        If ``milestone`` is not in the forecasts.
+    """
     ax = _axes(ax)
     pre, post = comparison.pre.milestone(milestone), comparison.post.milestone(milestone)
     styles = {
@@ -639,9 +805,32 @@ def _percent_formatter() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-def save(ax: Any, path: str | Path, *, dpi: int = 100) -> Path:
-    """Write the figure holding ``ax`` to ``path`` (format from the suffix: .png, .svg, .pdf) with
-    the Agg backend, then close it."""
+def save(ax: Axes, path: str | Path, *, dpi: int = 100) -> Path:
+    """Write the figure holding ``ax`` to a file, then close it.
+
+    PNG is rendered with Agg, SVG and PDF with their vector backends, whatever the session's
+    interactive backend is; SVG and PDF files carry no timestamp, so the same forecast gives
+    byte-identical files.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Any Axes of the figure to write (as returned by the chart functions).
+    path : str or pathlib.Path
+        The file to write; the format comes from its suffix (``.png``, ``.svg``, ``.pdf``).
+    dpi : int, default 100
+        Resolution of raster output, in dots per inch.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        If matplotlib does not know the suffix's format.
+    """
     fig = ax.figure
     path = Path(path)
     # savefig renders PNG with Agg (SVG/PDF with their vector backends) whatever the session's

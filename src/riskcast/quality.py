@@ -36,8 +36,17 @@ START_LINKS = ("FS", "SS")  # link types that constrain the successor's start
 
 @dataclass(frozen=True)
 class ScheduleWarning:
-    """One schedule-quality finding: ``code`` (stable, see the module docstring), ``place``
-    (``task "api" > after[1]``) and a ``message`` that says what to do about it."""
+    """One schedule-quality finding of :func:`schedule_warnings`.
+
+    Attributes
+    ----------
+    code : str
+        Stable code of the rule, e.g. ``"long-task"`` (listed in the module docstring).
+    place : str
+        Where the finding is, e.g. ``task "api" > after[1]``.
+    message : str
+        What is wrong and what to do about it.
+    """
 
     code: str
     place: str
@@ -52,7 +61,22 @@ def _place(item: Task | Milestone) -> str:
 
 
 def schedule_warnings(project: Project) -> list[ScheduleWarning]:
-    """Every schedule-quality warning of ``project``, in file order of the places they name."""
+    """Check a plan against schedule-quality rules (after the DCMA 14-point assessment).
+
+    The codes and what they mean are listed in the module docstring (:mod:`riskcast.quality`).
+    Warnings never stop a simulation.
+
+    Parameters
+    ----------
+    project : Project
+        A structurally valid plan (see :func:`riskcast.validate`; :func:`riskcast.load` returns
+        one).
+
+    Returns
+    -------
+    list of ScheduleWarning
+        Every finding, in file order of the places they name; empty for a clean plan.
+    """
     import networkx as nx
 
     out: list[ScheduleWarning] = []

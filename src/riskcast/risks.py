@@ -19,11 +19,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import correlation
 from .distributions import Distribution, from_spec
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def _probability(value: Any, place: str, problems: list[str]) -> None:
@@ -33,7 +38,25 @@ def _probability(value: Any, place: str, problems: list[str]) -> None:
 
 @dataclass(frozen=True)
 class Impact:
-    """What a risk does to one task: ``add`` working days or ``multiply`` the duration."""
+    """What a risk does to one task when it occurs: add working days or multiply the duration.
+
+    Give exactly one of ``add`` and ``multiply`` (checked by :func:`riskcast.validate`).
+
+    Parameters
+    ----------
+    task : str
+        The id of the task hit.
+    add : Distribution, number or estimate table, optional
+        Working days added to the task's duration, drawn per iteration (negative values are
+        opportunities; a duration never goes below 0).
+    multiply : Distribution, number or estimate table, optional
+        Factor (>= 0) the task's estimate is multiplied by, drawn per iteration.
+
+    Raises
+    ------
+    ModelError
+        If ``add`` or ``multiply`` is not a valid estimate (e.g. ``{"pert": [1, 2]}``).
+    """
 
     task: str
     add: Distribution | None = None
@@ -52,8 +75,18 @@ class Impact:
 
 @dataclass(frozen=True)
 class Mitigation:
-    """The risk after its response: ``probability`` and/or ``impacts`` (None keeps the original),
-    and the response's ``cost`` (project currency)."""
+    """A risk after its response (what a mitigation changes, and what it costs).
+
+    Parameters
+    ----------
+    probability : float or (float, float), optional
+        The probability of occurrence after the response, in [0, 1] (or a (low, high) range);
+        None keeps the risk's own.
+    impacts : tuple of Impact, optional
+        The impacts after the response; None keeps the risk's own.
+    cost : float, default 0
+        The response's cost, in the project's currency (>= 0).
+    """
 
     probability: float | tuple[float, float] | None = None
     impacts: tuple[Impact, ...] | None = None
@@ -68,8 +101,33 @@ class Mitigation:
 
 @dataclass(frozen=True)
 class Risk:
-    """An uncertain event. ``probability`` is a number or a (low, high) range drawn uniformly per
-    iteration (which occurs, per iteration, with the range's midpoint probability)."""
+    """An uncertain event that, when it occurs, changes the durations of the tasks it names.
+
+    Parameters
+    ----------
+    id : str
+        Unique id among the project's risks.
+    probability : float or (float, float)
+        Probability of occurrence per iteration, in [0, 1]; or a (low, high) range, drawn
+        uniformly per iteration (so the risk occurs with the range's midpoint probability). A
+        probability of 1 makes it an always-applying uncertainty (a risk driver, AACE RP 57R-09).
+    impacts : tuple of Impact
+        What it does to each task it hits (at least one).
+    title : str, optional
+        Name shown in tables and charts (default: the id).
+    owner : str, optional
+        Who manages the risk.
+    shared_impact : bool, default True
+        One uniform drives every impact (the tasks move together); False draws each separately.
+    mitigation : Mitigation, optional
+        The risk after its response, for ``mitigation="post"`` runs and
+        :func:`riskcast.compare_mitigation`.
+
+    Notes
+    -----
+    Values are checked by :func:`riskcast.validate` (called by :func:`riskcast.load` and
+    :func:`riskcast.simulate`), which lists every problem at once.
+    """
 
     id: str
     probability: float | tuple[float, float]
@@ -101,8 +159,19 @@ class Risk:
 
 @dataclass(frozen=True)
 class Correlation:
-    """Rank correlation ``coefficient`` between every pair of ``tasks`` (durations) or of
-    ``risks`` (occurrences)."""
+    """A rank (Spearman) correlation between task durations or between risk occurrences.
+
+    Applied through a Gaussian copula, so every marginal distribution stays exactly as given.
+
+    Parameters
+    ----------
+    coefficient : float
+        The rank correlation between every pair of the named ids, in [-1, 1].
+    tasks : tuple of str, optional
+        Ids of at least two tasks whose durations are correlated.
+    risks : tuple of str, optional
+        Ids of at least two risks whose occurrences are correlated (name tasks or risks, not both).
+    """
 
     coefficient: float
     tasks: tuple[str, ...] = ()
@@ -115,7 +184,15 @@ class Correlation:
 
 @dataclass(frozen=True)
 class BranchOption:
-    """Tasks that happen together when this option is chosen, with its ``probability``."""
+    """One option of a :class:`Branch`: tasks that happen together when it is chosen.
+
+    Parameters
+    ----------
+    tasks : tuple of str
+        Ids of the tasks of this option (a task belongs to at most one branch).
+    probability : float
+        Probability that this option is chosen in an iteration, in [0, 1].
+    """
 
     tasks: tuple[str, ...]
     probability: float
@@ -126,7 +203,18 @@ class BranchOption:
 
 @dataclass(frozen=True)
 class Branch:
-    """Exclusive alternatives: one option (or none, with the remaining probability) per iteration."""
+    """Exclusive alternatives: per iteration, one option's tasks happen and the others' do not.
+
+    Tasks that do not happen take zero time but keep their links.
+
+    Parameters
+    ----------
+    id : str
+        Unique id among the project's branches.
+    options : tuple of BranchOption
+        At least two options whose probabilities add up to at most 1; with the remaining
+        probability no option happens.
+    """
 
     id: str
     options: tuple[BranchOption, ...]
@@ -142,7 +230,8 @@ def _check_probability_spec(value: Any, place: str, problems: list[str]) -> None
             return
         for v in value:
             _probability(v, place, problems)
-        if not problems and value[0] > value[1]:
+        # compared whenever both ends are numbers: never hidden by another problem
+        if all(_is_number(v) for v in value) and value[0] > value[1]:
             problems.append(f"{place}: range low {value[0]} exceeds high {value[1]}; swap them")
     else:
         _probability(value, place, problems)
@@ -152,7 +241,7 @@ def _check_impacts(impacts: Iterable[Impact], tasks: set[str], place: str, out: 
     for k, impact in enumerate(impacts):
         where = f"{place} > impacts[{k}]"
         if impact.task not in tasks:
-            from .io._suggest import suggestion
+            from .suggest import suggestion
 
             out.append(f'{where}: unknown task "{impact.task}"{suggestion(impact.task, tasks)}')
         if (impact.add is None) == (impact.multiply is None):
@@ -161,8 +250,12 @@ def _check_impacts(impacts: Iterable[Impact], tasks: set[str], place: str, out: 
             out.append(f"{where} > multiply: factors must be >= 0")
 
 
-def risk_problems(project: Any) -> list[str]:
-    """Every problem with the risks, correlations, branches and task probabilities of a project."""
+def risk_problems(project: Any, order: Sequence[str] | None = None) -> list[str]:
+    """Every problem with the risks, correlations, branches and task probabilities of a project.
+
+    ``order`` is the activities' dependency order, which orders the tasks named in a correlation
+    problem as the compiler does (None: file order).
+    """
     problems: list[str] = []
     tasks = {t.id for t in project.tasks}
     risk_ids: set[str] = set()
@@ -194,21 +287,8 @@ def risk_problems(project: Any) -> list[str]:
     for task in project.tasks:
         if task.probability != 1.0:
             _probability(task.probability, f'task "{task.id}" > probability', problems)
-    for k, corr in enumerate(project.correlations):
-        place = f"correlation[{k}]"
-        c = corr.coefficient
-        if isinstance(c, bool) or not isinstance(c, int | float) or not -1 <= c <= 1:
-            problems.append(
-                f"{place} > coefficient: a rank correlation is within [-1, 1], got {c!r}"
-            )
-        if bool(corr.tasks) == bool(corr.risks):
-            problems.append(f"{place}: name either tasks or risks (at least two of one kind)")
-        for name, ids, known in (("tasks", corr.tasks, tasks), ("risks", corr.risks, risk_ids)):
-            if ids and len(set(ids)) < 2:
-                problems.append(f"{place} > {name}: needs at least two different ids")
-            for id in ids:
-                if id not in known:
-                    problems.append(f'{place} > {name}: unknown id "{id}"')
+    # the same check the compiler factors the correlations with (riskcast.correlation.plan)
+    problems.extend(correlation.plan(project, order).problems)
     in_branch: dict[str, str] = {}
     for branch in project.branches:
         place = f'branch "{branch.id}"'

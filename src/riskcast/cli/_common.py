@@ -135,7 +135,7 @@ def load(path: str) -> Any:
 def check_milestones(project: Any, wanted: Sequence[str] | None) -> list[str] | None:
     """``wanted`` without repeats, each a milestone of ``project`` or the finish; None if empty."""
     from ..forecast import FINISH_ID
-    from ..io._suggest import suggestion
+    from ..suggest import suggestion
 
     if not wanted:
         return None
@@ -157,7 +157,7 @@ def check_milestone(project: Any, mid: str) -> str:
 def check_mitigation(project: Any, value: str, *, allow_pre: bool = True) -> str | list[str]:
     """The ``mitigation`` argument of :func:`riskcast.simulate` for a ``--mitigated`` value:
     "pre", "post" or the list of risk ids, each known and with a mitigation to apply."""
-    from ..io._suggest import suggestion
+    from ..suggest import suggestion
 
     if value == "pre" and not allow_pre:
         raise CliError(

@@ -255,7 +255,7 @@ def cmd_mitigation(args: argparse.Namespace, s: Streams) -> int:
     analysis = partial(
         compare_mitigation,
         project,
-        True if chosen == "post" else chosen,
+        mitigated=True if chosen == "post" else chosen,
         percentiles=MITIGATION_PERCENTILES,
     )
     return _analyse(args, s, analysis, lambda result: MitigationReport(project, result, args))

@@ -19,7 +19,7 @@ from ..calendar import WEEKDAYS, Calendar
 from ..errors import CycleError, ModelError
 from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
 from ..risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
-from ._suggest import unknown_key_message
+from ..suggest import unknown_key_message
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,15 @@ TOP_LEVEL = {
 }
 
 
+class _Partial(ModelError):
+    """Problems of a value, with the part of it that could still be read: the reader keeps that
+    part, so that :func:`~riskcast.model.validate` reports its own problems too."""
+
+    def __init__(self, problems: list[str], value: Any):
+        super().__init__(problems)
+        self.value = value
+
+
 class _Reader:
     """Collects every problem of one file instead of stopping at the first."""
 
@@ -139,7 +148,7 @@ class _Reader:
             self.problems.extend(
                 p if p.startswith(where) else f"{where}: {p}" for p in exc.problems
             )
-            return default
+            return exc.value if isinstance(exc, _Partial) else default
 
 
 def _string(raw: Any, where: str) -> str:
@@ -213,7 +222,9 @@ def _assignment(raw: Any, where: str) -> Assignment:
     return Assignment(raw["resource"], units)
 
 
-def _each(convert: Any) -> Any:
+def _each(convert: Any, partial: bool = False) -> Any:
+    """A list of ``convert``-ed items; with ``partial``, a problem keeps the readable items."""
+
     def many(raw: Any, where: str) -> list:
         out, problems = [], []
         for k, item in enumerate(_list(raw, where)):
@@ -222,7 +233,7 @@ def _each(convert: Any) -> Any:
             except ModelError as exc:
                 problems.extend(exc.problems)
         if problems:
-            raise ModelError(problems)
+            raise _Partial(problems, out) if partial else ModelError(problems)
         return out
 
     return many
@@ -232,7 +243,9 @@ def _weekdays(raw: Any, where: str) -> list[str]:
     days = _each(_string)(raw, where)
     bad = [d for d in days if d.lower()[:3] not in WEEKDAYS]
     if bad:
-        raise ModelError(f"{where}: unknown weekday {bad[0]!r} (allowed: {', '.join(WEEKDAYS)})")
+        raise ModelError(
+            [f"{where}: unknown weekday {d!r} (allowed: {', '.join(WEEKDAYS)})" for d in bad]
+        )
     return days
 
 
@@ -247,7 +260,15 @@ def _probability(raw: Any, where: str) -> float | tuple[float, float]:
     if isinstance(raw, list):
         if len(raw) != 2:
             raise ModelError(f"{where}: a probability range is [low, high], got {raw!r}")
-        return (_number(raw[0], where), _number(raw[1], where))
+        ends, problems = [], []
+        for end in raw:  # both ends, so that a bad low does not hide a bad high
+            try:
+                ends.append(_number(end, where))
+            except ModelError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ModelError(problems)
+        return (ends[0], ends[1])
     return _number(raw, where)
 
 
@@ -257,13 +278,21 @@ def _impact(raw: Any, where: str) -> Impact:
         raise ModelError(
             f'{where}: expected {{ task = "<id>", add = <estimate> }} or multiply, got {raw!r}'
         )
-    problems = [unknown_key_message(k, allowed, "an impact") for k in raw if k not in allowed]
+    problems = [
+        f"{where}: {unknown_key_message(k, allowed, 'an impact')}" for k in raw if k not in allowed
+    ]
     if ("add" in raw) == ("multiply" in raw):
-        problems.append("give exactly one of add (working days) or multiply (a factor)")
+        problems.append(f"{where}: give exactly one of add (working days) or multiply (a factor)")
+    values = {}
+    for kind in ("add", "multiply"):  # read every estimate given, whatever else is wrong
+        if kind in raw:
+            try:
+                values[kind] = _estimate(raw[kind], f"{where} > {kind}")
+            except ModelError as exc:
+                problems.extend(exc.problems)
     if problems:
-        raise ModelError([f"{where}: {p}" for p in problems])
-    kind = "add" if "add" in raw else "multiply"
-    return Impact(raw["task"], **{kind: _estimate(raw[kind], f"{where} > {kind}")})
+        raise ModelError(problems)
+    return Impact(raw["task"], **values)
 
 
 def _ids(raw: Any, where: str) -> tuple[str, ...]:
@@ -274,24 +303,47 @@ def _mitigation(raw: Any, where: str) -> Mitigation:
     allowed = ("probability", "impacts", "cost")
     if not isinstance(raw, dict):
         raise ModelError(f"{where}: expected {{ probability, impacts, cost }}, got {raw!r}")
-    problems = [unknown_key_message(k, allowed, "a mitigation") for k in raw if k not in allowed]
-    if problems:
-        raise ModelError([f"{where}: {p}" for p in problems])
-    return Mitigation(
-        probability=_probability(raw["probability"], f"{where} > probability")
-        if "probability" in raw
-        else None,
-        impacts=tuple(_each(_impact)(raw["impacts"], f"{where} > impacts"))
-        if "impacts" in raw
-        else None,
-        cost=_number(raw.get("cost", 0.0), f"{where} > cost"),
-    )
+    problems = [
+        f"{where}: {unknown_key_message(k, allowed, 'a mitigation')}"
+        for k in raw
+        if k not in allowed
+    ]
+    parts: dict[str, Any] = {}
+    for key, convert in (
+        ("probability", _probability),
+        ("impacts", _each(_impact, partial=True)),
+        ("cost", _number),
+    ):
+        if key in raw:  # every part is read, so one problem never hides another
+            try:
+                parts[key] = convert(raw[key], f"{where} > {key}")
+            except ModelError as exc:
+                problems.extend(exc.problems)
+                if isinstance(exc, _Partial) and exc.value:
+                    parts[key] = exc.value
+    if "impacts" in parts:
+        parts["impacts"] = tuple(parts["impacts"])
+    mitigation = Mitigation(**parts)
+    if problems:  # what could be read is still checked by validate
+        raise _Partial(problems, mitigation)
+    return mitigation
 
 
 def _option(raw: Any, where: str) -> BranchOption:
     if not isinstance(raw, dict) or set(raw) != {"tasks", "probability"}:
         raise ModelError(f"{where}: expected {{ tasks = [...], probability = p }}, got {raw!r}")
-    return BranchOption(_ids(raw["tasks"], f"{where} > tasks"), _number(raw["probability"], where))
+    problems, parts = [], []
+    for convert, value, place in (
+        (_ids, raw["tasks"], f"{where} > tasks"),
+        (_number, raw["probability"], where),
+    ):
+        try:
+            parts.append(convert(value, place))
+        except ModelError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ModelError(problems)
+    return BranchOption(*parts)
 
 
 _CONVERT = {
@@ -306,7 +358,7 @@ _CONVERT = {
     "assignments": _each(_assignment),
     "bool": _bool,
     "probability": _probability,
-    "impacts": _each(_impact),
+    "impacts": _each(_impact, partial=True),
     "ids": _ids,
     "mitigation": _mitigation,
     "options": _each(_option),
@@ -338,9 +390,11 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         if key not in TOP_LEVEL:
             r.problems.append(unknown_key_message(key, TOP_LEVEL, "the model file"))
     head = data.get("project")
-    if not isinstance(head, dict):
-        raise ModelError([*r.problems, "missing [project] table with name and start"], source)
-    r.check_keys(head, "project", "project")
+    if isinstance(head, dict):
+        r.check_keys(head, "project", "project")
+    else:  # reported, and the rest of the file is still read for its own problems
+        r.problems.append("missing [project] table with name and start")
+        head = {}
     name = r.value(head, "project", "name", "project", "")
     start = r.value(head, "project", "start", "project", dt.date(2000, 1, 1))
 
@@ -421,15 +475,19 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             except ModelError as exc:
                 r.problems.extend(exc.problems)
     risks = []
+    no_impacts = set()  # risks whose impacts are missing or unreadable: already reported
     for t, p in _records(data, "risk", r):
+        before = len(r.problems)
         impacts = r.value(t, "risk", "impacts", p)
-        if impacts is None:  # missing or unreadable: already reported
-            continue
+        risk_id = r.value(t, "risk", "id", p, "")
+        if not impacts and (impacts is None or len(r.problems) > before):
+            # missing or unreadable, and reported: the risk is kept for its other problems
+            no_impacts.add(f'risk "{risk_id}": a risk needs at least one impact')
         risks.append(
             Risk(
-                id=r.value(t, "risk", "id", p, ""),
+                id=risk_id,
                 probability=r.value(t, "risk", "probability", p, 0.0),
-                impacts=tuple(impacts),
+                impacts=tuple(impacts or ()),
                 title=r.value(t, "risk", "title", p, ""),
                 owner=r.value(t, "risk", "owner", p, ""),
                 shared_impact=r.value(t, "risk", "shared_impact", p, True),
@@ -461,22 +519,25 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         tuple(branches),
         r.value(head, "project", "repair_correlation", "project", False),
     )
+    if rules:  # before validating: what is checked is what will be simulated
+        from .templates import apply_rules
+
+        try:
+            project = apply_rules(project, rules)
+        except ModelError as exc:
+            r.problems.extend(exc.problems)
     cycle = None
     try:
         validate(project)
     except CycleError as exc:
-        r.problems.extend(exc.problems)
+        r.problems.extend(p for p in exc.problems if p not in no_impacts)
         cycle = exc.cycle
     except ModelError as exc:
-        r.problems.extend(exc.problems)
+        r.problems.extend(p for p in exc.problems if p not in no_impacts)
     if cycle is not None:
         raise CycleError(r.problems, cycle, source)
     if r.problems:
         raise ModelError(r.problems, source)
-    if rules:
-        from .templates import apply_rules
-
-        project = apply_rules(project, rules)
     return project
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from ..distributions import Distribution, Fixed, Pert, Triangular, Uniform
 from ..errors import ModelError
 from ..model import Project, Task
-from ._suggest import suggestion, unknown_key_message
+from ..suggest import suggestion, unknown_key_message
 
 __all__ = ["Rule", "Uncertainty", "apply_rules", "parse_rule", "rule_from_spec"]
 
