@@ -88,7 +88,9 @@ def risk_drivers(
     if not project.risks:
         raise RiskcastError("the project has no [[risk]] entries to rank")
     seed = normalise_seed(seed)
-    base = simulate(project, iterations, seed, threads=threads, mitigation=mitigation)
+    base = simulate(
+        project, iterations=iterations, seed=seed, threads=threads, mitigation=mitigation
+    )
     target = FINISH_ID if milestone is None else base.milestone(milestone).id
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
     targets = base.targets
@@ -168,8 +170,8 @@ def compare_mitigation(
             f"risks without a mitigation: {', '.join(without)} (with one: {', '.join(ids) or 'none'})"
         )
     seed = normalise_seed(seed)
-    pre = simulate(project, iterations, seed, threads=threads)
-    post = simulate(project, iterations, seed, threads=threads, mitigation=chosen)
+    pre = simulate(project, iterations=iterations, seed=seed, threads=threads)
+    post = simulate(project, iterations=iterations, seed=seed, threads=threads, mitigation=chosen)
     cost = sum(
         r.mitigation.cost for r in project.risks if r.id in chosen and r.mitigation is not None
     )
