@@ -144,7 +144,9 @@ def main() -> None:
         run(net, 1, 1024)  # load the kernel
         engine_s = best_of(lambda net=net: run(net, 1, ITERATIONS))
         numpy_s = best_of(lambda net=net, p=project: numpy_simulation(net, p, 1, ITERATIONS), 1)
-        total_s = best_of(lambda p=project: rc.simulate(p, ITERATIONS, seed=1).sensitivity("ga"), 1)
+        total_s = best_of(
+            lambda p=project: rc.simulate(p, iterations=ITERATIONS, seed=1).sensitivity("ga"), 1
+        )
         work = n * ITERATIONS
         print(
             f"{n:>7,} {compile_s:>8.3f}s {engine_s:>9.3f}s {work / engine_s / 1e6:>11.0f} "
@@ -154,8 +156,8 @@ def main() -> None:
     cold, warm = compile_times()
     print(f"import + first simulate: {cold:.2f} s with a cold numba cache, {warm:.2f} s warm")
     project = layered_project(100)
-    rc.simulate(project, ITERATIONS, seed=1)
-    warm_100 = best_of(lambda: rc.simulate(project, ITERATIONS, seed=1))
+    rc.simulate(project, iterations=ITERATIONS, seed=1)
+    warm_100 = best_of(lambda: rc.simulate(project, iterations=ITERATIONS, seed=1))
     print(f"warm simulate(), 100 tasks x {ITERATIONS:,} runs: {warm_100:.3f} s")
     if not args.no_memory:
         mb = peak_memory_mb(10_000, 100_000)

@@ -52,8 +52,8 @@ def main() -> None:
         ("30 risks", risky),
         ("30 risks + correlation", correlated),
     ):
-        rc.simulate(project, 1024, seed=1)
-        seconds = best_of(lambda p=project: rc.simulate(p, ITERATIONS, seed=1))
+        rc.simulate(project, iterations=1024, seed=1)
+        seconds = best_of(lambda p=project: rc.simulate(p, iterations=ITERATIONS, seed=1))
         print(f"  simulate, {label:<24} {seconds:6.3f} s")
     risk_drivers(risky, "ga", iterations=1024, seed=1)
     seconds = best_of(lambda: risk_drivers(risky, "ga", iterations=ITERATIONS, seed=1), 1)

@@ -45,6 +45,7 @@ def positional(function) -> list[str]:
 @pytest.mark.parametrize(
     ("function", "names"),
     [
+        (rc.simulate, ["project"]),
         (rc.risk_drivers, ["project", "milestone"]),
         (rc.compare_mitigation, ["project"]),
         (rc.explain, ["forecast", "milestone_id"]),
@@ -74,6 +75,7 @@ CHARTS = (
 )
 DOCUMENTED = [
     rc.load,
+    rc.simulate,
     rc.validate,
     rc.risk_drivers,
     rc.compare_mitigation,

@@ -5,7 +5,8 @@
 * The engine knows nothing of names, dates, files or Python objects: ``riskcast.engine`` imports
   nothing from riskcast outside itself except the shared contract modules (lookup tables, errors).
 
-Imports inside functions count too (a lazy import is still a dependency).
+Imports inside functions count too (a lazy import is still a dependency); imports under
+``if TYPE_CHECKING:`` do not (they name types for annotations and are never executed).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import riskcast
 PACKAGE = Path(riskcast.__file__).parent
 EDGES = {"__init__", "__main__"}  # the public facade and the entry point may import io
 EDGE_PACKAGES = {"cli", "io"}
-ENGINE_MAY_IMPORT = ("riskcast.engine", "riskcast.tables", "riskcast.errors")
+ENGINE_MAY_IMPORT = ("riskcast.engine", "riskcast.tables", "riskcast.units", "riskcast.errors")
 CORE = {  # must exist, so that a rename cannot make the check pass by testing nothing
     "model",
     "distributions",
@@ -34,6 +35,9 @@ CORE = {  # must exist, so that a rename cannot make the check pass by testing n
     "quality",
     "tables",
     "suggest",
+    "statistics",
+    "units",
+    "engine.codes",
     "engine.run",
     "engine.kernels",
     "engine.sampling",
@@ -64,8 +68,18 @@ def imports(path: Path, package: Path = PACKAGE) -> list[tuple[int, str]]:
     """
     name = module_name(path, package)
     parent = name if path.stem == "__init__" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for_types_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(tree):
+        if id(node) in for_types_only:
+            continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -100,6 +114,7 @@ def test_the_import_parser_resolves_relative_imports(tmp_path):
         "import numpy\nimport riskcast.io.modelfile\nfrom .. import tables\n"
         "from ..io import schedules\nfrom ._jit import leaf\n"
         "def f():\n    from riskcast.compile import Network\n"
+        "if TYPE_CHECKING:\n    from riskcast.model import Project\n"
     )
     (fake / "engine" / "run.py").write_text(source, encoding="utf-8")
     assert imports(fake / "engine" / "run.py", fake) == [

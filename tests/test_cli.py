@@ -85,7 +85,7 @@ def test_run_prints_the_table_and_writes_files(run_out):
     lines = result.stdout.splitlines()
     assert lines[0] == "Checkout redesign — 2,000 runs, seed 7, plan start 2027-01-04"
     assert lines[1].split()[:4] == ["milestone", "target", "plan", "(CPM)"]
-    forecast = rc.simulate(rc.load(CHECKOUT), 2000, seed=7)
+    forecast = rc.simulate(rc.load(CHECKOUT), iterations=2000, seed=7)
     beta = forecast.milestone("beta")
     row = next(line for line in lines if line.startswith("Public beta"))
     for date in (
@@ -129,7 +129,7 @@ def test_json_output_parses_and_matches_the_api():
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["seed"] == 7 and data["iterations"] == 2000
-    forecast = rc.simulate(rc.load(CHECKOUT), 2000, seed=7)
+    forecast = rc.simulate(rc.load(CHECKOUT), iterations=2000, seed=7)
     by_id = {m["id"]: m for m in data["milestones"]}
     assert list(by_id) == ["beta", "ga", "launch"]
     for mid, m in by_id.items():
@@ -311,7 +311,7 @@ def test_validate_warnings_and_strict(tmp_path):
 def test_explain_prints_sentences():
     result = riskcast("explain", CHECKOUT, "--milestone", "beta", "-n", N, "--seed", "7")
     assert result.returncode == 0, result.stderr
-    forecast = rc.simulate(rc.load(CHECKOUT), 2000, seed=7)
+    forecast = rc.simulate(rc.load(CHECKOUT), iterations=2000, seed=7)
     beta = forecast.milestone("beta")
     assert result.stdout.startswith("Public beta (beta) is planned for")
     assert beta.percentile(80).isoformat() in result.stdout

@@ -82,7 +82,7 @@ def test_run_post_mitigation_moves_the_dates_on_the_same_seed(run_json):
 
 
 def test_run_json_has_the_risk_statistics_of_the_api(run_json, project):
-    forecast = rc.simulate(project, N, seed=SEED, mitigation="post")
+    forecast = rc.simulate(project, iterations=N, seed=SEED, mitigation="post")
     risks = run_json["post"]["risks"]
     assert [r["id"] for r in risks] == [r.id for r in project.risks]
     for r in risks:
@@ -109,7 +109,7 @@ def test_run_table_shows_the_risk_table_and_the_scenario(project):
     head = next(k for k, line in enumerate(lines) if line.startswith("risk "))
     assert cells(lines[head]) == ["risk", "title", "occurred", "critical for Public beta"]
     rows = [cells(line) for line in lines[head + 1 : head + 1 + len(project.risks)]]
-    forecast = rc.simulate(project, N, seed=SEED)
+    forecast = rc.simulate(project, iterations=N, seed=SEED)
     occurred, critical = forecast.risk_occurrence(), forecast.risk_criticality("beta")
     assert sorted(r[0] for r in rows) == sorted(r.id for r in project.risks)
     for rid, title, occ, crit in rows:

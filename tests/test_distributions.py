@@ -173,7 +173,7 @@ def samples():
 
     def get(case: str) -> np.ndarray:
         if case not in cache:
-            forecast = rc.simulate(one_task(CASES[case][0], task_id=case), N, seed=SEED)
+            forecast = rc.simulate(one_task(CASES[case][0], task_id=case), iterations=N, seed=SEED)
             cache[case] = forecast.milestone("done").samples
         return cache[case]
 

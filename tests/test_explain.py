@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent.parent
 
 @pytest.fixture(scope="module")
 def forecast():
-    return rc.simulate(rc.load(ROOT / "models" / "checkout-redesign.toml"), 2000, seed=7)
+    return rc.simulate(rc.load(ROOT / "models" / "checkout-redesign.toml"), iterations=2000, seed=7)
 
 
 def flat(text: str) -> str:
@@ -57,7 +57,7 @@ def test_explain_unknown_milestone(forecast):
 
 def test_explanation_names_the_risks_on_the_critical_path():
     project = rc.load(ROOT / "models" / "checkout-risks.toml")
-    forecast = rc.simulate(project, 3000, seed=5)
+    forecast = rc.simulate(project, iterations=3000, seed=5)
     text = explain(forecast, "beta")
     on_path = forecast.risk_criticality("beta")
     top = sorted(on_path.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

@@ -30,7 +30,7 @@ def binomial_se(p: float, n: int) -> float:
 
 
 def test_percentile_is_the_inverted_empirical_cdf():
-    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 3)), 5000, seed=1)
+    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 3)), iterations=5000, seed=1)
     m = forecast.milestone("m")
     for q in (1, 10, 50, 80, 95, 100):
         expected = np.quantile(m.samples, q / 100, method="inverted_cdf")
@@ -48,13 +48,17 @@ def test_percentile_interval_covers_the_true_quantile():
     )
     misses = 0
     for seed in range(200):
-        lo, hi = rc.simulate(project, 400, seed=seed).milestone("m").percentile_interval_days(80)
+        lo, hi = (
+            rc.simulate(project, iterations=400, seed=seed)
+            .milestone("m")
+            .percentile_interval_days(80)
+        )
         misses += not lo <= 2.4 <= hi
     assert misses <= 22
 
 
 def test_criticality_of_parallel_tasks_is_the_probability_of_being_longer():
-    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 3)), N, seed=2)
+    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 3)), iterations=N, seed=2)
     crit = forecast.criticality("m")
     # P(A > B) for A ~ U(0, 2), B ~ U(0, 3) is E[A] / 3 = 1/3
     assert crit["a"] == pytest.approx(1 / 3, abs=4 * binomial_se(1 / 3, N))
@@ -63,7 +67,7 @@ def test_criticality_of_parallel_tasks_is_the_probability_of_being_longer():
 
 
 def test_merge_bias_of_two_parallel_uniforms():
-    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 2)), N, seed=3)
+    forecast = rc.simulate(parallel(rc.Uniform(0, 2), rc.Uniform(0, 2)), iterations=N, seed=3)
     # plan start of c = most likely (median) = 1; mean start = E[max] = 2 * 2/3 = 4/3
     sd = np.sqrt(4 / 18)
     assert forecast.merge_bias()["c"] == pytest.approx(1 / 3, abs=4 * sd / np.sqrt(N))
@@ -81,7 +85,7 @@ def test_sensitivity_is_spearman_of_duration_and_finish():
         ),
         (rc.Milestone("m", ("z",)),),
     )
-    forecast = rc.simulate(chain, N, seed=4)
+    forecast = rc.simulate(chain, iterations=N, seed=4)
     sens = forecast.sensitivity("m")
 
     # exact Spearman of X with S = X + Y: 12 E[X G(S)] - 3, G the Irwin-Hall(2) CDF
@@ -106,7 +110,7 @@ def test_sensitivity_is_spearman_of_duration_and_finish():
 
 
 def test_probability_of_target_and_summary(checkout_model):
-    forecast = rc.simulate(checkout_model, 4000, seed=7)
+    forecast = rc.simulate(checkout_model, iterations=4000, seed=7)
     beta = forecast.milestone("beta")
     # "delivered by the target" = finished within the working days up to and including it,
     # counted here by hand from the model's calendar (Mon-Fri and its holidays)
@@ -126,7 +130,7 @@ def test_probability_of_target_and_summary(checkout_model):
 
 
 def test_cdf_dates_are_monotone_and_end_at_one(checkout_model):
-    forecast = rc.simulate(checkout_model, 3000, seed=7)
+    forecast = rc.simulate(checkout_model, iterations=3000, seed=7)
     dates, prob = forecast.milestone("ga").cdf_dates()
     assert np.all(np.diff(dates.astype(int)) > 0) and np.all(np.diff(prob) > 0)
     assert prob[-1] == 1.0
@@ -135,7 +139,7 @@ def test_cdf_dates_are_monotone_and_end_at_one(checkout_model):
 
 
 def test_round_trip_through_json(checkout_model):
-    forecast = rc.simulate(checkout_model, 2000, seed=5)
+    forecast = rc.simulate(checkout_model, iterations=2000, seed=5)
     data = forecast.to_dict()
     again = rc.Forecast.from_json(json.dumps(data))
     assert again.to_dict() == json.loads(json.dumps(data))
@@ -159,7 +163,7 @@ def test_precision_rule_stops_when_every_p80_is_tight_enough(checkout_model):
 
 
 def test_unknown_milestone_suggests_a_name(checkout_model):
-    forecast = rc.simulate(checkout_model, 1000, seed=1)
+    forecast = rc.simulate(checkout_model, iterations=1000, seed=1)
     with pytest.raises(rc.RiskcastError, match='did you mean "beta"'):
         forecast.milestone("bta")
 
@@ -178,7 +182,7 @@ def test_memory_is_bounded_without_an_iterations_by_tasks_matrix():
 def test_average_ranks_equal_scipy_rankdata_with_ties():
     from scipy.stats import rankdata
 
-    from riskcast.simulate import average_ranks
+    from riskcast.statistics import average_ranks
 
     rng = np.random.default_rng(3)
     x = np.vstack([rng.integers(0, 5, 200), rng.random(200), np.full(200, 2.0)])

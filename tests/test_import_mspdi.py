@@ -13,8 +13,9 @@ import defusedxml.ElementTree as ET
 import numpy as np
 import pytest
 
-from riskcast.compile import compile_project, forward_pass
+from riskcast.compile import compile_project
 from riskcast.distributions import Fixed, Pert
+from riskcast.engine.run import forward_pass
 from riskcast.io.mspdi import base_format, iso_hours, read_mspdi
 from riskcast.io.schedules import read_schedule
 from riskcast.model import Milestone

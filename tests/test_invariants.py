@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import riskcast as rc
-from riskcast.compile import compile_project, forward_pass
-from riskcast.engine.run import run
+from riskcast.compile import compile_project
+from riskcast.engine.run import forward_pass, run
 
 from .dags import random_project
 

@@ -1,35 +1,32 @@
-"""The kernels' on-disk cache is dropped when any kernel source changes."""
+"""The entry kernels' cache can never hold the code of an older helper."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
-from riskcast.engine import _jit
+from riskcast.engine import _jit, kernels
 
 
-def test_stale_cache_is_dropped_when_a_source_changes(tmp_path, monkeypatch):
-    module_file = tmp_path / "tiny_kernel.py"
-    module_file.write_text(
-        "import numba\n\n@numba.njit(cache=True)\ndef twice(x):\n    return 2 * x\n"
+def test_kernels_record_the_digest_of_the_helpers_they_are_made_of():
+    assert kernels.SOURCES_DIGEST == _jit.sources_digest(), (
+        "a helper of the kernels changed: set SOURCES_DIGEST in src/riskcast/engine/kernels.py "
+        f'to "{_jit.sources_digest()}" (the entry kernels run uncached until then)'
     )
-    spec = importlib.util.spec_from_file_location("tiny_kernel", module_file)
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "tiny_kernel", module)
-    spec.loader.exec_module(module)
-    assert module.twice(3) == 6  # writes its cache beside the module
-    cache_dir = tmp_path / "__pycache__"
-    source = tmp_path / "helper.py"
-    source.write_text("A = 1\n")
-    monkeypatch.setattr(_jit, "KERNEL_SOURCES", [source])
 
-    assert list(cache_dir.glob("*.nbi"))
-    _jit.drop_stale_cache(module.twice)  # no stamp yet: the cache goes
-    assert not list(cache_dir.glob("*.nbi"))
-    assert (cache_dir / "riskcast-kernels.stamp").is_file()
-    (cache_dir / "marker.nbi").write_text("cached")
-    _jit.drop_stale_cache(module.twice)  # same sources: kept
-    assert (cache_dir / "marker.nbi").exists()
-    source.write_text("A = 2\n")
-    _jit.drop_stale_cache(module.twice)  # a source changed: dropped
-    assert not (cache_dir / "marker.nbi").exists()
+
+def test_a_changed_helper_turns_the_cache_off(tmp_path, monkeypatch):
+    helper = tmp_path / "helper.py"
+    helper.write_text("A = 1\n")
+    monkeypatch.setattr(_jit, "HELPER_SOURCES", [helper])
+    recorded = _jit.sources_digest()
+    serial, _ = _jit.entry_decorators(recorded)
+    assert serial(lambda x: 2 * x)._cache.__class__.__name__ != "NullCache"
+    helper.write_text("A = 2\n")
+    serial, parallel = _jit.entry_decorators(recorded)
+    for decorator in (serial, parallel):
+        assert decorator(lambda x: 2 * x)._cache.__class__.__name__ == "NullCache"
+
+
+def test_every_helper_source_exists_and_kernels_are_not_among_them():
+    names = {path.name for path in _jit.HELPER_SOURCES}
+    assert all(path.is_file() for path in _jit.HELPER_SOURCES)
+    assert {"rng.py", "sampling.py", "codes.py", "tables.py", "units.py"} <= names
+    assert "kernels.py" not in names

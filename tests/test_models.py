@@ -26,7 +26,7 @@ def test_the_three_models_are_there():
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
 def test_model_loads_and_runs(path):
     project = rc.load(path)
-    forecast = rc.simulate(project, 2000, seed=1)
+    forecast = rc.simulate(project, iterations=2000, seed=1)
     assert project.milestones and all(m.target is not None for m in project.milestones)
     for m in forecast.milestones:
         assert m.cpm_date <= m.percentile(50) <= m.percentile(80) <= m.percentile(95)
@@ -77,7 +77,7 @@ def test_hardware_pilot_line_has_long_leads_and_holidays():
     assert len(project.calendar.holidays) >= 10 and "sat" in project.calendar.workdays
     long_leads = [w.place for w in schedule_warnings(project) if w.code == "long-task"]
     assert len(long_leads) >= 2
-    forecast = rc.simulate(project, 2000, seed=1)
+    forecast = rc.simulate(project, iterations=2000, seed=1)
     crit = forecast.criticality("line-qualified")
     assert max(crit["oven-delivery"], crit["pnp-delivery"]) > 0.5  # long leads drive the line
 

@@ -56,7 +56,7 @@ def chain(estimates) -> rc.Project:
 
 
 def test_irwin_hall_sum_of_four_uniforms():
-    x = rc.simulate(chain([rc.Uniform(0, 1)] * 4), N, seed=SEED).milestone("end").samples
+    x = rc.simulate(chain([rc.Uniform(0, 1)] * 4), iterations=N, seed=SEED).milestone("end").samples
     assert irwin_hall_cdf(2.0, 4) == pytest.approx(0.5)  # the formula itself: symmetric about 2
     for point in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5):
         within_binomial(x, point, irwin_hall_cdf(point, 4))
@@ -64,7 +64,11 @@ def test_irwin_hall_sum_of_four_uniforms():
 
 
 def test_erlang_sum_of_three_exponentials():
-    x = rc.simulate(chain([rc.Exponential(2.0)] * 3), N, seed=SEED).milestone("end").samples
+    x = (
+        rc.simulate(chain([rc.Exponential(2.0)] * 3), iterations=N, seed=SEED)
+        .milestone("end")
+        .samples
+    )
     erlang = stats.gamma(3, scale=2.0)
     for point in (1.0, 2.0, 4.0, 6.0, 10.0, 15.0):
         within_binomial(x, point, erlang.cdf(point))
@@ -81,7 +85,7 @@ def parallel(estimates) -> rc.Project:
 
 
 def test_three_triangulars_in_parallel_finish_by_2_with_probability_one_eighth():
-    forecast = rc.simulate(parallel([rc.Triangular(1, 2, 3)] * 3), N, seed=SEED)
+    forecast = rc.simulate(parallel([rc.Triangular(1, 2, 3)] * 3), iterations=N, seed=SEED)
     merge = forecast.milestone("merge")
     within_binomial(merge.samples, 2.0, 1 / 8)
     # "finished by the end of the second working day" is the same event, read through dates
@@ -93,7 +97,9 @@ def test_three_triangulars_in_parallel_finish_by_2_with_probability_one_eighth()
 
 
 def test_parallel_maximum_is_the_product_of_cdfs():
-    forecast = rc.simulate(parallel([rc.Uniform(2, 8), rc.Exponential(4.0)]), N, seed=SEED)
+    forecast = rc.simulate(
+        parallel([rc.Uniform(2, 8), rc.Exponential(4.0)]), iterations=N, seed=SEED
+    )
     merge = forecast.milestone("merge")
     u, e = stats.uniform(2, 6), stats.expon(scale=4.0)
     for point in (3, 5, 7, 9, 12):
@@ -125,7 +131,7 @@ def test_clark_mean_and_variance_of_the_max_of_two_normals():
     # N(20, 2) and N(21, 3): the truncation at 0 is 10 and 7 sd away (mass < 2e-12), negligible.
     n = 40_000
     x = (
-        rc.simulate(parallel([rc.Normal(20, 2), rc.Normal(21, 3)]), n, seed=SEED)
+        rc.simulate(parallel([rc.Normal(20, 2), rc.Normal(21, 3)]), iterations=n, seed=SEED)
         .milestone("merge")
         .samples
     )
@@ -180,7 +186,7 @@ def test_links_with_lags_give_the_hand_computed_dates():
     expected = {"A": 5, "B": 7, "C": 9, "D": 11, "E": 6, "F": 6, "G": 10}
     milestones = [rc.Milestone(f"m{t}", after=[t]) for t in expected]
     milestones.append(rc.Milestone("mSS", after=[rc.Link("C", "SS", 0)]))  # C's start: 7
-    forecast = rc.simulate(project(tasks, milestones), 1024, seed=SEED)
+    forecast = rc.simulate(project(tasks, milestones), iterations=1024, seed=SEED)
     for t, days in {**expected, "SS": 7}.items():
         m = forecast.milestone(f"m{t}")
         assert np.all(m.samples == days), (t, np.unique(m.samples), days)
@@ -242,7 +248,7 @@ PERCENTILE_CASES = {
 def test_single_task_percentiles_bracket_the_exact_quantile(case):
     dist, ref = PERCENTILE_CASES[case]
     p = project([rc.Task(case, dist)], [rc.Milestone("done", after=[case])])
-    m = rc.simulate(p, N, seed=SEED).milestone("done")
+    m = rc.simulate(p, iterations=N, seed=SEED).milestone("done")
     for q in (10, 50, 90):
         exact = 5.0 if ref is None else ref.ppf(q / 100)
         half = K_SE * math.sqrt(q / 100 * (1 - q / 100) / N)  # order-statistic band, in probability

@@ -22,7 +22,7 @@ ROOT = Path(__file__).parent.parent
 
 @pytest.fixture(scope="module")
 def forecast():
-    return rc.simulate(rc.load(ROOT / "models" / "checkout-redesign.toml"), 2000, seed=7)
+    return rc.simulate(rc.load(ROOT / "models" / "checkout-redesign.toml"), iterations=2000, seed=7)
 
 
 def num(d) -> float:

@@ -62,7 +62,9 @@ def test_psplib_with_uncertainty_finishes_later_on_average():
         )
         for t in project.tasks
     )
-    forecast = rc.simulate(rc.Project("u", project.start, tasks, project.milestones), 4000, seed=3)
+    forecast = rc.simulate(
+        rc.Project("u", project.start, tasks, project.milestones), iterations=4000, seed=3
+    )
     end = forecast.milestone("end")
     assert end.cpm_days == mpm_time  # the plan uses the most-likely (unchanged) durations
     assert end.mean_days - 4 * end.sd_days / np.sqrt(4000) > mpm_time

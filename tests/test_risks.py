@@ -32,7 +32,7 @@ def one_task(risk: Risk) -> rc.Project:
 
 
 def test_a_fixed_impact_gives_the_exact_mixture():
-    forecast = rc.simulate(one_task(Risk("r", 0.3, (Impact("a", add=4),))), N, seed=1)
+    forecast = rc.simulate(one_task(Risk("r", 0.3, (Impact("a", add=4),))), iterations=N, seed=1)
     samples = forecast.milestone("m").samples
     for x in (2.0, 5.0, 9.0, 11.0, 13.0):
         exact = 0.7 * stats.uniform(0, 10).cdf(x) + 0.3 * stats.uniform(4, 10).cdf(x)
@@ -42,7 +42,9 @@ def test_a_fixed_impact_gives_the_exact_mixture():
 
 def test_a_distribution_impact_gives_the_mixture_with_the_convolution():
     impact = rc.Triangular(1, 2, 6)
-    forecast = rc.simulate(one_task(Risk("r", 0.4, (Impact("a", add=impact),))), N, seed=2)
+    forecast = rc.simulate(
+        one_task(Risk("r", 0.4, (Impact("a", add=impact),))), iterations=N, seed=2
+    )
     samples = forecast.milestone("m").samples
     u, t = stats.uniform(0, 10), stats.triang((2 - 1) / (6 - 1), loc=1, scale=5)  # Tri(1, 2, 6)
     for x in (3.0, 8.0, 11.0, 14.0):
@@ -53,8 +55,8 @@ def test_a_distribution_impact_gives_the_mixture_with_the_convolution():
 
 def test_a_multiplying_risk_scales_the_duration():
     risk = Risk("r", 1.0, (Impact("a", multiply=rc.Fixed(1.5)),))
-    forecast = rc.simulate(one_task(risk), 4000, seed=3)
-    plain = rc.simulate(dataclasses.replace(one_task(risk), risks=()), 4000, seed=3)
+    forecast = rc.simulate(one_task(risk), iterations=4000, seed=3)
+    plain = rc.simulate(dataclasses.replace(one_task(risk), risks=()), iterations=4000, seed=3)
     np.testing.assert_array_equal(
         forecast.milestone("m").samples, 1.5 * plain.milestone("m").samples
     )
@@ -95,7 +97,9 @@ def test_a_shared_impact_moves_its_tasks_together():
         risk = Risk(
             "r", 1.0, (Impact("x", add=impact), Impact("y", add=impact)), shared_impact=shared
         )
-        forecast = rc.simulate(project_with(tasks, milestones, risks=(risk,)), 5000, seed=8)
+        forecast = rc.simulate(
+            project_with(tasks, milestones, risks=(risk,)), iterations=5000, seed=8
+        )
         x, y = forecast.milestone("mx").samples, forecast.milestone("my").samples
         if shared:
             np.testing.assert_array_equal(x, y)
@@ -110,7 +114,7 @@ def test_correlated_risk_occurrences_follow_the_gaussian_copula():
     project = project_with(
         tasks, milestones, risks=risks, correlations=(Correlation(0.6, risks=("a", "b")),)
     )
-    forecast = rc.simulate(project, N, seed=9)
+    forecast = rc.simulate(project, iterations=N, seed=9)
     both = np.mean(
         (forecast.milestone("mx").samples == 1) & (forecast.milestone("my").samples == 1)
     )
@@ -131,7 +135,9 @@ def test_probabilistic_task_and_exclusive_branches():
     ]
     milestones = [rc.Milestone("r", ("rework",)), rc.Milestone("ab", ("a", "b"))]
     branch = Branch("cert", (BranchOption(("a",), 0.6), BranchOption(("b",), 0.3)))
-    forecast = rc.simulate(project_with(tasks, milestones, branches=(branch,)), N, seed=10)
+    forecast = rc.simulate(
+        project_with(tasks, milestones, branches=(branch,)), iterations=N, seed=10
+    )
     rework = forecast.milestone("r").samples
     assert np.mean(rework == 11) == pytest.approx(0.3, abs=4 * se(0.3))
     assert set(np.unique(rework)) == {1.0, 11.0}  # skipped: zero time, links kept
@@ -142,7 +148,9 @@ def test_probabilistic_task_and_exclusive_branches():
 
 
 def test_probability_range_occurs_at_its_midpoint():
-    forecast = rc.simulate(one_task(Risk("r", (0.1, 0.5), (Impact("a", add=1),))), N, seed=11)
+    forecast = rc.simulate(
+        one_task(Risk("r", (0.1, 0.5), (Impact("a", add=1),))), iterations=N, seed=11
+    )
     assert forecast.risk_occurrence()["r"] == pytest.approx(0.3, abs=4 * se(0.3))
 
 
@@ -196,7 +204,7 @@ def test_mitigation_to_zero_probability_equals_the_run_without_the_risk():
     risk = Risk("r", 0.5, (Impact("a", add=4),), mitigation=Mitigation(probability=0.0, cost=2000))
     project = one_task(risk)
     comparison = compare_mitigation(project, iterations=6000, seed=13)
-    plain = rc.simulate(dataclasses.replace(project, risks=()), 6000, seed=13)
+    plain = rc.simulate(dataclasses.replace(project, risks=()), iterations=6000, seed=13)
     np.testing.assert_array_equal(
         comparison.post.milestone("m").samples, plain.milestone("m").samples
     )
@@ -206,7 +214,7 @@ def test_mitigation_to_zero_probability_equals_the_run_without_the_risk():
         comparison.pre.milestone("m").percentile_days(80) - plain.milestone("m").percentile_days(80)
     )
     assert row.days_per_cost[80] == pytest.approx(row.days_gained[80] / 2000)
-    post = rc.simulate(project, 6000, seed=13, mitigation="post")
+    post = rc.simulate(project, iterations=6000, seed=13, mitigation="post")
     np.testing.assert_array_equal(post.milestone("m").samples, plain.milestone("m").samples)
 
 
@@ -259,7 +267,7 @@ def test_the_file_format_reads_risks_and_correlations(tmp_path):
     assert risk.probability == 0.3 and risk.mitigation.cost == 8000
     assert risk.impacts[1].multiply == rc.Pert(1.0, 1.1, 1.4)
     assert project.correlations[0].tasks == ("api", "qa", "web")
-    occurred = rc.simulate(project, 2000, seed=1).risk_occurrence()["vendor-api"]
+    occurred = rc.simulate(project, iterations=2000, seed=1).risk_occurrence()["vendor-api"]
     assert occurred == pytest.approx(0.3, abs=4 * se(0.3, 2000))  # the file's probability
 
 
@@ -293,22 +301,24 @@ def test_an_inconsistent_correlation_matrix_is_rejected_or_repaired(tmp_path):
     assert "repair_correlation = true" in str(info.value)
     repaired = load(tmp_path, text.replace("[project]", "[project]\nrepair_correlation = true"))
     with pytest.warns(RuntimeWarning, match="repaired to the nearest valid matrix"):
-        forecast = rc.simulate(repaired, 2000, seed=1)
+        forecast = rc.simulate(repaired, iterations=2000, seed=1)
     assert forecast.iterations == 2000
     project = dataclasses.replace(repaired, repair_correlation=False)
     with pytest.raises(rc.ModelError, match="not positive semi-definite"):
-        rc.simulate(project, 100, seed=1)
+        rc.simulate(project, iterations=100, seed=1)
 
 
 def test_branch_probabilities_above_one_are_rejected():
     tasks = [rc.Task("a", 1), rc.Task("b", 1)]
     branch = Branch("x", (BranchOption(("a",), 0.7), BranchOption(("b",), 0.5)))
     with pytest.raises(rc.ModelError, match=r"add up to 1\.2, more than 1"):
-        rc.simulate(project_with(tasks, [rc.Milestone("m", ("a", "b"))], branches=(branch,)), 10)
+        rc.simulate(
+            project_with(tasks, [rc.Milestone("m", ("a", "b"))], branches=(branch,)), iterations=10
+        )
 
 
 def test_risk_statistics_round_trip(tmp_path):
-    forecast = rc.simulate(load(tmp_path, RISKY), 2000, seed=3, mitigation="post")
+    forecast = rc.simulate(load(tmp_path, RISKY), iterations=2000, seed=3, mitigation="post")
     again = rc.Forecast.from_dict(forecast.to_dict())
     assert again.risk_occurrence() == forecast.risk_occurrence()
     assert again.risk_criticality("beta") == forecast.risk_criticality("beta")
@@ -317,8 +327,8 @@ def test_risk_statistics_round_trip(tmp_path):
 
 def test_opportunities_shorten_work_and_durations_stop_at_zero():
     saving = Risk("saving", 0.5, (Impact("a", add=rc.Triangular(-3, -2, -1)),))
-    forecast = rc.simulate(one_task(saving), 8000, seed=14)
-    plain = rc.simulate(dataclasses.replace(one_task(saving), risks=()), 8000, seed=14)
+    forecast = rc.simulate(one_task(saving), iterations=8000, seed=14)
+    plain = rc.simulate(dataclasses.replace(one_task(saving), risks=()), iterations=8000, seed=14)
     before = plain.milestone("m").samples
     delta = forecast.milestone("m").samples - before
     occurred = delta != 0
@@ -327,13 +337,13 @@ def test_opportunities_shorten_work_and_durations_stop_at_zero():
     assert np.all(forecast.milestone("m").samples[occurred & (before < 1)] == 0.0)
     assert forecast.risk_occurrence()["saving"] == np.mean(occurred)
     big = Risk("big", 1.0, (Impact("a", add=-20),))  # more than any duration of U(0, 10)
-    assert np.all(rc.simulate(one_task(big), 500, seed=1).milestone("m").samples == 0.0)
+    assert np.all(rc.simulate(one_task(big), iterations=500, seed=1).milestone("m").samples == 0.0)
 
 
 def test_unknown_scenario_ids_are_named_with_a_suggestion(tmp_path):
     project = load(tmp_path, RISKY)
     with pytest.raises(rc.ModelError, match='no risk "vendor-apj"; did you mean "vendor-api"'):
-        rc.simulate(project, 100, mitigation=["vendor-apj"])
+        rc.simulate(project, iterations=100, mitigation=["vendor-apj"])
     with pytest.raises(rc.RiskcastError, match="without a mitigation"):
         compare_mitigation(
             dataclasses.replace(

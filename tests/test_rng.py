@@ -209,8 +209,8 @@ def test_engine_draws_are_the_streams_uniforms_and_stable_across_model_versions(
         stream_keys(np.array([stream_key("duration", "a")], np.uint64), seed)[0], np.arange(n)
     )
     # Uniform(0, 1) starting at t = 0: the milestone finish is the uniform itself, bit for bit
-    alone = rc.simulate(_project("a"), n, seed=seed).milestone("m-a").samples
+    alone = rc.simulate(_project("a"), iterations=n, seed=seed).milestone("m-a").samples
     assert np.array_equal(alone, expected)
     # adding tasks before and after "a" leaves its draws unchanged (common random numbers)
-    more = rc.simulate(_project("z", "a", "b"), n, seed=seed).milestone("m-a").samples
+    more = rc.simulate(_project("z", "a", "b"), iterations=n, seed=seed).milestone("m-a").samples
     assert np.array_equal(more, expected)

@@ -6,7 +6,12 @@ working day). Working day k (0-based) covers [k, k + 1). The rounding rule, used
 * a *start* at t falls on working day ``floor(t)``;
 * a *finish* at t > 0 falls on working day ``ceil(t) - 1`` (a task finishing at 7.3 or at 8.0 is
   delivered on working day 7, the eighth one); a finish at t = 0 falls on day 0;
-* "finished by date D" means t <= the number of working days from the start up to and including D.
+* "finished by date D" means t <= the number of working days from the start up to and including D
+  (so nothing is finished by a date before the first working day).
+
+Each boundary allows :data:`riskcast.units.TIME_TOLERANCE` of round-off: a finish at
+8.000000000000002 is delivered on working day 7, like one at 8.0, and a start at
+2.9999999999999996 falls on working day 3.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ModelError
+from .units import TIME_TOLERANCE
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -66,11 +72,11 @@ class Calendar:
 
     def finish_dates(self, start: dt.date, t: np.ndarray) -> np.ndarray:
         """Delivery dates (datetime64[D]) of finishes at ``t`` working days, by the rounding rule."""
-        index = np.maximum(np.ceil(np.asarray(t, float)) - 1, 0).astype(np.int64)
+        index = np.maximum(np.ceil(np.asarray(t, float) - TIME_TOLERANCE) - 1, 0).astype(np.int64)
         return self.add_working_days(start, index)
 
     def start_dates(self, start: dt.date, t: np.ndarray) -> np.ndarray:
-        index = np.floor(np.asarray(t, float)).astype(np.int64)
+        index = np.floor(np.asarray(t, float) + TIME_TOLERANCE).astype(np.int64)
         return self.add_working_days(start, index)
 
     def days_until_end_of(self, start: dt.date, date: dt.date | np.ndarray) -> np.ndarray | int:

@@ -11,19 +11,33 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from . import distributions as d
 from . import tables
+from .engine.codes import (
+    DISCRETE,
+    EMPIRICAL,
+    EXPONENTIAL,
+    FF,
+    FIXED,
+    FS,
+    LOGNORMAL,
+    N_PARAMS,
+    NORMAL,
+    PERT_TABLE,
+    ROW_TABLE,
+    SF,
+    SS,
+    TRIANGULAR,
+    UNIFORM,
+)
 from .errors import ModelError
-from .model import LINK_TYPES, Milestone, Project, topological_order, validate
+from .model import Milestone, Project, topological_order, validate
 
-# Distribution codes understood by the engine's sampler.
-FIXED, UNIFORM, TRIANGULAR, PERT_TABLE, ROW_TABLE, NORMAL, LOGNORMAL, EXPONENTIAL = range(8)
-DISCRETE, EMPIRICAL = 8, 9
-N_PARAMS = 8
-LINK_CODE = {name: code for code, name in enumerate(LINK_TYPES)}
+LINK_CODE = {"FS": FS, "SS": SS, "FF": FF, "SF": SF}
 
 
 def stream_key(kind: str, id: str) -> np.uint64:
@@ -84,8 +98,14 @@ class Network:
     def n(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Network index of every activity id."""
+        return {id: k for k, id in enumerate(self.ids)}
+
     def index(self, id: str) -> int:
-        return self.ids.index(id)
+        """Network index of activity ``id`` (KeyError when unknown)."""
+        return self.positions[id]
 
 
 def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int) -> tuple:
@@ -357,20 +377,3 @@ def compile_project(
         **risk_arrays,
         **correlation_arrays,
     )
-
-
-def forward_pass(network: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic early start and finish (working days) for one set of durations, shape (n,).
-
-    The CPM schedule: used for plan dates (most-likely durations) and as a plain reference.
-    """
-    start = np.zeros(network.n)
-    finish = np.zeros(network.n)
-    for j in range(network.n):
-        s = network.not_before[j]
-        for e in range(network.pred_ptr[j], network.pred_ptr[j + 1]):
-            i, kind, lag = network.pred_idx[e], network.pred_type[e], network.pred_lag[e]
-            base = finish[i] if kind in (0, 2) else start[i]
-            s = max(s, base + lag - (durations[j] if kind >= 2 else 0.0))
-        start[j], finish[j] = s, s + durations[j]
-    return start, finish

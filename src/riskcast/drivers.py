@@ -22,7 +22,7 @@ import numpy as np
 
 from .compile import compile_project
 from .engine.run import normalise_seed, run
-from .errors import RiskcastError
+from .errors import ArgumentError
 from .forecast import FINISH_ID, Forecast, percentile_index
 from .model import Project
 from .simulate import mitigated_risks, simulate
@@ -146,14 +146,14 @@ def risk_drivers(
 
     Raises
     ------
-    RiskcastError
+    ArgumentError
         If the project has no risks, ``milestone`` is not one of its milestones, ``percentile`` is
         outside (0, 100] or ``seed`` is not a valid seed.
     ModelError
         If the project is invalid or ``mitigation`` names an unknown risk.
     """
     if not project.risks:
-        raise RiskcastError("the project has no [[risk]] entries to rank")
+        raise ArgumentError("the project has no [[risk]] entries to rank")
     seed = normalise_seed(seed)
     base = simulate(
         project, iterations=iterations, seed=seed, threads=threads, mitigation=mitigation
@@ -284,7 +284,7 @@ def compare_mitigation(
 
     Raises
     ------
-    RiskcastError
+    ArgumentError
         If no risk would be mitigated, a named risk is unknown or has no mitigation, a percentile
         is outside (0, 100] or ``seed`` is not a valid seed.
     ModelError
@@ -293,10 +293,10 @@ def compare_mitigation(
     ids = [r.id for r in project.risks if r.mitigation is not None]
     chosen = ids if mitigated is True else [] if mitigated is False else sorted(mitigated)
     if not chosen:
-        raise RiskcastError("no risk with a mitigation to compare; add mitigation = { ... }")
+        raise ArgumentError("no risk with a mitigation to compare; add mitigation = { ... }")
     without = [id for id in chosen if id not in ids]
     if without:
-        raise RiskcastError(
+        raise ArgumentError(
             f"risks without a mitigation: {', '.join(without)} (with one: {', '.join(ids) or 'none'})"
         )
     seed = normalise_seed(seed)

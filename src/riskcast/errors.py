@@ -34,3 +34,8 @@ class CycleError(ModelError):
     def __init__(self, problems: str | Iterable[str], cycle: list[str], source: str | None = None):
         self.cycle = cycle
         super().__init__(problems, source)
+
+
+class ArgumentError(RiskcastError, ValueError):
+    """An argument of a riskcast function is out of its allowed range or of the wrong type
+    (a ``ValueError`` too, so ``except ValueError`` catches it)."""

@@ -24,37 +24,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import statistics
 from .calendar import Calendar
-from .errors import RiskcastError
+from .errors import ArgumentError
 from .model import as_date
+from .statistics import percentile_index, percentile_ranks
 from .suggest import suggestion
+from .units import TIME_TOLERANCE
 
-Z95 = 1.959963984540054
+if TYPE_CHECKING:
+    from .compile import Network
+    from .engine.run import Runs
+    from .model import Project
+
 FINISH_ID = "finish"  # the id of the project finish in forecasts
-
-
-def percentile_index(n: int, q: float) -> int:
-    """0-based rank of percentile ``q`` (0 < q <= 100) in ``n`` sorted runs (inverted CDF)."""
-    if not 0 < q <= 100:
-        raise RiskcastError(f"percentile must be in (0, 100], got {q}")
-    return min(n - 1, max(0, math.ceil(q / 100 * n - 1e-9) - 1))
-
-
-def percentile_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int, int]:
-    """0-based ranks of the order statistics bounding percentile ``q`` with ``confidence``."""
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = q / 100
-    half = z * math.sqrt(n * p * (1 - p))
-    return max(0, math.floor(n * p - half) - 1), min(n - 1, math.ceil(n * p + half))
 
 
 @dataclass
@@ -109,9 +98,25 @@ class MilestoneForecast:
         return self.to_date(lo), self.to_date(hi)
 
     def probability_by(self, date: dt.date | str) -> float:
-        """Share of runs delivered on or before ``date``."""
+        """Share of runs delivered on or before ``date``.
+
+        Parameters
+        ----------
+        date : datetime.date or str
+            A calendar date (ISO ``YYYY-MM-DD`` string accepted).
+
+        Returns
+        -------
+        float
+            In [0, 1]: the runs whose finish, by the calendar's rounding rule, falls on or before
+            ``date`` (finishes within :data:`~riskcast.units.TIME_TOLERANCE` past the end of
+            ``date`` count as on it). A date before the first working day gives 0.
+        """
         bound = self.to_days(date)
-        return float(np.searchsorted(self.sorted_samples, bound, side="right") / len(self.samples))
+        if bound <= 0:  # even a finish at t = 0 is delivered on the first working day
+            return 0.0
+        count = np.searchsorted(self.sorted_samples, bound + TIME_TOLERANCE, side="right")
+        return float(count / len(self.samples))
 
     @property
     def target_probability(self) -> float | None:
@@ -124,10 +129,11 @@ class MilestoneForecast:
 
     @property
     def sd_days(self) -> float:
+        """Standard deviation of the finish (working days, n - 1 in the denominator)."""
         x = self.sorted_samples
         if x[0] == x[-1]:  # exactly no spread (np.std would leave round-off of the mean)
             return 0.0
-        return float(x.std(ddof=1))
+        return float(x.std(ddof=1))  # two-pass: exact however large the values are
 
     def cdf(self) -> tuple[np.ndarray, np.ndarray]:
         """(finish days ascending, share of runs finished by each), for plotting."""
@@ -188,6 +194,51 @@ class Forecast:
         self.precision: float | None = None  # working days, when the precision rule chose the runs
         self.mitigation: str | list[str] = "pre"  # the risk scenario simulated
 
+    @classmethod
+    def from_runs(cls, project: Project, network: Network, runs: Runs) -> Forecast:
+        """The forecast of ``project`` from the engine's raw ``runs`` of its compiled ``network``.
+
+        Plan (CPM) dates come from the engine's own forward pass over the most-likely durations;
+        the statistics of the kept runs (ranks, sorts) are computed when first asked for.
+        """
+        from .engine.run import forward_pass
+
+        rows = np.array([network.index(t.id) for t in project.tasks], np.int64)
+        plan_start, plan_finish = forward_pass(network, network.plan_duration)
+        stats = statistics.streamed_task_statistics(runs, network, rows, plan_start)
+        mean_start = runs.sums[0] / runs.iterations
+
+        def target(id: str, name: str, row: int, cpm: float, date: dt.date | None):
+            return MilestoneForecast(
+                id, name, runs.finishes[row], cpm, date, project.calendar, project.start
+            )
+
+        milestones = [
+            target(m.id, m.label, k, float(plan_finish[network.milestone_idx[k]]), m.target)
+            for k, m in enumerate(project.milestones)
+        ]
+        finish = target(FINISH_ID, "Project finish", -1, float(plan_finish.max()), None)
+        return cls(
+            project_name=project.name,
+            start=project.start,
+            calendar=project.calendar,
+            seed=runs.seed,
+            iterations=runs.iterations,
+            milestones=milestones,
+            project_finish=finish,
+            task_ids=[t.id for t in project.tasks],
+            task_names=[t.label for t in project.tasks],
+            stats=stats,
+            merge_points=statistics.merge_points(
+                project.activities, network, mean_start, plan_start
+            ),
+            kept_iterations=runs.kept,
+            risk_ids=[r.id for r in project.risks],
+            risk_titles=[r.label for r in project.risks],
+            project=project,
+            deferred=lambda: statistics.kept_task_statistics(runs, rows),
+        )
+
     @property
     def stats(self) -> dict[str, np.ndarray]:
         """Per-task statistics, arrays over targets x tasks or tasks (model order)."""
@@ -205,7 +256,7 @@ class Forecast:
         ids = [m.id for m in self.targets]
         key = FINISH_ID if milestone is None else milestone
         if key not in ids:
-            raise RiskcastError(
+            raise ArgumentError(
                 f'no milestone "{key}"{suggestion(key, ids)} (known: {", ".join(ids)})'
             )
         return ids.index(key)
@@ -339,7 +390,7 @@ class Forecast:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Forecast:
         if data.get("format") != "riskcast-forecast/1":
-            raise RiskcastError("not a riskcast forecast (format riskcast-forecast/1 expected)")
+            raise ArgumentError("not a riskcast forecast (format riskcast-forecast/1 expected)")
         c = data["calendar"]
         calendar = Calendar(
             tuple(c["workdays"]),

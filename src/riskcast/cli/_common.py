@@ -251,6 +251,7 @@ def simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) ->
         kwargs["mitigation"] = args.mitigation
     if getattr(args, "precision", None) is not None:
         kwargs["precision"] = args.precision
+        kwargs["precision_percentile"] = getattr(args, "confidence", 80.0)
     else:
         kwargs["iterations"] = args.iterations or DEFAULT_ITERATIONS
 

@@ -78,7 +78,8 @@ def parse_run(sub: Any) -> None:
         "--precision",
         type=positive_float,
         metavar="DAYS",
-        help="run until every milestone's P80 is known to +/- DAYS working days (95%% confidence)",
+        help="run until every milestone's percentile of --confidence (default P80) is known to "
+        "+/- DAYS working days (95%% Monte Carlo interval)",
     )
     add_seed(
         p,
@@ -223,7 +224,7 @@ class RunReport(Report):
             )
         size = f"{forecast.iterations:,} runs"
         if self.args.precision is not None:
-            size += f" (P80 to ±{self.args.precision:g} working days)"
+            size += f" (P{self.confidence:g} to ±{self.args.precision:g} working days)"
         lines = [
             f"{forecast.project_name} — {size}, seed {forecast.seed}, plan start "
             f"{forecast.start.isoformat()}{scenario_note(forecast.mitigation)}",

@@ -1,51 +1,49 @@
 """The one home of numba options: every kernel is compiled through these decorators.
 
-``cache=True`` keeps compile time out of every run after the first; ``error_model="numpy"`` lets
-divisions vectorise; no ``fastmath``, because reassociating sums would make results depend on the
-compiler's choices instead of the iteration order.
+``error_model="numpy"`` lets divisions vectorise; no ``fastmath``, because reassociating sums
+would make results depend on the compiler's choices instead of the iteration order.
+
+Caching. numba keys a cached function on its own source file only, so a cached kernel would keep
+running the old code of a helper edited in another file. Hence only the *entry kernels* (the
+functions Python calls, all in ``kernels.py``) are cached, and ``kernels.py`` records
+:data:`~riskcast.engine.kernels.SOURCES_DIGEST`, a digest of every other source its machine code
+is made of (:data:`HELPER_SOURCES`). Editing a helper changes the digest: until ``kernels.py``
+records the new one (a test says so, with the value), the entry kernels compile without a cache,
+so a stale cache is never used; recording it edits ``kernels.py``, which numba's own file stamp
+turns into a fresh cache for everyone who installs or pulls the change. No private numba API and
+no file deletion, so concurrent processes cannot race.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 import numba
 
-OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
+OPTIONS = {"error_model": "numpy", "nogil": True}
 
-leaf = numba.njit(**OPTIONS)  # serial helpers, called from kernels
-kernel = numba.njit(parallel=True, **OPTIONS)  # drivers that use prange
-
-
-# What the compiled kernels are made of: the engine's modules, and the constants they read.
-KERNEL_SOURCES = [
-    *sorted(Path(__file__).parent.glob("*.py")),
-    *(Path(__file__).parent.parent / name for name in ("tables.py", "compile.py")),
+_ENGINE = Path(__file__).parent
+# What the entry kernels' machine code is made of, besides kernels.py itself.
+HELPER_SOURCES = [
+    *sorted(p for p in _ENGINE.glob("*.py") if p.name not in ("kernels.py", "run.py")),
+    *(_ENGINE.parent / name for name in ("tables.py", "units.py")),
 ]
 
+leaf = numba.njit(**OPTIONS)  # helpers, compiled into the entry kernels that call them
 
-def drop_stale_cache(kernel_function: Callable) -> None:
-    """Remove the engine's cached machine code when any kernel source changed since it was cached.
 
-    numba keys a cached function on its own file only, so a kernel would keep running the old
-    code of a helper edited in another file (an editable install after ``git pull``). A stamp of
-    every kernel source beside the cache decides; best effort, as numba's cache itself is.
-    """
-    try:
-        from numba.core.caching import FunctionCache
+def sources_digest() -> str:
+    """Digest of :data:`HELPER_SOURCES` (line endings normalised)."""
+    text = b"".join(path.read_bytes().replace(b"\r\n", b"\n") for path in HELPER_SOURCES)
+    return hashlib.blake2b(text, digest_size=12).hexdigest()
 
-        directory = Path(FunctionCache(kernel_function.py_func)._cache_path)
-        stamp = hashlib.blake2b(
-            b"".join(path.read_bytes() for path in KERNEL_SOURCES), digest_size=16
-        ).hexdigest()
-        marker = directory / "riskcast-kernels.stamp"
-        if marker.is_file() and marker.read_text() == stamp:
-            return
-        for cached in [*directory.glob("*.nbi"), *directory.glob("*.nbc")]:
-            cached.unlink(missing_ok=True)
-        directory.mkdir(parents=True, exist_ok=True)
-        marker.write_text(stamp)
-    except (ImportError, AttributeError, OSError):  # an unusual numba or a read-only cache
-        return
+
+def entry_decorators(recorded_digest: str) -> tuple:
+    """(serial, parallel) njit decorators for entry kernels: cached only while the helpers are
+    those recorded in ``recorded_digest``."""
+    cache = sources_digest() == recorded_digest
+    return (
+        numba.njit(cache=cache, **OPTIONS),
+        numba.njit(parallel=True, cache=cache, **OPTIONS),
+    )

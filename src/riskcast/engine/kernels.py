@@ -13,14 +13,21 @@ from collections import namedtuple
 import numpy as np
 from numba import prange
 
-from ._jit import kernel, leaf
+from ..units import TIME_TOLERANCE as TIE
+from ._jit import entry_decorators, leaf
+from .codes import FF, FS
 from .rng import uniform
 from .sampling import correlated_uniforms, quantile, sample_block
 
+# Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
+SOURCES_DIGEST = "e55c9204a1a02d03014f77ff"
+entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
+
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
 BLOCK = 64  # iterations scheduled together, activity-major
-TIE = 1e-9  # working days: a link within TIE of driving its successor counts as driving
-N_SUMS = 3  # streamed per activity: start, duration, duration squared (finish = start + duration)
+# Streamed per activity: start, and duration minus a reference r and its square (shifted sums
+# keep the variance exact when the spread is tiny against the value); finish = start + duration.
+N_SUMS = 3
 GROUP = 62  # targets whose criticality one backward sweep counts (bits of an int64)
 
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
@@ -30,7 +37,7 @@ Arrays = namedtuple(
     "milestone_idx last_candidates gated gate_key gate_low gate_high risk_key risk_p_key "
     "risk_p_low risk_p_high risk_task_ptr risk_task_idx impact_ptr impact_risk impact_multiply "
     "impact_code impact_params impact_key slot_key group_ptr factor_ptr factors task_slot "
-    "risk_slot",
+    "risk_slot plan_duration",
 )
 
 # What a chunk writes (see simulate_chunks).
@@ -56,8 +63,8 @@ def forward_block(a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.
             i = a.pred_idx[e]
             kind = a.pred_type[e]
             lag = a.pred_lag[e]
-            base = finish[i] if kind == 0 or kind == 2 else start[i]
-            if kind < 2:
+            base = finish[i] if kind == FS or kind == FF else start[i]
+            if kind < FF:  # FS, SS: bound the start
                 for k in range(count):
                     v = base[k] + lag
                     if v > s[k]:
@@ -70,6 +77,19 @@ def forward_block(a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.
         f = finish[j]
         for k in range(count):
             f[k] = s[k] + d[k]
+
+
+@entry
+def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Early start and finish (n,) for one set of durations (n,): the plan (CPM) schedule, by the
+    very forward pass the simulation runs."""
+    n = durations.shape[0]
+    dur = np.empty((n, 1))
+    dur[:, 0] = durations
+    start = np.empty((n, 1))
+    finish = np.empty((n, 1))
+    forward_block(a, dur, 1, start, finish)
+    return start[:, 0].copy(), finish[:, 0].copy()
 
 
 @leaf
@@ -130,22 +150,25 @@ def block_sum(x: np.ndarray, m: int) -> float:
 
 
 @leaf
-def block_sum_squares(x: np.ndarray, m: int) -> float:
-    """Sum of x[:m] ** 2, in the same fixed order as :func:`block_sum`."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    whole = m - m % 8
-    for k in range(0, whole, 8):
-        s0 += x[k] * x[k]
-        s1 += x[k + 1] * x[k + 1]
-        s2 += x[k + 2] * x[k + 2]
-        s3 += x[k + 3] * x[k + 3]
-        s4 += x[k + 4] * x[k + 4]
-        s5 += x[k + 5] * x[k + 5]
-        s6 += x[k + 6] * x[k + 6]
-        s7 += x[k + 7] * x[k + 7]
+def block_shifted_moments(x: np.ndarray, r: float, m: int) -> tuple[float, float]:
+    """(sum of x[:m] - r, sum of (x[:m] - r) ** 2), in the same fixed order as :func:`block_sum`."""
+    s0 = s1 = s2 = s3 = q0 = q1 = q2 = q3 = 0.0
+    whole = m - m % 4
+    for k in range(0, whole, 4):
+        a, b, c, d = x[k] - r, x[k + 1] - r, x[k + 2] - r, x[k + 3] - r
+        s0 += a
+        s1 += b
+        s2 += c
+        s3 += d
+        q0 += a * a
+        q1 += b * b
+        q2 += c * c
+        q3 += d * d
     for k in range(whole, m):
-        s0 += x[k] * x[k]
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        a = x[k] - r
+        s0 += a
+        q0 += a * a
+    return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 
 
 @leaf
@@ -184,10 +207,10 @@ def count_critical(
             i = a.pred_idx[e]
             kind = a.pred_type[e]
             lag = a.pred_lag[e]
-            base = finish[i] if kind == 0 or kind == 2 else start[i]
+            base = finish[i] if kind == FS or kind == FF else start[i]
             into = mask[i]
             for k in range(m):
-                v = base[k] + lag - (d[k] if kind >= 2 else 0.0)
+                v = base[k] + lag - (d[k] if kind >= FF else 0.0)
                 if v >= s[k] - TIE:
                     into[k] |= bits[k]
         for k in range(m):
@@ -203,14 +226,14 @@ def count_critical(
             hit[k] = 0
 
 
-@kernel
+@parallel_entry
 def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     """Simulate iterations ``first .. first + count - 1`` (``first`` a multiple of CHUNK).
 
     ``a`` is an :data:`Arrays`; ``out`` an :data:`Outputs`, for the M targets (milestones) plus
     the project finish as target M, R risks and n activities:
       finishes       float64 (M + 1, count)        finish of each target per iteration
-      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d, d^2
+      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
       kept_duration  float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
@@ -282,8 +305,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 continue
             for j in range(n):
                 acc[0, j] += block_sum(start[j], m)
-                acc[1, j] += block_sum(dur[j], m)
-                acc[2, j] += block_sum_squares(dur[j], m)
+                shifted, squares = block_shifted_moments(dur[j], a.plan_duration[j], m)
+                acc[1, j] += shifted
+                acc[2, j] += squares
             kb = g0 // BLOCK
             if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
                 kept_duration[kb, :, :m] = dur[:, :m]

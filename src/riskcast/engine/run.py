@@ -15,17 +15,17 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
 
-from ..compile import Network
-from ..errors import RiskcastError
-from ._jit import drop_stale_cache
-from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, simulate_chunks
+from ..errors import ArgumentError
+from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, schedule, simulate_chunks
 from .rng import stream_keys
 
-drop_stale_cache(simulate_chunks)
+if TYPE_CHECKING:  # the engine reads a compiled network's arrays; it imports nothing above it
+    from ..compile import Network
 
 KEPT_VALUES = 2_000_000  # kept per-iteration values per array (float32: 8 MB), see above
 KEPT_MIN, KEPT_MAX = 1_000, 20_000
@@ -37,7 +37,8 @@ class Runs:
 
     finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working days)
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
-    sums:      float64 (N_SUMS, n), sums over iterations of start, duration, duration^2
+    sums:      float64 (N_SUMS, n), sums over iterations of start, d - r and (d - r)^2, where d is
+               the duration and r the activity's plan duration (``Network.plan_duration``)
     kept_duration, kept_finish: float32 (KB, n, BLOCK) slabs holding every activity in the first
                ``kept`` iterations; :meth:`kept_rows` gives them as (n, kept)
     risk_occurred: int64 (R,), iterations in which each risk occurred
@@ -69,7 +70,7 @@ def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | No
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(2, np.uint64)[0] >> np.uint64(1))
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise RiskcastError(f"seed must be a non-negative integer or None, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative integer or None, got {seed!r}")
     return int(seed) % 2**63
 
 
@@ -79,6 +80,27 @@ def kept_rows(n: int, iterations: int) -> int:
 
 
 SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
+
+
+def forward_pass(network: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic early start and finish for one set of durations.
+
+    The plan (CPM) schedule, computed by the same forward pass as every simulated run.
+
+    Parameters
+    ----------
+    network : Network
+        A compiled plan.
+    durations : numpy.ndarray
+        float64 (n,), working days, in the network's (topological) order.
+
+    Returns
+    -------
+    start, finish : numpy.ndarray
+        float64 (n,) each, working days from the project start.
+    """
+    durations = np.ascontiguousarray(durations, np.float64)
+    return schedule(kernel_arrays(network, 0), durations)
 
 
 def kernel_arrays(network: Network, seed: int) -> Arrays:
@@ -119,7 +141,7 @@ class Simulation:
         """Simulate ``count`` more iterations (the running total stays a multiple of CHUNK until
         the last call)."""
         if self.iterations % CHUNK:
-            raise RiskcastError("iterations can only be added after a whole number of chunks")
+            raise ArgumentError("iterations can only be added after a whole number of chunks")
         net = self.network
         chunks = math.ceil(count / CHUNK) if self.full else 0
         m, r = len(net.milestone_idx), len(net.risk_ids)
@@ -173,26 +195,52 @@ def run(
     batch: int = 16 * CHUNK,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    stop: Callable[[np.ndarray], bool] | None = None,
+    rule: Callable[[np.ndarray], int] | None = None,
+    first_check: int = 4 * CHUNK,
     full: bool = True,
 ) -> Runs:
-    """Simulate up to ``iterations`` in batches of ``batch`` (rounded up to whole chunks).
+    """Simulate up to ``iterations`` runs, in calls of at most ``batch`` (whole chunks).
 
-    ``stop(finishes)`` is asked after each batch with the (M + 1, runs so far) finishes (the
-    precision rule); ``progress(done, total)`` is told.
-    ``threads`` caps numba's worker threads for this call.
+    Parameters
+    ----------
+    network : Network
+        The compiled plan.
+    seed : int
+        In [0, 2**63) (see :func:`normalise_seed`).
+    iterations : int
+        Runs to simulate, or the most a ``rule`` may ask for.
+    batch : int
+        Runs per kernel call between ``progress(done, total)`` reports; results do not depend
+        on it, nor on ``threads`` (numba's worker threads for this call).
+    rule : callable, optional
+        A stopping rule: asked first after ``first_check`` runs (rounded up to whole chunks) with
+        the (M + 1, runs so far) finishes, it returns the run count at which to ask again; a count
+        not above the runs so far stops the simulation. Since the rule sees only the runs, where
+        it stops does not depend on ``batch`` either.
+    full : bool
+        False computes only the target finishes (no criticality, sums or kept runs).
+
+    Returns
+    -------
+    Runs
     """
     batch = max(CHUNK, math.ceil(batch / CHUNK) * CHUNK)
     sim = Simulation(network, seed, iterations, full)
+    check = iterations if rule is None else math.ceil(first_check / CHUNK) * CHUNK
     previous = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:
         while sim.iterations < iterations:
-            sim.advance(min(batch, iterations - sim.iterations))
-            if progress is not None:
-                progress(sim.iterations, iterations)
-            if stop is not None and stop(sim.finishes()):
+            goal = min(check, iterations)
+            while sim.iterations < goal:
+                sim.advance(min(batch, goal - sim.iterations))
+                if progress is not None:
+                    progress(sim.iterations, iterations)
+            if rule is None or sim.iterations >= iterations:
+                break
+            check = math.ceil(rule(sim.finishes()) / CHUNK) * CHUNK
+            if check <= sim.iterations:
                 break
     finally:
         numba.set_num_threads(previous)

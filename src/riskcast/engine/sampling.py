@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from .. import tables
-from ..compile import (
+from ._jit import leaf
+from .codes import (
     DISCRETE,
     EXPONENTIAL,
     FIXED,
@@ -18,7 +19,6 @@ from ..compile import (
     TRIANGULAR,
     UNIFORM,
 )
-from ._jit import leaf
 from .rng import uniform
 
 N_HALF = tables.N_HALF

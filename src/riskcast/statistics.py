@@ -1,0 +1,163 @@
+"""Statistics of simulated runs: percentiles with their Monte Carlo intervals, ranks, Spearman
+sensitivity and the per-task statistics a :class:`~riskcast.forecast.Forecast` carries.
+
+Everything here is numpy on the engine's raw results (:class:`~riskcast.engine.run.Runs`); names
+and dates are attached by the forecast. Definitions:
+
+* **Percentile** q of n runs: the smallest simulated value with at least q % of the runs at or
+  below it (the inverted empirical CDF): the sorted value at 0-based rank ceil(n q / 100) - 1.
+* **Confidence interval** of a percentile: the order statistics at ranks n p -/+ z sqrt(n p (1-p))
+  (distribution-free, normal approximation to the binomial).
+* **Sensitivity**: Spearman rank correlation (ties at their average rank) between a task's
+  duration and a target's finish over the runs kept in full.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ArgumentError
+
+if TYPE_CHECKING:
+    from .compile import Network
+    from .engine.run import Runs
+
+FINISH_PERCENTILES = (10, 50, 80, 90)  # per-task finish percentiles of the task table
+STATS_SLICE = 256  # tasks whose kept runs are ranked together (bounds the temporaries)
+
+
+def check_percentile(q: float) -> float:
+    """``q`` as a float in (0, 100], or :class:`ArgumentError`."""
+    if isinstance(q, bool) or not isinstance(q, Real) or not 0 < q <= 100:
+        raise ArgumentError(f"a percentile is a number in (0, 100], got {q!r}")
+    return float(q)
+
+
+def check_confidence(confidence: float) -> float:
+    """``confidence`` as a float in (0, 1), or :class:`ArgumentError`."""
+    if isinstance(confidence, bool) or not isinstance(confidence, Real) or not 0 < confidence < 1:
+        raise ArgumentError(f"confidence is a probability in (0, 1), e.g. 0.95, got {confidence!r}")
+    return float(confidence)
+
+
+def percentile_index(n: int, q: float) -> int:
+    """0-based rank of percentile ``q`` (0 < q <= 100) among ``n`` sorted runs (inverted CDF).
+
+    The 1e-9 guards q n / 100 against round-off (q = 80, n = 10: rank 7, not 8).
+    """
+    q = check_percentile(q)
+    return min(n - 1, max(0, math.ceil(q / 100 * n - 1e-9) - 1))
+
+
+def percentile_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int, int]:
+    """0-based ranks of the order statistics bounding percentile ``q`` of ``n`` runs with
+    probability about ``confidence``."""
+    p = check_percentile(q) / 100
+    z = NormalDist().inv_cdf(0.5 + check_confidence(confidence) / 2)
+    half = z * math.sqrt(n * p * (1 - p))
+    return max(0, math.floor(n * p - half) - 1), min(n - 1, math.ceil(n * p + half))
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..K along the last axis of ``x`` (T, K), ties sharing their average rank (as
+    ``scipy.stats.rankdata``, without importing scipy.stats in a run)."""
+    rows, k = x.shape
+    order = np.argsort(x, axis=1)
+    ordered = np.take_along_axis(x, order, axis=1)
+    # A tie group runs from its first to its last position; its members get the mean of the two.
+    new = np.ones((rows, k), bool)
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    last = np.ones((rows, k), bool)
+    last[:, :-1] = new[:, 1:]
+    position = np.broadcast_to(np.arange(k, dtype=np.float64), (rows, k))
+    first_of_group = np.maximum.accumulate(np.where(new, position, 0.0), axis=1)
+    last_of_group = np.minimum.accumulate(np.where(last, position, k)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty((rows, k))
+    np.put_along_axis(ranks, order, (first_of_group + last_of_group) / 2 + 1, axis=1)
+    return ranks
+
+
+def centred_ranks(x: np.ndarray) -> np.ndarray:
+    """:func:`average_ranks` minus their mean (K + 1) / 2."""
+    return average_ranks(x) - (x.shape[1] + 1) / 2
+
+
+def spearman(x: np.ndarray, y_centred_ranks: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row of ``x`` (n, K) with each row of ``y`` (T, K), given as
+    :func:`centred_ranks`. Rows without spread get 0. Returns (T, n)."""
+    if x.shape[1] < 3:
+        return np.zeros((y_centred_ranks.shape[0], x.shape[0]))
+    rx = centred_ranks(x)
+    y = y_centred_ranks
+    norm = np.sqrt((y * y).sum(axis=1))[:, None] * np.sqrt((rx * rx).sum(axis=1))[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (y @ rx.T) / norm
+    return np.where(norm > 0, rho, 0.0)
+
+
+def streamed_task_statistics(
+    runs: Runs, network: Network, rows: np.ndarray, plan_start: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Statistics of every run, from the engine's streamed sums and counts.
+
+    ``rows`` are the network indices of the tasks (model order); arrays are per task, or per
+    target (milestones then the project finish) x task.
+    """
+    n = runs.iterations
+    start_sum, shifted, squares = runs.sums
+    reference = network.plan_duration
+    mean_start = start_sum / n
+    mean_duration = reference + shifted / n
+    # Sums of d - r: exact enough for a variance however large d is against its spread.
+    variance = np.maximum(squares - shifted * shifted / n, 0.0) / max(n - 1, 1)
+    return {
+        "criticality": runs.critical[:, rows] / n,
+        "risk_occurred": runs.risk_occurred / n,
+        "risk_critical": runs.risk_critical / n,
+        "plan_start": plan_start[rows],
+        "plan_finish": (plan_start + network.plan_duration)[rows],
+        "mean_start": mean_start[rows],
+        "mean_finish": (mean_start + mean_duration)[rows],
+        "duration_mean": mean_duration[rows],
+        "duration_sd": np.sqrt(variance)[rows],
+    }
+
+
+def kept_task_statistics(runs: Runs, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Statistics of the runs kept in full: sensitivity (targets x tasks) and the finish
+    percentiles of :data:`FINISH_PERCENTILES` per task, a slice of tasks at a time."""
+    kept = runs.kept
+    durations = runs.kept_rows(runs.kept_duration)
+    finishes = runs.kept_rows(runs.kept_finish)
+    target_ranks = centred_ranks(runs.finishes[:, :kept])
+    ranks = [percentile_index(kept, q) for q in FINISH_PERCENTILES]
+    parts = []
+    for lo in range(0, len(rows), STATS_SLICE):
+        part_rows = rows[lo : lo + STATS_SLICE]
+        part = {"sensitivity": spearman(durations[part_rows], target_ranks)}
+        chosen = np.partition(finishes[part_rows], ranks, axis=1)[:, ranks]
+        for k, q in enumerate(FINISH_PERCENTILES):
+            part[f"finish_p{q}"] = chosen[:, k].astype(np.float64)
+        parts.append(part)
+    if not parts:
+        return {}
+    return {key: np.concatenate([p[key] for p in parts], axis=-1) for key in parts[0]}
+
+
+def merge_points(
+    activities: Sequence[Any], network: Network, mean_start: np.ndarray, plan_start: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """(mean simulated start, plan start) in working days of every activity with two or more
+    distinct predecessors, by id. ``mean_start`` and ``plan_start`` are (n,) in network order."""
+    out = {}
+    for item in activities:
+        if len({link.predecessor for link in item.after}) >= 2:
+            j = network.index(item.id)
+            out[item.id] = (float(mean_start[j]), float(plan_start[j]))
+    return out
