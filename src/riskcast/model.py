@@ -222,8 +222,6 @@ def validate(project: Project) -> None:
     ModelError
         Listing every problem found, each with its place (``task "api" > after[0]``).
     """
-    import networkx as nx
-
     problems: list[str] = []
     if not project.tasks:
         problems.append("the project has no tasks; add at least one [[task]]")
@@ -235,8 +233,7 @@ def validate(project: Project) -> None:
             problems.append(f"{_place(item)}: duplicate id (already used by a {seen[item.id]})")
         else:
             seen[item.id] = "milestone" if isinstance(item, Milestone) else "task"
-    graph = nx.DiGraph()
-    graph.add_nodes_from(seen)
+    predecessors: dict[str, set[str]] = {id: set() for id in seen}
     links_seen: dict[str, set[tuple[str, str]]] = {a.id: set() for a in project.activities}
     for item in project.activities:
         if isinstance(item, Milestone) and not item.after:
@@ -272,7 +269,8 @@ def validate(project: Project) -> None:
                     f'{place}: a second {link.type} link from "{link.predecessor}"; keep one'
                 )
             links_seen[item.id].add((link.predecessor, link.type))
-            graph.add_edge(link.predecessor, item.id)
+            if item.id in predecessors:
+                predecessors[item.id].add(link.predecessor)
     for task in project.tasks:
         low = task.estimate.minimum
         if low < 0:
@@ -281,13 +279,9 @@ def validate(project: Project) -> None:
                 f"{task.estimate.kind} reaches {low:g}; raise its low end (negative values are "
                 "for risk impacts, e.g. opportunities)"
             )
-    cycles = []
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1:
-            edges = nx.find_cycle(graph.subgraph(component))
-            cycles.append([u for u, _ in edges] + [edges[0][0]])
     # the compiler's order, so that a correlation problem reads the same from compile_project
-    order = None if cycles else _dependency_order(graph, project)
+    order = _dependency_order(predecessors, project)
+    cycles = [] if order is not None else _cycles(predecessors)
     problems.extend(risk_problems(project, order))
     for cycle in cycles:
         problems.append("links form a cycle: " + " -> ".join(f'"{n}"' for n in cycle))
@@ -298,19 +292,57 @@ def validate(project: Project) -> None:
 
 
 def topological_order(project: Project) -> Sequence[str]:
-    """Activity ids in a dependency order (stable: file order among ready activities)."""
+    """Activity ids in a dependency order (stable: file order among ready activities).
+
+    The project must be free of cycles (:func:`validate`); links to unknown ids are ignored.
+    """
+    ids = {a.id for a in project.activities}
+    predecessors = {
+        a.id: {link.predecessor for link in a.after if link.predecessor in ids}
+        for a in project.activities
+    }
+    order = _dependency_order(predecessors, project)
+    if order is None:
+        raise ModelError("links form a cycle; riskcast.validate(project) names it", project.source)
+    return order
+
+
+def _dependency_order(predecessors: dict[str, set[str]], project: Project) -> list[str] | None:
+    """Kahn's algorithm over ``predecessors`` (id -> distinct predecessor ids): the ids in
+    dependency order, the earliest in the file first among those ready; None if there is a
+    cycle. Linear in the links (no graph library in the common path)."""
+    import heapq
+
+    index = {a.id: k for k, a in enumerate(project.activities)}
+    waiting = {id: len(preds) for id, preds in predecessors.items()}
+    successors: dict[str, list[str]] = {id: [] for id in predecessors}
+    for id, preds in predecessors.items():
+        for p in preds:
+            successors[p].append(id)
+    ready = [(index[id], id) for id, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, id = heapq.heappop(ready)
+        order.append(id)
+        for succ in successors[id]:
+            waiting[succ] -= 1
+            if waiting[succ] == 0:
+                heapq.heappush(ready, (index[succ], succ))
+    return order if len(order) == len(predecessors) else None
+
+
+def _cycles(predecessors: dict[str, set[str]]) -> list[list[str]]:
+    """Each cycle of the links (one per strongly connected component), as ids in link order
+    with the first repeated at the end."""
     import networkx as nx
 
     graph = nx.DiGraph()
-    graph.add_nodes_from(a.id for a in project.activities)
-    for item in project.activities:
-        graph.add_edges_from((link.predecessor, item.id) for link in item.after)
-    return _dependency_order(graph, project)
-
-
-def _dependency_order(graph: Any, project: Project) -> list[str]:
-    """The nodes of the acyclic link ``graph`` in dependency order, file order among ready ones."""
-    import networkx as nx
-
-    index = {a.id: k for k, a in enumerate(project.activities)}
-    return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
+    graph.add_nodes_from(predecessors)
+    graph.add_edges_from((p, id) for id, preds in predecessors.items() for p in preds)
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1:
+            edges = nx.find_cycle(graph.subgraph(component))
+            cycles.append([u for u, _ in edges] + [edges[0][0]])
+    return cycles

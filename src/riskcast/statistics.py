@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .engine.run import Runs
 
 FINISH_PERCENTILES = (10, 50, 80, 90)  # per-task finish percentiles of the task table
-STATS_SLICE = 256  # tasks whose kept runs are ranked together (bounds the temporaries)
 
 
 def check_percentile(q: float) -> float:
@@ -131,23 +130,25 @@ def streamed_task_statistics(
 
 def kept_task_statistics(runs: Runs, rows: np.ndarray) -> dict[str, np.ndarray]:
     """Statistics of the runs kept in full: sensitivity (targets x tasks) and the finish
-    percentiles of :data:`FINISH_PERCENTILES` per task, a slice of tasks at a time."""
+    percentiles of :data:`FINISH_PERCENTILES` per task (compiled: a task per thread)."""
+    from .engine.ranks import rank_statistics
+
     kept = runs.kept
-    durations = runs.kept_rows(runs.kept_duration)
-    finishes = runs.kept_rows(runs.kept_finish)
-    target_ranks = centred_ranks(runs.finishes[:, :kept])
-    ranks = [percentile_index(kept, q) for q in FINISH_PERCENTILES]
-    parts = []
-    for lo in range(0, len(rows), STATS_SLICE):
-        part_rows = rows[lo : lo + STATS_SLICE]
-        part = {"sensitivity": spearman(durations[part_rows], target_ranks)}
-        chosen = np.partition(finishes[part_rows], ranks, axis=1)[:, ranks]
-        for k, q in enumerate(FINISH_PERCENTILES):
-            part[f"finish_p{q}"] = chosen[:, k].astype(np.float64)
-        parts.append(part)
-    if not parts:
+    if kept == 0 or len(rows) == 0:
         return {}
-    return {key: np.concatenate([p[key] for p in parts], axis=-1) for key in parts[0]}
+    target_ranks = centred_ranks(runs.finishes[:, :kept])
+    order_ranks = np.array([percentile_index(kept, q) for q in FINISH_PERCENTILES], np.int64)
+    rho = np.zeros((target_ranks.shape[0], len(rows)))
+    chosen = np.empty((len(rows), len(order_ranks)), np.float32)
+    rank_statistics(
+        runs.kept_duration, runs.kept_finish, kept, rows, target_ranks, order_ranks, rho, chosen
+    )
+    if kept < 3:  # no meaningful rank correlation
+        rho[:] = 0.0
+    out = {"sensitivity": rho}
+    for k, q in enumerate(FINISH_PERCENTILES):
+        out[f"finish_p{q}"] = chosen[:, k].astype(np.float64)
+    return out
 
 
 def merge_points(

@@ -5,7 +5,7 @@ would make results depend on the compiler's choices instead of the iteration ord
 
 Caching. numba keys a cached function on its own source file only, so a cached kernel would keep
 running the old code of a helper edited in another file. Hence only the *entry kernels* (the
-functions Python calls, all in ``kernels.py``) are cached, and ``kernels.py`` records
+functions Python calls, in ``kernels.py``) are cached, and ``kernels.py`` records
 :data:`~riskcast.engine.kernels.SOURCES_DIGEST`, a digest of every other source its machine code
 is made of (:data:`HELPER_SOURCES`). Editing a helper changes the digest: until ``kernels.py``
 records the new one (a test says so, with the value), the entry kernels compile without a cache,
@@ -25,12 +25,16 @@ OPTIONS = {"error_model": "numpy", "nogil": True}
 
 _ENGINE = Path(__file__).parent
 # What the entry kernels' machine code is made of, besides kernels.py itself.
+ENTRY_FILES = ("kernels.py", "ranks.py", "run.py")  # entry kernels and plain Python
 HELPER_SOURCES = [
-    *sorted(p for p in _ENGINE.glob("*.py") if p.name not in ("kernels.py", "run.py")),
+    *sorted(p for p in _ENGINE.glob("*.py") if p.name not in ENTRY_FILES),
     *(_ENGINE.parent / name for name in ("tables.py", "units.py")),
 ]
 
 leaf = numba.njit(**OPTIONS)  # helpers, compiled into the entry kernels that call them
+# A parallel entry kernel that calls no helper of another file: numba's stamp of its own file
+# is all its cache needs.
+standalone_entry = numba.njit(parallel=True, cache=True, **OPTIONS)
 
 
 def sources_digest() -> str:

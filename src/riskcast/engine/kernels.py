@@ -20,7 +20,7 @@ from .rng import uniform
 from .sampling import correlated_uniforms, quantile, sample_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "e55c9204a1a02d03014f77ff"
+SOURCES_DIGEST = "ff889f0168c0201f68798e11"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -47,12 +47,17 @@ Outputs = namedtuple(
 
 
 @leaf
-def forward_block(a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray) -> None:
+def forward_block(
+    a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray, acc: np.ndarray
+) -> None:
     """Early start/finish of every activity for ``count`` iterations (arrays (n, BLOCK)).
 
     FS: start >= finish_p + lag; SS: start >= start_p + lag; FF: finish >= finish_p + lag;
     SF: finish >= start_p + lag; and start >= not_before >= 0.
+    With a non-empty ``acc`` (N_SUMS, n), each activity's sums are added while its rows are
+    still in cache: start, d - r and (d - r)^2 with r its plan duration.
     """
+    sums = acc.shape[0] > 0
     for j in range(dur.shape[0]):
         s = start[j]
         d = dur[j]
@@ -77,6 +82,11 @@ def forward_block(a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.
         f = finish[j]
         for k in range(count):
             f[k] = s[k] + d[k]
+        if sums:
+            acc[0, j] += block_sum(s, count)
+            shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)
+            acc[1, j] += shifted
+            acc[2, j] += squares
 
 
 @entry
@@ -88,7 +98,7 @@ def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dur[:, 0] = durations
     start = np.empty((n, 1))
     finish = np.empty((n, 1))
-    forward_block(a, dur, 1, start, finish)
+    forward_block(a, dur, 1, start, finish, np.empty((0, n)))
     return start[:, 0].copy(), finish[:, 0].copy()
 
 
@@ -235,9 +245,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
       finishes       float64 (M + 1, count)        finish of each target per iteration
       sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
-      kept_duration  float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
+      kept_duration  float32 (n, KB * BLOCK)       durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
-      kept_finish    float32 (KB, n, BLOCK)        finishes, likewise
+      kept_finish    float32 (n, KB * BLOCK)       finishes, likewise
       risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
       risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
     With ``full`` False only ``finishes`` is written (risk-driver reruns).
@@ -250,7 +260,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     finishes, kept_duration, kept_finish = out.finishes, out.kept_duration, out.kept_finish
     sums, critical = out.sums, out.critical
     risk_occurred, risk_critical = out.risk_occurred, out.risk_critical
-    kept_blocks = kept_duration.shape[0]
+    kept_runs = kept_duration.shape[1]
     n_chunks = (count + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
         dur = np.empty((n, BLOCK))
@@ -260,6 +270,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         correlated = np.empty((n_slots, BLOCK))
         occurred = np.zeros((n_risks, BLOCK), np.bool_)
         project = np.empty(BLOCK)
+        cols = np.empty(BLOCK, np.int64)
+        no_sums = np.empty((0, n))
+        fracs = np.empty(BLOCK)
         mask = np.zeros((n, BLOCK), np.int64)
         risk_bits = np.zeros((n_risks, BLOCK), np.int64)
         acc = sums[c]
@@ -283,11 +296,13 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 m,
                 a.task_slot,
                 correlated,
+                cols,
+                fracs,
                 dur,
             )
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)
-            forward_block(a, dur, m, start, finish)
+            forward_block(a, dur, m, start, finish, acc if full else no_sums)
             for k in range(m):
                 project[k] = 0.0
             for j in a.last_candidates:
@@ -303,15 +318,9 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 finishes[n_targets, b + k] = project[k]
             if not full:
                 continue
-            for j in range(n):
-                acc[0, j] += block_sum(start[j], m)
-                shifted, squares = block_shifted_moments(dur[j], a.plan_duration[j], m)
-                acc[1, j] += shifted
-                acc[2, j] += squares
-            kb = g0 // BLOCK
-            if kb < kept_blocks:  # one contiguous (n, BLOCK) slab per block
-                kept_duration[kb, :, :m] = dur[:, :m]
-                kept_finish[kb, :, :m] = finish[:, :m]
+            if g0 < kept_runs:  # a row segment per activity (kept_runs is whole blocks)
+                kept_duration[:, g0 : g0 + m] = dur[:, :m]
+                kept_finish[:, g0 : g0 + m] = finish[:, :m]
             for r in range(n_risks):
                 for k in range(m):
                     if occurred[r, k]:

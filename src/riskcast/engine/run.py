@@ -39,8 +39,8 @@ class Runs:
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
     sums:      float64 (N_SUMS, n), sums over iterations of start, d - r and (d - r)^2, where d is
                the duration and r the activity's plan duration (``Network.plan_duration``)
-    kept_duration, kept_finish: float32 (KB, n, BLOCK) slabs holding every activity in the first
-               ``kept`` iterations; :meth:`kept_rows` gives them as (n, kept)
+    kept_duration, kept_finish: float32 (n, >= kept), every activity in the first ``kept``
+               iterations; :meth:`kept_rows` gives the (n, kept) view
     risk_occurred: int64 (R,), iterations in which each risk occurred
     risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
     """
@@ -56,9 +56,9 @@ class Runs:
     risk_occurred: np.ndarray
     risk_critical: np.ndarray
 
-    def kept_rows(self, slabs: np.ndarray) -> np.ndarray:
-        """(KB, n, BLOCK) slabs -> (n, kept): activity rows of the first ``kept`` iterations."""
-        return slabs.transpose(1, 0, 2).reshape(slabs.shape[1], -1)[:, : self.kept]
+    def kept_rows(self, kept: np.ndarray) -> np.ndarray:
+        """(n, kept) view of ``kept_duration`` or ``kept_finish``: the first ``kept`` runs."""
+        return kept[:, : self.kept]
 
 
 def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | None) -> int:
@@ -133,9 +133,9 @@ class Simulation:
         self.risk_occurred = np.zeros(r, np.int64)
         self.risk_critical = np.zeros((m + 1, r), np.int64)
         self.kept = kept_rows(n, max_iterations) if full else 0
-        blocks = (self.kept + BLOCK - 1) // BLOCK
-        self.kept_duration = np.empty((blocks, n, BLOCK), np.float32)
-        self.kept_finish = np.empty((blocks, n, BLOCK), np.float32)
+        columns = (self.kept + BLOCK - 1) // BLOCK * BLOCK
+        self.kept_duration = np.empty((n, columns), np.float32)
+        self.kept_finish = np.empty((n, columns), np.float32)
 
     def advance(self, count: int) -> None:
         """Simulate ``count`` more iterations (the running total stays a multiple of CHUNK until

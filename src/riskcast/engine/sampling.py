@@ -214,6 +214,21 @@ def correlated_uniforms(
 
 
 @leaf
+def table_cells(
+    stream: np.uint64, first: int, count: int, u_max: float, cols: np.ndarray, fracs: np.ndarray
+) -> None:
+    """Quantile-table cells (:func:`_cell`) of the uniforms of iterations ``first ..
+    first + count - 1`` of ``stream``, each capped at ``u_max``: into ``cols`` and ``fracs``."""
+    for k in range(count):
+        u = min(uniform(stream, first + k), u_max)
+        left = u < 0.5
+        x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
+        j = min(int(x), N_HALF - 1)
+        fracs[k] = x - j
+        cols[k] = j if left else RIGHT + j
+
+
+@leaf
 def sample_block(
     streams: np.ndarray,
     codes: np.ndarray,
@@ -224,12 +239,15 @@ def sample_block(
     count: int,
     slots: np.ndarray,
     correlated: np.ndarray,
+    cols: np.ndarray,
+    fracs: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Durations of iterations ``first .. first + count - 1`` for every activity into ``out[:, :count]``.
 
     An activity with ``slots[t] >= 0`` takes its uniforms from ``correlated[slots[t]]`` (the
     copula); the simple codes get loops of their own so that the compiler vectorises them.
+    ``cols`` (int64) and ``fracs`` (float64), at least ``count`` long, are scratch space.
     """
     for t in range(codes.shape[0]):
         code = codes[t]
@@ -256,31 +274,28 @@ def sample_block(
                 b = high - math.sqrt((1.0 - u) * right)
                 row[k] = a if u < c else b
         elif code == PERT_TABLE:
-            # straight-line code (selects, no branches) so that the loop vectorises with gathers
+            # cells first (a loop that vectorises), then the table reads on their own, so that
+            # the loads do not wait on the arithmetic (bilinear between two shape rows)
+            table_cells(s, first, count, 1.0, cols, fracs)
             low, width, shape = p[0], p[1], p[2]
             r0 = min(int(shape), N_S - 1)
             w = shape - r0
             below, above = table[r0], table[r0 + 1]
             for k in range(count):
-                u = uniform(s, first + k)
-                left = u < 0.5
-                x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
-                j = min(int(x), N_HALF - 1)
-                f = x - j
-                col = j if left else RIGHT + j
-                a = below[col] + f * (below[col + 1] - below[col])
-                b = above[col] + f * (above[col + 1] - above[col])
+                col, f = cols[k], fracs[k]
+                a = below[col]
+                a += f * (below[col + 1] - a)
+                b = above[col]
+                b += f * (above[col + 1] - b)
                 row[k] = low + width * (a + w * (b - a))
         elif code == LOGNORMAL:
-            # the task's own quantile row in a branch-free loop, then the last cell exactly
+            # the task's own quantile row, then the last cell (which ends at +inf) exactly
+            table_cells(s, first, count, 1.0 - U_EXACT, cols, fracs)
             own = table[int(p[2])]
             for k in range(count):
-                u = min(uniform(s, first + k), 1.0 - U_EXACT)
-                left = u < 0.5
-                x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
-                j = min(int(x), N_HALF - 1)
-                col = j if left else RIGHT + j
-                row[k] = own[col] + (x - j) * (own[col + 1] - own[col])
+                col = cols[k]
+                a = own[col]
+                row[k] = a + fracs[k] * (own[col + 1] - a)
             for k in range(count):
                 u = uniform(s, first + k)
                 if u > 1.0 - U_EXACT:
