@@ -26,7 +26,7 @@ from .distributions import (
     Uniform,
 )
 from .drivers import compare_mitigation, risk_drivers
-from .errors import CycleError, ModelError, RiskcastError
+from .errors import ArgumentError, CycleError, ModelError, RiskcastError
 from .explain import explain
 from .forecast import Forecast, MilestoneForecast
 from .io.modelfile import model_schema
@@ -72,6 +72,7 @@ def load(path: str | Path) -> Project:
 
 
 __all__ = [
+    "ArgumentError",
     "Assignment",
     "Beta",
     "Branch",

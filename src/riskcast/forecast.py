@@ -82,18 +82,78 @@ class MilestoneForecast:
         return self.to_date(self.cpm_days)
 
     def percentile_days(self, q: float) -> float:
+        """Percentile ``q`` of the finish in working days from the start.
+
+        Parameters
+        ----------
+        q : float
+            In (0, 100].
+
+        Returns
+        -------
+        float
+            The smallest simulated finish with at least ``q`` % of the runs at or below it.
+
+        Raises
+        ------
+        ArgumentError
+            ``q`` outside (0, 100] (also a ``ValueError``).
+        """
         return float(self.sorted_samples[percentile_index(len(self.samples), q)])
 
     def percentile(self, q: float) -> dt.date:
-        """The date by which at least ``q`` % of the runs delivered this milestone."""
+        """The date by which at least ``q`` % of the runs delivered this milestone.
+
+        Parameters
+        ----------
+        q : float
+            Percentile in (0, 100].
+
+        Returns
+        -------
+        datetime.date
+            :meth:`percentile_days` delivered by the calendar's rounding rule.
+        """
         return self.to_date(self.percentile_days(q))
 
     def percentile_interval_days(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        """Monte Carlo confidence interval of :meth:`percentile_days`.
+
+        Parameters
+        ----------
+        q : float
+            Percentile in (0, 100].
+        confidence : float, default 0.95
+            Probability in (0, 1) that the interval holds the true percentile.
+
+        Returns
+        -------
+        (float, float)
+            Order statistics bounding the percentile, working days.
+
+        Raises
+        ------
+        ArgumentError
+            ``q`` or ``confidence`` out of range (also a ``ValueError``).
+        """
         lo, hi = percentile_ranks(len(self.samples), q, confidence)
         return float(self.sorted_samples[lo]), float(self.sorted_samples[hi])
 
     def percentile_interval(self, q: float, confidence: float = 0.95) -> tuple[dt.date, dt.date]:
-        """Monte Carlo confidence interval of :meth:`percentile` (dates)."""
+        """Monte Carlo confidence interval of :meth:`percentile` (dates).
+
+        Parameters
+        ----------
+        q : float
+            Percentile in (0, 100].
+        confidence : float, default 0.95
+            Probability in (0, 1).
+
+        Returns
+        -------
+        (datetime.date, datetime.date)
+            :meth:`percentile_interval_days` as delivery dates.
+        """
         lo, hi = self.percentile_interval_days(q, confidence)
         return self.to_date(lo), self.to_date(hi)
 
@@ -125,6 +185,7 @@ class MilestoneForecast:
 
     @property
     def mean_days(self) -> float:
+        """Mean finish, working days from the start."""
         return float(self.samples.mean())
 
     @property
@@ -262,7 +323,22 @@ class Forecast:
         return ids.index(key)
 
     def milestone(self, id: str | None = None) -> MilestoneForecast:
-        """A milestone's forecast; ``None`` or ``"finish"`` gives the project finish."""
+        """A milestone's forecast.
+
+        Parameters
+        ----------
+        id : str, optional
+            A milestone id; ``None`` or ``"finish"`` gives the project finish.
+
+        Returns
+        -------
+        MilestoneForecast
+
+        Raises
+        ------
+        ArgumentError
+            No such milestone (the message suggests the nearest id).
+        """
         return self.targets[self._target_index(id)]
 
     def _per_task(self, name: str, milestone: str | None) -> dict[str, float]:
