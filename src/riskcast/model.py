@@ -139,6 +139,9 @@ class Milestone:
         return self.name or self.id
 
 
+VALID_ORDER = "_valid_order"  # set on a Project by validate(): its dependency order
+
+
 @dataclass(frozen=True)
 class Project:
     """A plan: tasks and milestones linked into a network, starting on ``start``.
@@ -222,6 +225,8 @@ def validate(project: Project) -> None:
     ModelError
         Listing every problem found, each with its place (``task "api" > after[0]``).
     """
+    if VALID_ORDER in vars(project):
+        return
     problems: list[str] = []
     if not project.tasks:
         problems.append("the project has no tasks; add at least one [[task]]")
@@ -289,6 +294,8 @@ def validate(project: Project) -> None:
         if cycles:
             raise CycleError(problems, cycles[0], project.source)
         raise ModelError(problems, project.source)
+    # A Project is immutable: remember that it passed, and its order, for the next caller.
+    object.__setattr__(project, VALID_ORDER, tuple(order))
 
 
 def topological_order(project: Project) -> Sequence[str]:
@@ -296,6 +303,8 @@ def topological_order(project: Project) -> Sequence[str]:
 
     The project must be free of cycles (:func:`validate`); links to unknown ids are ignored.
     """
+    if VALID_ORDER in vars(project):
+        return vars(project)[VALID_ORDER]
     ids = {a.id for a in project.activities}
     predecessors = {
         a.id: {link.predecessor for link in a.after if link.predecessor in ids}

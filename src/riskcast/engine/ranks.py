@@ -15,41 +15,50 @@ from ._jit import leaf, standalone_entry
 
 DIGIT = 11  # bits per radix pass: three passes sort 32-bit keys
 BUCKETS = 1 << DIGIT
+PASSES = 3
 
 
 @leaf
-def sorted_keys(
-    x: np.ndarray, keys: np.ndarray, order: np.ndarray, spare_keys, spare_order
-) -> None:
-    """Sort float32 ``x`` (K,): ``keys`` gets its order-preserving uint32 codes ascending (as
-    int64; equal values have equal codes, -0.0 and 0.0 included) and ``order`` the position of
-    each in ``x``. An LSD radix sort, linear in K; ``spare_*`` are scratch of the same size."""
+def sorted_keys(x: np.ndarray, keys: np.ndarray, order: np.ndarray, spare_keys, spare_order):
+    """Sort float32 ``x`` (K,) by an LSD radix sort, linear in K.
+
+    Returns the arrays holding, ascending, the order-preserving uint32 code of each value (as
+    int64; equal values have equal codes, -0.0 and 0.0 included) and its position in ``x``: one
+    of (``keys``, ``order``) and (``spare_keys``, ``spare_order``), all of size K, which serve
+    as the two buffers of the sort. One pass counts all three digits; a digit the same for every
+    key costs no pass.
+    """
     k = x.shape[0]
     bits = x.view(np.uint32)
+    counts = np.zeros((PASSES, BUCKETS), np.int64)
     for i in range(k):
         b = np.int64(bits[i]) if x[i] != 0.0 else np.int64(0)
-        keys[i] = (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
+        key = (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
+        keys[i] = key
         order[i] = i
-    counts = np.empty(BUCKETS, np.int64)
-    for shift in range(0, 32, DIGIT):
-        counts[:] = 0
-        for i in range(k):
-            counts[(keys[i] >> shift) & (BUCKETS - 1)] += 1
-        if counts.max() == k:  # every key has this digit: the pass would change nothing
+        counts[0, key & (BUCKETS - 1)] += 1
+        counts[1, (key >> DIGIT) & (BUCKETS - 1)] += 1
+        counts[2, key >> (2 * DIGIT)] += 1
+    for d in range(PASSES):
+        shift = d * DIGIT
+        digit = counts[d]
+        if digit[(keys[0] >> shift) & (BUCKETS - 1)] == k:  # one digit for all: nothing to do
             continue
         total = 0
-        for d in range(BUCKETS):
-            c = counts[d]
-            counts[d] = total
+        for bucket in range(BUCKETS):
+            c = digit[bucket]
+            digit[bucket] = total
             total += c
         for i in range(k):
-            d = (keys[i] >> shift) & (BUCKETS - 1)
-            at = counts[d]
-            counts[d] = at + 1
-            spare_keys[at] = keys[i]
+            key = keys[i]
+            bucket = (key >> shift) & (BUCKETS - 1)
+            at = digit[bucket]
+            digit[bucket] = at + 1
+            spare_keys[at] = key
             spare_order[at] = order[i]
-        keys[:] = spare_keys
-        order[:] = spare_order
+        keys, spare_keys = spare_keys, keys
+        order, spare_order = spare_order, order
+    return keys, order
 
 
 @standalone_entry
@@ -76,16 +85,17 @@ def rank_statistics(
     n = rows.shape[0]
     n_targets = target_ranks.shape[0]
     y_norm = np.zeros(n_targets)
+    by_run = np.empty((k, n_targets))  # run-major: one cache line per run in the sweep below
     for t in range(n_targets):
         for i in range(k):
             y_norm[t] += target_ranks[t, i] * target_ranks[t, i]
+            by_run[i, t] = target_ranks[t, i]
     centre = (k + 1) / 2.0
     for j in prange(n):
-        keys = np.empty(k, np.int64)
-        order = np.empty(k, np.int64)
-        spare_keys = np.empty(k, np.int64)
-        spare_order = np.empty(k, np.int64)
-        sorted_keys(durations[rows[j]][:k], keys, order, spare_keys, spare_order)
+        buffers = np.empty((4, k), np.int64)  # the radix sort's two (keys, order) pairs
+        keys, order = sorted_keys(
+            durations[rows[j]][:k], buffers[0], buffers[1], buffers[2], buffers[3]
+        )
         dots = np.zeros(n_targets)
         x_norm = 0.0
         first = 0
@@ -96,15 +106,15 @@ def rank_statistics(
                 last += 1
             r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
             for p in range(first, last + 1):
-                i = order[p]
+                y = by_run[order[p]]
                 for t in range(n_targets):
-                    dots[t] += r * target_ranks[t, i]
+                    dots[t] += r * y[t]
             x_norm += r * r * (last - first + 1)
             first = last + 1
         for t in range(n_targets):
             norm = np.sqrt(x_norm * y_norm[t])
             rho[t, j] = dots[t] / norm if norm > 0.0 else 0.0
         f = finishes[rows[j]][:k]
-        sorted_keys(f, keys, order, spare_keys, spare_order)
+        keys, order = sorted_keys(f, buffers[0], buffers[1], buffers[2], buffers[3])
         for q in range(order_ranks.shape[0]):
             quantiles[j, q] = f[order[order_ranks[q]]]
