@@ -117,7 +117,8 @@ def numpy_sensitivity(net: cp.Network, project: rc.Project, seed: int, kept: int
     y = rankdata(out["finishes"], axis=1)
     x -= x.mean(axis=1, keepdims=True)
     y -= y.mean(axis=1, keepdims=True)
-    return (y @ x.T) / np.outer(np.linalg.norm(y, axis=1), np.linalg.norm(x, axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):  # fixed durations have no ranks
+        return (y @ x.T) / np.outer(np.linalg.norm(y, axis=1), np.linalg.norm(x, axis=1))
 
 
 def headline(tasks: int = 1_000, iterations: int = 100_000, numpy_too: bool = True) -> None:

@@ -169,3 +169,26 @@ def test_plan_dates_come_from_the_kernels_forward_pass():
     m = forecast.milestone("m")
     assert np.all(m.samples == m.cpm_days)
     assert m.cpm_days == pytest.approx(2.5 * 0 + 0.75 + 1.25 + 0.1 + 3)
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "place"),
+    [
+        ("9999-12-20", None, "project > start"),
+        ("2027-01-04", "9999-12-31", 'milestone "m" > target'),
+        ("2027-01-04", "0001-01-01", 'milestone "m" > target'),
+        ("1899-12-31", None, "project > start"),
+    ],
+)
+def test_dates_outside_the_horizon_are_validation_problems(start, target, place):
+    project = rc.Project("x", start, (rc.Task("a", 3),), (rc.Milestone("m", ("a",), target),))
+    with pytest.raises(rc.ModelError, match="outside the dates") as error:
+        rc.validate(project)
+    assert any(p.startswith(place) for p in error.value.problems)
+
+
+def test_a_simulation_running_past_the_representable_dates_is_refused():
+    tasks = tuple(rc.Task(f"a{k}", 900_000, after=(f"a{k - 1}",) if k else ()) for k in range(3))
+    project = rc.Project("x", "2027-01-04", tasks, (rc.Milestone("m", ("a2",)),))
+    with pytest.raises(rc.ModelError, match="units of the durations"):
+        rc.simulate(project, iterations=64, seed=1)

@@ -46,6 +46,24 @@ if TYPE_CHECKING:
 FINISH_ID = "finish"  # the id of the project finish in forecasts
 
 
+LAST_DATE = dt.date(9000, 1, 1)  # simulated dates stay well inside what dates and charts hold
+
+
+def _check_dates_representable(project: Project, finishes: np.ndarray) -> None:
+    """ModelError when the latest simulated finish is dated after :data:`LAST_DATE` (durations
+    in the wrong unit, say minutes given as days), before any date conversion overflows."""
+    from .errors import ModelError
+
+    latest = float(np.max(finishes)) if finishes.size else 0.0
+    limit = project.calendar.days_until_end_of(project.start, LAST_DATE)
+    if latest > limit:
+        raise ModelError(
+            f"the simulation reaches {latest:,.0f} working days after the start, past the year "
+            f"{LAST_DATE.year}; check the units of the durations and lags",
+            project.source,
+        )
+
+
 @dataclass
 class MilestoneForecast:
     """The simulated finish of one milestone (or of the whole project).
@@ -274,6 +292,7 @@ class Forecast:
                 id, name, runs.finishes[row], cpm, date, project.calendar, project.start
             )
 
+        _check_dates_representable(project, runs.finishes)
         milestones = [
             target(m.id, m.label, k, float(plan_finish[network.milestone_idx[k]]), m.target)
             for k, m in enumerate(project.milestones)

@@ -139,6 +139,9 @@ class Milestone:
         return self.name or self.id
 
 
+# The dates a plan may use: a date outside is a typo (0027 for 2027) that would also take the
+# simulated dates out of what calendars, charts and files can represent.
+DATE_HORIZON = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 VALID_ORDER = "_valid_order"  # set on a Project by validate(): its dependency order
 
 
@@ -238,6 +241,7 @@ def validate(project: Project) -> None:
             problems.append(f"{_place(item)}: duplicate id (already used by a {seen[item.id]})")
         else:
             seen[item.id] = "milestone" if isinstance(item, Milestone) else "task"
+    problems.extend(_date_problems(project))
     predecessors: dict[str, set[str]] = {id: set() for id in seen}
     links_seen: dict[str, set[tuple[str, str]]] = {a.id: set() for a in project.activities}
     for item in project.activities:
@@ -296,6 +300,24 @@ def validate(project: Project) -> None:
         raise ModelError(problems, project.source)
     # A Project is immutable: remember that it passed, and its order, for the next caller.
     object.__setattr__(project, VALID_ORDER, tuple(order))
+
+
+def _date_problems(project: Project) -> list[str]:
+    """The project start, milestone targets and task dates outside :data:`DATE_HORIZON`."""
+    low, high = DATE_HORIZON
+    dates = [("project > start", project.start)]
+    dates += [(f'milestone "{m.id}" > target', m.target) for m in project.milestones]
+    dates += [
+        (f'task "{t.id}" > {name}', getattr(t, name))
+        for t in project.tasks
+        for name in ("not_before", "actual_start", "actual_finish")
+    ]
+    return [
+        f"{place}: {date.isoformat()} is outside the dates riskcast plans with "
+        f"({low.isoformat()} to {high.isoformat()}); check the year"
+        for place, date in dates
+        if date is not None and not low <= date <= high
+    ]
 
 
 def topological_order(project: Project) -> Sequence[str]:
