@@ -181,7 +181,9 @@ def test_plan_dates_come_from_the_kernels_forward_pass():
     ],
 )
 def test_dates_outside_the_horizon_are_validation_problems(start, target, place):
-    project = rc.Project("x", start, (rc.Task("a", 3),), (rc.Milestone("m", ("a",), target),))
+    project = rc.Project(
+        "x", start, (rc.Task("a", 3),), (rc.Milestone("m", ("a",), target=target),)
+    )
     with pytest.raises(rc.ModelError, match="outside the dates") as error:
         rc.validate(project)
     assert any(p.startswith(place) for p in error.value.problems)
