@@ -26,6 +26,7 @@ from .errors import ArgumentError
 from .forecast import FINISH_ID, Forecast, percentile_index
 from .model import Project
 from .simulate import mitigated_risks, simulate
+from .statistics import Finishes
 
 
 @dataclass(frozen=True)
@@ -171,14 +172,18 @@ def risk_drivers(
             iterations,
             threads=threads,
             full=False,
-        ).finishes
+        )
         days, mean_days = {}, {}
         for k, t in enumerate(targets):
-            # the forecast's own percentile (MilestoneForecast.percentile_days) on the other run
-            ranked = np.sort(without[k])
-            p_without = float(ranked[percentile_index(len(ranked), percentile)])
+            # the forecast's own statistics (MilestoneForecast.percentile_days) on the other run
+            other = (
+                Finishes(samples=without.finishes[k])
+                if without.binned is None
+                else Finishes(binned=without.binned[k])
+            )
+            p_without = other.value_at_rank(percentile_index(other.n, percentile))
             days[t.id] = t.percentile_days(percentile) - p_without
-            mean_days[t.id] = t.mean_days - float(without[k].mean())
+            mean_days[t.id] = t.mean_days - other.mean
         drivers.append(
             RiskDriver(
                 risk.id,

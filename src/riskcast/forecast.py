@@ -40,6 +40,7 @@ from .units import TIME_TOLERANCE
 
 if TYPE_CHECKING:
     from .compile import Network
+    from .engine.binning import Binned
     from .engine.run import Runs
     from .model import Project
 
@@ -49,12 +50,11 @@ FINISH_ID = "finish"  # the id of the project finish in forecasts
 LAST_DATE = dt.date(9000, 1, 1)  # simulated dates stay well inside what dates and charts hold
 
 
-def _check_dates_representable(project: Project, finishes: np.ndarray) -> None:
+def _check_dates_representable(project: Project, latest: float) -> None:
     """ModelError when the latest simulated finish is dated after :data:`LAST_DATE` (durations
     in the wrong unit, say minutes given as days), before any date conversion overflows."""
     from .errors import ModelError
 
-    latest = float(np.max(finishes)) if finishes.size else 0.0
     limit = project.calendar.days_until_end_of(project.start, LAST_DATE)
     if latest > limit:
         raise ModelError(
@@ -64,27 +64,82 @@ def _check_dates_representable(project: Project, finishes: np.ndarray) -> None:
         )
 
 
+def _histogram_dict(b: Binned) -> dict[str, Any]:
+    """JSON form of a histogram: its non-empty range of bins and its scalars."""
+    held = np.flatnonzero(b.counts)
+    first, last = (int(held[0]), int(held[-1])) if len(held) else (0, -1)
+    return {
+        "origin": b.origin,
+        "width": b.width,
+        "first_bin": first,
+        "counts": b.counts[first : last + 1].tolist(),
+        "bins": len(b.counts),
+        **{k: getattr(b, k) for k in ("n", "low", "high", "anchor", "limit")},
+        "shifted_sum": b.shifted_sum,
+        "shifted_squares": b.shifted_squares,
+    }
+
+
+def _histogram(d: dict[str, Any]) -> Binned:
+    from .engine.binning import Binned
+
+    counts = np.zeros(d["bins"], np.int64)
+    counts[d["first_bin"] : d["first_bin"] + len(d["counts"])] = d["counts"]
+    return Binned(
+        d["origin"],
+        d["width"],
+        counts,
+        d["n"],
+        d["low"],
+        d["high"],
+        d["anchor"],
+        d["shifted_sum"],
+        d["shifted_squares"],
+        d["limit"],
+    )
+
+
 @dataclass
 class MilestoneForecast:
     """The simulated finish of one milestone (or of the whole project).
 
-    ``samples``: float64 (iterations,), finish per run in working days from the project start.
+    ``samples``: float64 (iterations,), finish per run in working days from the project start;
+    None past :data:`~riskcast.engine.binning.EXACT_RUNS` runs, where ``binned`` holds their
+    day-aligned histogram instead (every date and probability stays exact, a percentile in
+    working days is within ``resolution``).
     """
 
     id: str
     name: str
-    samples: np.ndarray
+    samples: np.ndarray | None
     cpm_days: float
     target: dt.date | None
     calendar: Calendar
     start: dt.date
-    _sorted: np.ndarray | None = field(default=None, repr=False)
+    binned: Binned | None = field(default=None, repr=False)
+    _finishes: statistics.Finishes | None = field(default=None, repr=False)
+
+    @property
+    def finishes(self) -> statistics.Finishes:
+        """The finishes' order statistics, counts and moments."""
+        if self._finishes is None or self._finishes.samples is not self.samples:
+            self._finishes = statistics.Finishes(self.samples, self.binned)
+        return self._finishes
+
+    @property
+    def iterations(self) -> int:
+        """Runs simulated."""
+        return self.finishes.n
+
+    @property
+    def resolution(self) -> float:
+        """Largest error of a percentile in working days: 0, or the histogram's bin width."""
+        return self.finishes.resolution
 
     @property
     def sorted_samples(self) -> np.ndarray:
-        if self._sorted is None or len(self._sorted) != len(self.samples):
-            self._sorted = np.sort(self.samples)
-        return self._sorted
+        """Every run's finish, ascending (None past EXACT_RUNS runs)."""
+        return None if self.samples is None else self.finishes.sorted
 
     def to_date(self, days: float) -> dt.date:
         """The delivery date of a finish at ``days`` working days."""
@@ -117,7 +172,7 @@ class MilestoneForecast:
         ArgumentError
             ``q`` outside (0, 100] (also a ``ValueError``).
         """
-        return float(self.sorted_samples[percentile_index(len(self.samples), q)])
+        return self.finishes.value_at_rank(percentile_index(self.iterations, q))
 
     def percentile(self, q: float) -> dt.date:
         """The date by which at least ``q`` % of the runs delivered this milestone.
@@ -154,8 +209,8 @@ class MilestoneForecast:
         ArgumentError
             ``q`` or ``confidence`` out of range (also a ``ValueError``).
         """
-        lo, hi = percentile_ranks(len(self.samples), q, confidence)
-        return float(self.sorted_samples[lo]), float(self.sorted_samples[hi])
+        lo, hi = percentile_ranks(self.iterations, q, confidence)
+        return self.finishes.value_at_rank(lo), self.finishes.value_at_rank(hi)
 
     def percentile_interval(self, q: float, confidence: float = 0.95) -> tuple[dt.date, dt.date]:
         """Monte Carlo confidence interval of :meth:`percentile` (dates).
@@ -193,8 +248,7 @@ class MilestoneForecast:
         bound = self.to_days(date)
         if bound <= 0:  # even a finish at t = 0 is delivered on the first working day
             return 0.0
-        count = np.searchsorted(self.sorted_samples, bound + TIME_TOLERANCE, side="right")
-        return float(count / len(self.samples))
+        return self.finishes.count_at_most(bound + TIME_TOLERANCE) / self.iterations
 
     @property
     def target_probability(self) -> float | None:
@@ -204,27 +258,40 @@ class MilestoneForecast:
     @property
     def mean_days(self) -> float:
         """Mean finish, working days from the start."""
-        return float(self.samples.mean())
+        return self.finishes.mean
 
     @property
     def sd_days(self) -> float:
         """Standard deviation of the finish (working days, n - 1 in the denominator)."""
-        x = self.sorted_samples
-        if x[0] == x[-1]:  # exactly no spread (np.std would leave round-off of the mean)
-            return 0.0
-        return float(x.std(ddof=1))  # two-pass: exact however large the values are
+        return self.finishes.sd
 
     def cdf(self) -> tuple[np.ndarray, np.ndarray]:
         """(finish days ascending, share of runs finished by each), for plotting."""
-        x = self.sorted_samples
-        return x, np.arange(1, len(x) + 1) / len(x)
+        return self.finishes.cdf()
 
     def cdf_dates(self) -> tuple[np.ndarray, np.ndarray]:
         """(delivery dates ascending as datetime64[D], cumulative probability at each date)."""
-        x = self.sorted_samples
+        x, share = self.finishes.cdf()
         dates = self.calendar.finish_dates(self.start, x)
         unique, last = np.unique(dates[::-1], return_index=True)
-        return unique, (len(x) - last) / len(x)
+        return unique, share[len(x) - 1 - last]
+
+    def same_finishes(self, other: MilestoneForecast) -> bool:
+        """Whether ``other`` finished exactly when this one did in every run."""
+        if self.samples is not None and other.samples is not None:
+            return bool(np.array_equal(self.samples, other.samples))
+        a, b = self.binned, other.binned
+        return (
+            a is not None
+            and b is not None
+            and (a.origin, a.width, a.n, a.low, a.high) == (b.origin, b.width, b.n, b.low, b.high)
+            and np.array_equal(a.counts, b.counts)
+        )
+
+    def date_shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """(delivery dates ascending as datetime64[D], share of runs delivered on each)."""
+        dates, cumulative = self.cdf_dates()
+        return dates, np.diff(cumulative, prepend=0.0)
 
 
 class Forecast:
@@ -288,11 +355,14 @@ class Forecast:
         mean_start = runs.sums[0] / runs.iterations
 
         def target(id: str, name: str, row: int, cpm: float, date: dt.date | None):
+            samples = None if runs.finishes is None else runs.finishes[row]
+            binned = None if runs.binned is None else runs.binned[row]
             return MilestoneForecast(
-                id, name, runs.finishes[row], cpm, date, project.calendar, project.start
+                id, name, samples, cpm, date, project.calendar, project.start, binned
             )
 
-        _check_dates_representable(project, runs.finishes)
+        latest = max(b.high for b in runs.binned) if runs.binned else np.max(runs.finishes)
+        _check_dates_representable(project, float(latest))
         milestones = [
             target(m.id, m.label, k, float(plan_finish[network.milestone_idx[k]]), m.target)
             for k, m in enumerate(project.milestones)
@@ -470,7 +540,8 @@ class Forecast:
                     "name": m.name,
                     "target": iso(m.target),
                     "cpm_days": m.cpm_days,
-                    "samples": m.samples.tolist(),
+                    "samples": None if m.samples is None else m.samples.tolist(),
+                    "histogram": None if m.binned is None else _histogram_dict(m.binned),
                 }
                 for m in self.targets
             ],
@@ -497,11 +568,12 @@ class Forecast:
             MilestoneForecast(
                 m["id"],
                 m["name"],
-                np.asarray(m["samples"], np.float64),
+                None if m["samples"] is None else np.asarray(m["samples"], np.float64),
                 m["cpm_days"],
                 None if m["target"] is None else as_date(m["target"], "target"),
                 calendar,
                 start,
+                None if m.get("histogram") is None else _histogram(m["histogram"]),
             )
             for m in data["milestones"]
         ]

@@ -6,6 +6,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterable
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,7 +16,10 @@ from .engine.run import normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .model import Project
-from .statistics import check_confidence, check_percentile, percentile_ranks
+
+if TYPE_CHECKING:
+    from .engine.binning import Binned
+from .statistics import Finishes, check_confidence, check_percentile, percentile_ranks
 
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
@@ -24,13 +28,18 @@ FIRST_CHECK = 4 * CHUNK  # runs before the precision rule is first asked
 MAX_GROWTH = 4  # the precision rule at most quadruples the runs between two checks
 
 
-def precision_half_width(finishes: np.ndarray, q: float, confidence: float) -> float:
+def precision_half_width(finishes: np.ndarray | list[Binned], q: float, confidence: float) -> float:
     """The widest half-width (working days) of the ``confidence`` interval of percentile ``q``
-    over the milestones' rows of ``finishes`` (M + 1, runs); the project finish when M = 0."""
-    rows = finishes[:-1] if finishes.shape[0] > 1 else finishes
-    lo, hi = percentile_ranks(finishes.shape[1], q, confidence)
-    part = np.partition(rows, (lo, hi), axis=1)
-    return float(((part[:, hi] - part[:, lo]) / 2).max())
+    over the milestones' finishes, (M + 1, runs) or M + 1 histograms; the project finish when
+    there is no milestone."""
+    if isinstance(finishes, np.ndarray):
+        rows = finishes[:-1] if finishes.shape[0] > 1 else finishes
+        lo, hi = percentile_ranks(finishes.shape[1], q, confidence)
+        part = np.partition(rows, (lo, hi), axis=1)
+        return float(((part[:, hi] - part[:, lo]) / 2).max())
+    targets = [Finishes(binned=b) for b in (finishes[:-1] if len(finishes) > 1 else finishes)]
+    lo, hi = percentile_ranks(targets[0].n, q, confidence)
+    return max((t.value_at_rank(hi) - t.value_at_rank(lo)) / 2 for t in targets)
 
 
 def precision_rule(
@@ -45,8 +54,8 @@ def precision_rule(
     the runs themselves, never on the batch size or the threads: the result is reproducible.
     """
 
-    def next_check(finishes: np.ndarray) -> int:
-        n = finishes.shape[1]
+    def next_check(finishes: np.ndarray | list[Binned]) -> int:
+        n = finishes.shape[1] if isinstance(finishes, np.ndarray) else finishes[0].n
         half = precision_half_width(finishes, q, confidence)
         if half < precision:
             return n
@@ -162,7 +171,9 @@ def simulate(
     )
     forecast = Forecast.from_runs(project, network, runs)
     if precision is not None:
-        half = precision_half_width(runs.finishes, precision_percentile, confidence)
+        half = precision_half_width(
+            runs.finishes if runs.binned is None else runs.binned, precision_percentile, confidence
+        )
         if half >= precision:
             warnings.warn(
                 f"precision of +/-{precision:g} working days on P{precision_percentile:g} not "

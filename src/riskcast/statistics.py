@@ -26,6 +26,7 @@ from .errors import ArgumentError
 
 if TYPE_CHECKING:
     from .compile import Network
+    from .engine.binning import Binned
     from .engine.run import Runs
 
 FINISH_PERCENTILES = (10, 50, 80, 90)  # per-task finish percentiles of the task table
@@ -61,6 +62,100 @@ def percentile_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int, i
     z = NormalDist().inv_cdf(0.5 + check_confidence(confidence) / 2)
     half = z * math.sqrt(n * p * (1 - p))
     return max(0, math.floor(n * p - half) - 1), min(n - 1, math.ceil(n * p + half))
+
+
+class Finishes:
+    """The simulated finishes of one target (working days): every run's value, or, past
+    :data:`~riskcast.engine.binning.EXACT_RUNS` runs, their day-aligned histogram.
+
+    Order statistics, counts, mean and sd are answered the same way for both; with a histogram
+    a value at a rank is the upper edge of its bin (within one bin width, and always on the
+    same delivery date), counts up to a bin edge are exact.
+    """
+
+    def __init__(self, samples: np.ndarray | None = None, binned: Binned | None = None):
+        if (samples is None) == (binned is None):
+            raise ArgumentError("give the samples or their histogram")
+        self.samples = samples
+        self.binned = binned
+        self._sorted: np.ndarray | None = None
+        self._cumulative: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        """Runs."""
+        return len(self.samples) if self.samples is not None else self.binned.n
+
+    @property
+    def sorted(self) -> np.ndarray:
+        """Every run's finish ascending (exact finishes only)."""
+        if self._sorted is None:
+            self._sorted = np.sort(self.samples)
+        return self._sorted
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """Runs up to and including each bin (histogram only)."""
+        if self._cumulative is None:
+            self._cumulative = np.cumsum(self.binned.counts)
+        return self._cumulative
+
+    @property
+    def resolution(self) -> float:
+        """Largest error of :meth:`value_at_rank` in working days (0 for exact finishes)."""
+        return 0.0 if self.binned is None else self.binned.width
+
+    def value_at_rank(self, rank: int) -> float:
+        """The finish at 0-based ``rank`` among the runs sorted ascending."""
+        if self.samples is not None:
+            return float(self.sorted[rank])
+        b = self.binned
+        if rank <= 0:
+            return b.low
+        if rank >= b.n - 1:
+            return b.high
+        i = int(np.searchsorted(self.cumulative, rank + 1))
+        return float(min(b.edge(i), b.high))
+
+    def count_at_most(self, t: float) -> int:
+        """Runs whose finish is at most ``t``; exact for a histogram when ``t`` is a bin edge
+        (any whole number of working days plus the time tolerance)."""
+        if self.samples is not None:
+            return int(np.searchsorted(self.sorted, t, side="right"))
+        b = self.binned
+        if t >= b.high:
+            return b.n
+        full = math.floor((t - b.edge(-1)) / b.width + 1e-9)  # bins whose edge is <= t
+        return 0 if full <= 0 else int(self.cumulative[min(full, len(b.counts)) - 1])
+
+    @property
+    def mean(self) -> float:
+        if self.samples is not None:
+            return float(self.samples.mean())
+        return self.binned.anchor + self.binned.shifted_sum / self.binned.n
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation (n - 1 in the denominator); 0 when every run is the same."""
+        if self.samples is not None:
+            x = self.sorted
+            return 0.0 if x[0] == x[-1] else float(x.std(ddof=1))
+        b = self.binned
+        if b.low == b.high or b.n < 2:
+            return 0.0
+        s, q = b.shifted_sum, b.shifted_squares
+        return math.sqrt(max(q - s * s / b.n, 0.0) / (b.n - 1))
+
+    def cdf(self) -> tuple[np.ndarray, np.ndarray]:
+        """(finishes ascending, share of runs at or below each): every run, or every bin edge
+        that holds runs."""
+        if self.samples is not None:
+            x = self.sorted
+            return x, np.arange(1, len(x) + 1) / len(x)
+        b = self.binned
+        held = np.flatnonzero(b.counts)
+        edges = np.minimum(b.edge(held), b.high)
+        return edges, self.cumulative[held] / b.n
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -136,7 +231,7 @@ def kept_task_statistics(runs: Runs, rows: np.ndarray) -> dict[str, np.ndarray]:
     kept = runs.kept
     if kept == 0 or len(rows) == 0:
         return {}
-    target_ranks = centred_ranks(runs.finishes[:, :kept])
+    target_ranks = centred_ranks(runs.kept_finishes)
     order_ranks = np.array([percentile_index(kept, q) for q in FINISH_PERCENTILES], np.int64)
     rho = np.zeros((target_ranks.shape[0], len(rows)))
     chosen = np.empty((len(rows), len(order_ranks)), np.float32)

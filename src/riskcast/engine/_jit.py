@@ -25,9 +25,8 @@ OPTIONS = {"error_model": "numpy", "nogil": True}
 
 _ENGINE = Path(__file__).parent
 # What the entry kernels' machine code is made of, besides kernels.py itself.
-ENTRY_FILES = ("kernels.py", "ranks.py", "run.py")  # entry kernels and plain Python
 HELPER_SOURCES = [
-    *sorted(p for p in _ENGINE.glob("*.py") if p.name not in ENTRY_FILES),
+    *(_ENGINE / name for name in ("_jit.py", "codes.py", "rng.py", "sampling.py")),
     *(_ENGINE.parent / name for name in ("tables.py", "units.py")),
 ]
 

@@ -20,7 +20,7 @@ from .rng import uniform
 from .sampling import correlated_uniforms, quantile, sample_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "ff889f0168c0201f68798e11"
+SOURCES_DIGEST = "a433631f088ad53d317c2bb5"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)

@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from ..errors import ArgumentError
+from .binning import Binned, exact_runs, max_bins
 from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, schedule, simulate_chunks
 from .rng import stream_keys
 
@@ -35,7 +36,10 @@ KEPT_MIN, KEPT_MAX = 1_000, 20_000
 class Runs:
     """Raw results of a simulation, before names and dates are attached.
 
-    finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working days)
+    finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working
+               days); None past EXACT_RUNS runs, where ``binned`` holds a histogram per target
+    binned:    list of M + 1 :class:`~riskcast.engine.binning.Binned`, or None
+    kept_finishes: float64 (M + 1, kept), the target finishes of the runs kept in full
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
     sums:      float64 (N_SUMS, n), sums over iterations of start, d - r and (d - r)^2, where d is
                the duration and r the activity's plan duration (``Network.plan_duration``)
@@ -47,7 +51,9 @@ class Runs:
 
     seed: int
     iterations: int
-    finishes: np.ndarray
+    finishes: np.ndarray | None
+    binned: list[Binned] | None
+    kept_finishes: np.ndarray
     critical: np.ndarray
     sums: np.ndarray
     kept_duration: np.ndarray
@@ -127,7 +133,9 @@ class Simulation:
         self.arrays = kernel_arrays(network, seed)
         n, m, r = network.n, len(network.milestone_idx), len(network.risk_ids)
         self.iterations = 0
-        self._finishes: list[np.ndarray] = []
+        self._finishes: list[np.ndarray] = []  # batches, until EXACT_RUNS runs
+        self._binned: list[Binned] | None = None  # then one histogram per target
+        self._kept_finishes: np.ndarray | None = None
         self.critical = np.zeros((m + 1, n), np.int64)
         self.sums = np.zeros((N_SUMS, n))
         self.risk_occurred = np.zeros(r, np.int64)
@@ -163,11 +171,27 @@ class Simulation:
         self.critical += out.critical.sum(axis=0)
         self.risk_occurred += out.risk_occurred.sum(axis=0)
         self.risk_critical += out.risk_critical.sum(axis=0)
-        self._finishes.append(out.finishes)
         self.iterations += count
+        if self._binned is not None:
+            self._count(out.finishes)
+            return
+        self._finishes.append(out.finishes)
+        if self.iterations > exact_runs(m + 1):  # bounded memory from here on
+            exact = self.finishes()
+            self._kept_finishes = exact[:, : self.kept].copy()
+            self._finishes = []
+            self._binned = [Binned.empty(max_bins(m + 1)) for _ in range(m + 1)]
+            self._count(exact)
 
-    def finishes(self) -> np.ndarray:
-        """(M + 1, iterations so far) target finishes."""
+    def _count(self, finishes: np.ndarray) -> None:
+        """Add the next runs' finishes (M + 1, c) to the histograms."""
+        for binned, row in zip(self._binned, finishes, strict=True):
+            binned.add(row)
+
+    def finishes(self) -> np.ndarray | list[Binned]:
+        """(M + 1, iterations so far) target finishes, or past EXACT_RUNS runs their histograms."""
+        if self._binned is not None:
+            return self._binned
         if len(self._finishes) > 1:
             self._finishes = [np.concatenate(self._finishes, axis=1)]
         return self._finishes[0]
@@ -176,7 +200,13 @@ class Simulation:
         return Runs(
             seed=self.seed,
             iterations=self.iterations,
-            finishes=self.finishes(),
+            finishes=None if self._binned is not None else self.finishes(),
+            binned=self._binned,
+            kept_finishes=(
+                self._kept_finishes
+                if self._binned is not None
+                else self.finishes()[:, : min(self.kept, self.iterations)]
+            ),
             critical=self.critical.copy(),
             sums=self.sums.copy(),
             kept_duration=self.kept_duration,
