@@ -189,9 +189,16 @@ def test_average_ranks_equal_scipy_rankdata_with_ties():
     np.testing.assert_array_equal(average_ranks(x), rankdata(x, axis=1))
 
 
-def test_an_impossible_number_of_runs_is_refused_before_any_work(checkout_model):
-    with pytest.raises(rc.RiskcastError, match="GiB of milestone finishes"):
+def test_a_simulation_beyond_the_memory_limit_is_refused_before_any_work(
+    checkout_model, monkeypatch
+):
+    import importlib
+
+    module = importlib.import_module("riskcast.simulate")
+    monkeypatch.setattr(module, "MAX_MEMORY_BYTES", 2**20)
+    with pytest.raises(rc.ArgumentError, match="GiB of memory"):
         rc.simulate(checkout_model, iterations=10**9, seed=1)
+    monkeypatch.undo()
     with pytest.raises(rc.RiskcastError, match="positive integer"):
         rc.simulate(checkout_model, iterations=0)
     with pytest.raises(rc.RiskcastError, match="non-negative integer"):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .compile import compile_project
 from .engine.kernels import CHUNK
-from .engine.run import normalise_seed, run
+from .engine.run import memory_bytes, normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .model import Project
@@ -23,7 +23,7 @@ from .statistics import Finishes, check_confidence, check_percentile, percentile
 
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
-MAX_FINISH_BYTES = 4 * 2**30  # the per-run milestone finishes a simulation may keep
+MAX_MEMORY_BYTES = 8 * 2**30  # refused above this (engine.run.memory_bytes, any number of runs)
 FIRST_CHECK = 4 * CHUNK  # runs before the precision rule is first asked
 MAX_GROWTH = 4  # the precision rule at most quadruples the runs between two checks
 
@@ -148,11 +148,11 @@ def simulate(
         total = _check_count(DEFAULT_ITERATIONS if iterations is None else iterations, "iterations")
     _check_count(batch, "batch")
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
-    finish_bytes = 8 * (len(project.milestones) + 1) * total
-    if finish_bytes > MAX_FINISH_BYTES:
+    needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads)
+    if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
-            f"{total:,} runs would keep {finish_bytes / 2**30:.1f} GiB of milestone finishes "
-            f"(limit {MAX_FINISH_BYTES / 2**30:.0f} GiB); use fewer runs or --precision"
+            f"this simulation needs up to {needed / 2**30:.1f} GiB of memory (limit "
+            f"{MAX_MEMORY_BYTES / 2**30:.0f} GiB): fewer milestones or tasks would fit"
         )
     rule = (
         None

@@ -1,12 +1,12 @@
 """Running the kernel: seeds, batches of iterations, threads, and the exact merge of partial results.
 
-Memory (n activities, M milestones, N iterations): no iterations x activities matrix. What grows
-with N is only the target finishes, 8 (M + 1) N bytes. Every activity is kept in full for the
-first K = clip(2,000,000 / n, 1,000, 20,000) iterations (two float32 arrays, 8 n K bytes: at most
+Memory (n activities, T = M + 1 targets, N iterations) is bounded whatever N: no iterations x
+activities matrix. The target finishes take 8 T N bytes up to a number of runs, then a histogram
+per target (:mod:`riskcast.engine.binning`). Every activity is kept in full for the first
+K = clip(2,000,000 / n, 1,000, 20,000) iterations (two float32 arrays, 8 n K bytes: at most
 16 MB up to 2,000 activities, 8 KB per activity beyond), for sensitivity and per-task finish
 percentiles. The rest is streamed: per-chunk sums and counts, a few (n, 64) work arrays per thread.
-Measured (benchmarks/engine_throughput.py): 10,000 activities x 100,000 iterations peak well under
-1 GB resident (see the README), numba and numpy included.
+:func:`memory_bytes` is the bound; ``benchmarks/memory.py`` measures it against the process.
 """
 
 from __future__ import annotations
@@ -85,6 +85,42 @@ def kept_rows(n: int, iterations: int) -> int:
     return min(iterations, max(KEPT_MIN, min(KEPT_MAX, KEPT_VALUES // max(n, 1))))
 
 
+def memory_bytes(n: int, targets: int, iterations: int, threads: int | None = None) -> int:
+    """Upper bound of the memory (bytes) a simulation and its forecast statistics allocate.
+
+    Parameters
+    ----------
+    n : int
+        Activities (tasks and milestones).
+    targets : int
+        Milestones plus the project finish.
+    iterations : int
+        Runs.
+    threads : int, optional
+        Worker threads (default: numba's).
+
+    Returns
+    -------
+    int
+        Kept runs, target finishes (every run, in batches and once joined, plus the sorted copy
+        the forecast makes) or their histograms (at most :func:`~riskcast.engine.binning.max_bins`
+        each), one batch's outputs, and each thread's work arrays. It does not grow with
+        ``iterations`` past :func:`~riskcast.engine.binning.exact_runs`.
+    """
+    threads = numba.get_num_threads() if threads is None else threads
+    kept = kept_rows(n, iterations)
+    batch = 16 * CHUNK
+    exact = min(iterations, exact_runs(targets) + batch)
+    finishes = 3 * 8 * targets * exact
+    if iterations > exact_runs(targets):
+        finishes += 8 * targets * max_bins(targets)
+    chunks = batch // CHUNK
+    outputs = 8 * targets * batch + 8 * chunks * (N_SUMS + targets) * n
+    work = threads * (8 * BLOCK * (5 * n + 2 * targets) + 4 * 8 * kept)
+    ranks = 2 * 8 * targets * kept
+    return 8 * n * kept + finishes + outputs + work + ranks
+
+
 SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
 
 
@@ -135,7 +171,7 @@ class Simulation:
         self.iterations = 0
         self._finishes: list[np.ndarray] = []  # batches, until EXACT_RUNS runs
         self._binned: list[Binned] | None = None  # then one histogram per target
-        self._kept_finishes: np.ndarray | None = None
+
         self.critical = np.zeros((m + 1, n), np.int64)
         self.sums = np.zeros((N_SUMS, n))
         self.risk_occurred = np.zeros(r, np.int64)
@@ -144,6 +180,7 @@ class Simulation:
         columns = (self.kept + BLOCK - 1) // BLOCK * BLOCK
         self.kept_duration = np.empty((n, columns), np.float32)
         self.kept_finish = np.empty((n, columns), np.float32)
+        self.kept_finishes = np.empty((m + 1, self.kept))  # the targets' in the same runs
 
     def advance(self, count: int) -> None:
         """Simulate ``count`` more iterations (the running total stays a multiple of CHUNK until
@@ -171,6 +208,9 @@ class Simulation:
         self.critical += out.critical.sum(axis=0)
         self.risk_occurred += out.risk_occurred.sum(axis=0)
         self.risk_critical += out.risk_critical.sum(axis=0)
+        first = self.iterations
+        if first < self.kept:
+            self.kept_finishes[:, first : first + count] = out.finishes[:, : self.kept - first]
         self.iterations += count
         if self._binned is not None:
             self._count(out.finishes)
@@ -178,7 +218,6 @@ class Simulation:
         self._finishes.append(out.finishes)
         if self.iterations > exact_runs(m + 1):  # bounded memory from here on
             exact = self.finishes()
-            self._kept_finishes = exact[:, : self.kept].copy()
             self._finishes = []
             self._binned = [Binned.empty(max_bins(m + 1)) for _ in range(m + 1)]
             self._count(exact)
@@ -202,11 +241,7 @@ class Simulation:
             iterations=self.iterations,
             finishes=None if self._binned is not None else self.finishes(),
             binned=self._binned,
-            kept_finishes=(
-                self._kept_finishes
-                if self._binned is not None
-                else self.finishes()[:, : min(self.kept, self.iterations)]
-            ),
+            kept_finishes=self.kept_finishes[:, : min(self.kept, self.iterations)],
             critical=self.critical.copy(),
             sums=self.sums.copy(),
             kept_duration=self.kept_duration,
