@@ -435,15 +435,64 @@ class Forecast:
         return dict(zip(self.task_ids, row.tolist(), strict=True))
 
     def criticality(self, milestone: str | None = None) -> dict[str, float]:
-        """Per task, the share of runs in which it is critical for ``milestone`` (default: finish)."""
+        """Per task, the share of runs in which it is critical for ``milestone`` (in [0, 1]).
+
+        Parameters
+        ----------
+        milestone : str, optional
+            A milestone id; ``None`` or ``"finish"`` for the project finish.
+
+        Returns
+        -------
+        dict of str to float
+            {task id: value}, in model order.
+
+        Raises
+        ------
+        ArgumentError
+            No such milestone.
+        """
         return self._per_task("criticality", milestone)
 
     def sensitivity(self, milestone: str | None = None) -> dict[str, float]:
-        """Per task, Spearman correlation of its duration with the milestone's finish."""
+        """Per task, Spearman correlation of its duration with the milestone's finish (in [-1, 1],
+        over the first ``kept_iterations`` runs; standard error about 1/sqrt of that).
+
+        Parameters
+        ----------
+        milestone : str, optional
+            A milestone id; ``None`` or ``"finish"`` for the project finish.
+
+        Returns
+        -------
+        dict of str to float
+            {task id: value}, in model order.
+
+        Raises
+        ------
+        ArgumentError
+            No such milestone.
+        """
         return self._per_task("sensitivity", milestone)
 
     def schedule_sensitivity(self, milestone: str | None = None) -> dict[str, float]:
-        """Per task, the schedule sensitivity index: criticality x sd(task) / sd(milestone)."""
+        """Per task, the schedule sensitivity index: criticality x sd(task) / sd(milestone).
+
+        Parameters
+        ----------
+        milestone : str, optional
+            A milestone id; ``None`` or ``"finish"`` for the project finish.
+
+        Returns
+        -------
+        dict of str to float
+            {task id: value}, in model order.
+
+        Raises
+        ------
+        ArgumentError
+            No such milestone.
+        """
         k = self._target_index(milestone)
         sd = self.targets[k].sd_days
         ssi = (
@@ -454,22 +503,54 @@ class Forecast:
         return dict(zip(self.task_ids, ssi.tolist(), strict=True))
 
     def risk_occurrence(self) -> dict[str, float]:
-        """Per risk, the share of runs in which it occurred."""
+        """Per risk, the share of runs in which it occurred.
+
+        Returns
+        -------
+        dict of str to float
+            {risk id: share in [0, 1]}.
+        """
         return dict(zip(self.risk_ids, self.stats["risk_occurred"].tolist(), strict=True))
 
     def risk_criticality(self, milestone: str | None = None) -> dict[str, float]:
         """Per risk, the share of runs in which it occurred and hit a task that was critical for
-        ``milestone`` (default: the project finish)."""
+        ``milestone``.
+
+        Parameters
+        ----------
+        milestone : str, optional
+            A milestone id; ``None`` or ``"finish"`` for the project finish.
+
+        Returns
+        -------
+        dict of str to float
+            {risk id: share in [0, 1]}.
+        """
         row = self.stats["risk_critical"][self._target_index(milestone)]
         return dict(zip(self.risk_ids, row.tolist(), strict=True))
 
     def merge_bias(self) -> dict[str, float]:
-        """Per merge point, mean simulated start minus plan start (working days)."""
+        """Per merge point (two or more predecessors), mean simulated start minus plan start.
+
+        Returns
+        -------
+        dict of str to float
+            {activity id: working days}.
+        """
         return {id: mean - plan for id, (mean, plan) in self.merge_points.items()}
 
     def task_table(self) -> list[dict[str, Any]]:
-        """One row per task: plan dates, mean start/finish, P10/P50/P90 finish dates, criticality
-        and sensitivity towards the project finish."""
+        """One row per task: plan dates, mean start/finish, P10/P50/P80/P90 finish dates,
+        criticality and sensitivity towards the project finish.
+
+        Returns
+        -------
+        list of dict
+            Keys ``id``, ``name``, ``plan_start``, ``plan_finish`` (dates),
+            ``mean_start_days``, ``mean_finish_days``, ``mean_duration_days``,
+            ``sd_duration_days`` (working days), ``p10_finish`` ... ``p90_finish`` (dates),
+            ``criticality``, ``sensitivity``.
+        """
         cal, start = self.calendar, self.start
         s = self.stats
         plan_start = cal.start_dates(start, s["plan_start"]).astype(dt.date)
@@ -498,7 +579,19 @@ class Forecast:
         return rows
 
     def summary(self, percentiles: tuple[float, ...] = (50, 80, 95)) -> list[dict[str, Any]]:
-        """One row per milestone (then the project finish): plan date, P-dates, target odds."""
+        """One row per milestone (then the project finish): plan date, P-dates, target odds.
+
+        Parameters
+        ----------
+        percentiles : tuple of float, default (50, 80, 95)
+            The P-dates wanted, each in (0, 100].
+
+        Returns
+        -------
+        list of dict
+            Keys ``id``, ``name``, ``target``, ``plan``, ``mean_days``, ``sd_days``, ``p50`` ...
+            (dates) and ``probability_of_target`` (None without a target).
+        """
         rows = []
         for m in self.targets:
             row: dict[str, Any] = {
