@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import riskcast as rc
@@ -119,3 +120,43 @@ def test_warning_text_and_order():
     assert str(w) == 'milestone "m": no target date [no-target]'
     found = schedule_warnings(rc.load(ROOT / "models" / "checkout-redesign.toml"))
     assert [x.code for x in found] == ["dangling-start", "negative-lag"]
+
+
+def _redundant_by_transitive_reduction(p: Project) -> set[str]:
+    """The redundant FS links by networkx's transitive reduction (an independent oracle)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(a.id for a in p.activities)
+    for item in p.activities:
+        for link in item.after:
+            if link.type == "FS" and link.lag >= 0:
+                graph.add_edge(link.predecessor, item.id)
+    reduced = nx.transitive_reduction(graph)
+    return {
+        f'{"milestone" if isinstance(item, Milestone) else "task"} "{item.id}" > after[{k}]'
+        for item in p.activities
+        for k, link in enumerate(item.after)
+        if link.type == "FS" and link.lag == 0 and not reduced.has_edge(link.predecessor, item.id)
+    }
+
+
+def test_redundant_links_are_those_the_transitive_reduction_drops():
+    from .dags import random_project
+
+    found_any = False
+    for seed in range(40):
+        p = random_project(seed, n_tasks=25)
+        warnings = [w for w in schedule_warnings(p) if w.code == "redundant-link"]
+        assert {w.place for w in warnings} == _redundant_by_transitive_reduction(p), seed
+        for w in warnings:  # the named path is a real chain of FS links
+            ids = [part for part in w.message.split('"')[1::2]]
+            u, path = ids[0], ids[1:]
+            assert path[0] == u and len(path) >= 3
+            for a, b in itertools.pairwise(path):
+                assert any(
+                    link.predecessor == a and link.type == "FS" and link.lag >= 0
+                    for link in next(x for x in p.activities if x.id == b).after
+                )
+        found_any = found_any or bool(warnings)
+    assert found_any
