@@ -312,12 +312,19 @@ def _date_problems(project: Project) -> list[str]:
         for t in project.tasks
         for name in ("not_before", "actual_start", "actual_finish")
     ]
-    return [
+    problems = [
         f"{place}: {date.isoformat()} is outside the dates riskcast plans with "
         f"({low.isoformat()} to {high.isoformat()}); check the year"
         for place, date in dates
         if date is not None and not low <= date <= high
     ]
+    problems += [
+        f'milestone "{m.id}" > target: {m.target.isoformat()} is before the project start '
+        f"({project.start.isoformat()}), so it can never be met; check the date"
+        for m in project.milestones
+        if m.target is not None and low <= m.target < project.start
+    ]
+    return problems
 
 
 def topological_order(project: Project) -> Sequence[str]:

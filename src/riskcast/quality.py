@@ -17,6 +17,8 @@ code                      what it means
 ``zero-spread``           an estimate without uncertainty on a task that takes time.
 ``no-target``             a milestone without a target date: no probability of meeting it.
 ``redundant-link``        an FS link i -> j already implied by a path of FS links i -> k -> j.
+``holiday-block``         more than :data:`HOLIDAY_BLOCK_DAYS` working weekdays in a row are all
+                          holidays (a range typed for a list?): every date after it moves that much.
 ========================  ==========================================================================
 
 Warnings never stop a simulation; ``riskcast validate --strict`` turns them into exit code 1.
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from .model import Milestone, Project, Task
 
 LONG_TASK_DAYS = 44.0  # DCMA-14 "high duration": more than 44 working days
+HOLIDAY_BLOCK_DAYS = 20  # working weekdays in a row that may all be holidays (a 4-week shutdown)
 FINISH_LINKS = ("FS", "FF")  # link types that hang on the predecessor's finish
 START_LINKS = ("FS", "SS")  # link types that constrain the successor's start
 
@@ -168,6 +171,8 @@ def schedule_warnings(project: Project) -> list[ScheduleWarning]:
                 )
             )
 
+    out.extend(_holiday_blocks(project))
+
     # A path of FS links with non-negative lags guarantees start_j >= finish_i, so a direct FS
     # link i -> j without lag says nothing more: it is redundant (and clutters criticality).
     preds, reach, bit = _fs_reachability(project)
@@ -194,6 +199,35 @@ def schedule_warnings(project: Project) -> list[ScheduleWarning]:
 
 def _id_of(place: str) -> str:
     return place.split('"')[1] if '"' in place else ""
+
+
+def _holiday_blocks(project: Project) -> list[ScheduleWarning]:
+    """A warning for each run of more than HOLIDAY_BLOCK_DAYS working weekdays that are all
+    holidays of the project calendar."""
+    import numpy as np
+
+    cal = project.calendar
+    if not cal.holidays:
+        return []
+    weekmask = [day in cal.workdays for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    days = np.array(cal.holidays, "datetime64[D]")
+    days = days[np.is_busday(days, weekmask=weekmask)]
+    if len(days) <= HOLIDAY_BLOCK_DAYS:
+        return []
+    index = np.busday_count(days[0], days, weekmask=weekmask)  # position among working weekdays
+    breaks = np.flatnonzero(np.diff(index) != 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(days) - 1]])
+    return [
+        ScheduleWarning(
+            "holiday-block",
+            "calendar > holidays",
+            f"{e - s + 1} working days in a row from {days[s]} to {days[e]} are holidays: every "
+            "date after them moves by as much; check the holiday list",
+        )
+        for s, e in zip(starts, ends, strict=True)
+        if e - s + 1 > HOLIDAY_BLOCK_DAYS
+    ]
 
 
 def _fs_reachability(

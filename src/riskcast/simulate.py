@@ -147,6 +147,11 @@ def simulate(
     else:
         total = _check_count(DEFAULT_ITERATIONS if iterations is None else iterations, "iterations")
     _check_count(batch, "batch")
+    if mitigation != "pre" and not project.risks:
+        raise ArgumentError(
+            f"mitigation {mitigation!r} asks for mitigated risks, but the project has no risks; "
+            'simulate it as it is (mitigation="pre", no --mitigated)'
+        )
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
     needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads)
     if needed > MAX_MEMORY_BYTES:

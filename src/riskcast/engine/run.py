@@ -75,9 +75,16 @@ def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | No
         return int(seed.integers(0, 2**63))
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(2, np.uint64)[0] >> np.uint64(1))
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ArgumentError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return int(seed) % 2**63
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= int(seed) < 2**63
+    ):
+        raise ArgumentError(
+            f"seed must be an integer from 0 to 2**63 - 1 (9223372036854775807) or None, "
+            f"got {seed!r}"
+        )
+    return int(seed)
 
 
 def kept_rows(n: int, iterations: int) -> int:
