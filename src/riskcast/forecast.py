@@ -319,7 +319,7 @@ class Forecast:
         risk_ids: list[str] | None = None,
         risk_titles: list[str] | None = None,
         project: Any = None,
-        deferred: Callable[[], dict[str, np.ndarray]] | None = None,
+        deferred: dict[str, Callable[[], dict[str, np.ndarray]]] | None = None,
     ):
         self.project_name = project_name
         self.start = start
@@ -331,7 +331,7 @@ class Forecast:
         self.task_ids = task_ids
         self.task_names = task_names
         self._stats = stats
-        self._deferred = deferred
+        self._deferred = dict(deferred or {})
         self.merge_points = merge_points
         self.kept_iterations = kept_iterations
         self.project = project
@@ -386,16 +386,30 @@ class Forecast:
             risk_ids=[r.id for r in project.risks],
             risk_titles=[r.label for r in project.risks],
             project=project,
-            deferred=lambda: statistics.kept_task_statistics(runs, rows),
+            deferred={
+                "sensitivity": lambda: statistics.kept_task_statistics(runs, rows, finishes=False),
+                **dict.fromkeys(
+                    (f"finish_p{q}" for q in statistics.FINISH_PERCENTILES),
+                    lambda: statistics.kept_task_statistics(runs, rows, sensitivity=False),
+                ),
+            },
         )
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
         """Per-task statistics, arrays over targets x tasks or tasks (model order)."""
-        if self._deferred is not None:
-            self._stats.update(self._deferred())
-            self._deferred = None
+        for name in list(self._deferred):
+            self._stat(name)
         return self._stats
+
+    def _stat(self, name: str) -> np.ndarray:
+        """One statistic, computing its deferred group (ranks and sorts of the kept runs) the
+        first time one of them is asked for."""
+        compute = self._deferred.get(name)
+        if compute is not None:
+            self._stats.update(compute())
+            self._deferred = {k: f for k, f in self._deferred.items() if f is not compute}
+        return self._stats[name]
 
     @property
     def targets(self) -> list[MilestoneForecast]:
@@ -431,7 +445,7 @@ class Forecast:
         return self.targets[self._target_index(id)]
 
     def _per_task(self, name: str, milestone: str | None) -> dict[str, float]:
-        row = self.stats[name][self._target_index(milestone)]
+        row = self._stat(name)[self._target_index(milestone)]
         return dict(zip(self.task_ids, row.tolist(), strict=True))
 
     def criticality(self, milestone: str | None = None) -> dict[str, float]:
@@ -496,7 +510,7 @@ class Forecast:
         k = self._target_index(milestone)
         sd = self.targets[k].sd_days
         ssi = (
-            self.stats["criticality"][k] * self.stats["duration_sd"] / sd
+            self._stat("criticality")[k] * self._stat("duration_sd") / sd
             if sd > 0
             else (np.zeros(len(self.task_ids)))
         )
@@ -510,7 +524,7 @@ class Forecast:
         dict of str to float
             {risk id: share in [0, 1]}.
         """
-        return dict(zip(self.risk_ids, self.stats["risk_occurred"].tolist(), strict=True))
+        return dict(zip(self.risk_ids, self._stat("risk_occurred").tolist(), strict=True))
 
     def risk_criticality(self, milestone: str | None = None) -> dict[str, float]:
         """Per risk, the share of runs in which it occurred and hit a task that was critical for
@@ -526,7 +540,7 @@ class Forecast:
         dict of str to float
             {risk id: share in [0, 1]}.
         """
-        row = self.stats["risk_critical"][self._target_index(milestone)]
+        row = self._stat("risk_critical")[self._target_index(milestone)]
         return dict(zip(self.risk_ids, row.tolist(), strict=True))
 
     def merge_bias(self) -> dict[str, float]:

@@ -223,9 +223,12 @@ def streamed_task_statistics(
     }
 
 
-def kept_task_statistics(runs: Runs, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Statistics of the runs kept in full: sensitivity (targets x tasks) and the finish
-    percentiles of :data:`FINISH_PERCENTILES` per task (compiled: a task per thread)."""
+def kept_task_statistics(
+    runs: Runs, rows: np.ndarray, *, sensitivity: bool = True, finishes: bool = True
+) -> dict[str, np.ndarray]:
+    """Statistics of the runs kept in full (compiled: a task per thread): ``sensitivity``
+    (targets x tasks) and the finish percentiles ``finish_pQ`` of :data:`FINISH_PERCENTILES`
+    per task, each computed only when asked for."""
     from .engine.ranks import rank_statistics
 
     kept = runs.kept
@@ -236,13 +239,23 @@ def kept_task_statistics(runs: Runs, rows: np.ndarray) -> dict[str, np.ndarray]:
     rho = np.zeros((target_ranks.shape[0], len(rows)))
     chosen = np.empty((len(rows), len(order_ranks)), np.float32)
     rank_statistics(
-        runs.kept_duration, runs.kept_finish, kept, rows, target_ranks, order_ranks, rho, chosen
+        runs.kept_duration,
+        runs.kept_finish,
+        kept,
+        rows,
+        target_ranks,
+        order_ranks,
+        rho,
+        chosen,
+        sensitivity,
+        finishes,
     )
-    if kept < 3:  # no meaningful rank correlation
-        rho[:] = 0.0
-    out = {"sensitivity": rho}
-    for k, q in enumerate(FINISH_PERCENTILES):
-        out[f"finish_p{q}"] = chosen[:, k].astype(np.float64)
+    out = {}
+    if sensitivity:
+        out["sensitivity"] = rho if kept >= 3 else np.zeros_like(rho)
+    if finishes:
+        for k, q in enumerate(FINISH_PERCENTILES):
+            out[f"finish_p{q}"] = chosen[:, k].astype(np.float64)
     return out
 
 

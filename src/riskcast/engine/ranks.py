@@ -71,6 +71,8 @@ def rank_statistics(
     order_ranks: np.ndarray,
     rho: np.ndarray,
     quantiles: np.ndarray,
+    want_rho: bool,
+    want_quantiles: bool,
 ) -> None:
     """Fill ``rho`` (T, n) and ``quantiles`` (n, Q) for the n tasks at ``rows``.
 
@@ -80,7 +82,8 @@ def rank_statistics(
     target_ranks: float64 (T, K), each target's centred average ranks over the same runs;
     order_ranks: int64 (Q,), 0-based ranks of the order statistics wanted of each finish row.
     ``rho[t, j]`` is the Spearman correlation of task j's durations with target t (0 when either has
-    no spread); ``quantiles[j, q]`` the finish of rank ``order_ranks[q]``.
+    no spread); ``quantiles[j, q]`` the finish of rank ``order_ranks[q]``. Each is computed only
+    when wanted (``want_rho``, ``want_quantiles``).
     """
     n = rows.shape[0]
     n_targets = target_ranks.shape[0]
@@ -93,28 +96,30 @@ def rank_statistics(
     centre = (k + 1) / 2.0
     for j in prange(n):
         buffers = np.empty((4, k), np.int64)  # the radix sort's two (keys, order) pairs
-        keys, order = sorted_keys(
-            durations[rows[j]][:k], buffers[0], buffers[1], buffers[2], buffers[3]
-        )
-        dots = np.zeros(n_targets)
-        x_norm = 0.0
-        first = 0
-        while first < k:  # one group of tied values at a time
-            value = keys[first]
-            last = first
-            while last + 1 < k and keys[last + 1] == value:
-                last += 1
-            r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
-            for p in range(first, last + 1):
-                y = by_run[order[p]]
-                for t in range(n_targets):
-                    dots[t] += r * y[t]
-            x_norm += r * r * (last - first + 1)
-            first = last + 1
-        for t in range(n_targets):
-            norm = np.sqrt(x_norm * y_norm[t])
-            rho[t, j] = dots[t] / norm if norm > 0.0 else 0.0
-        f = finishes[rows[j]][:k]
-        keys, order = sorted_keys(f, buffers[0], buffers[1], buffers[2], buffers[3])
-        for q in range(order_ranks.shape[0]):
-            quantiles[j, q] = f[order[order_ranks[q]]]
+        if want_quantiles:
+            f = finishes[rows[j]][:k]
+            keys, order = sorted_keys(f, buffers[0], buffers[1], buffers[2], buffers[3])
+            for q in range(order_ranks.shape[0]):
+                quantiles[j, q] = f[order[order_ranks[q]]]
+        if want_rho:
+            keys, order = sorted_keys(
+                durations[rows[j]][:k], buffers[0], buffers[1], buffers[2], buffers[3]
+            )
+            dots = np.zeros(n_targets)
+            x_norm = 0.0
+            first = 0
+            while first < k:  # one group of tied values at a time
+                value = keys[first]
+                last = first
+                while last + 1 < k and keys[last + 1] == value:
+                    last += 1
+                r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
+                for p in range(first, last + 1):
+                    y = by_run[order[p]]
+                    for t in range(n_targets):
+                        dots[t] += r * y[t]
+                x_norm += r * r * (last - first + 1)
+                first = last + 1
+            for t in range(n_targets):
+                norm = np.sqrt(x_norm * y_norm[t])
+                rho[t, j] = dots[t] / norm if norm > 0.0 else 0.0
