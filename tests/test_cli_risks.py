@@ -121,9 +121,14 @@ def test_run_table_shows_the_risk_table_and_the_scenario(project):
 
 
 def test_run_without_risks_has_no_risk_table():
-    result = riskcast("run", PLAIN, "-n", N, "--seed", SEED, "--mitigated", "post")
+    result = riskcast("run", PLAIN, "-n", N, "--seed", SEED)
     assert result.returncode == 0, result.stderr
     assert "occurred" not in result.stdout
+
+
+def test_mitigated_on_a_model_without_risks_is_refused_with_the_reason():
+    result = riskcast("run", PLAIN, "-n", N, "--seed", SEED, "--mitigated", "post")
+    assert_one_clean_error(result, "no risks")
 
 
 def test_unknown_risk_id_exits_2_with_a_suggestion_and_writes_nothing(tmp_path):

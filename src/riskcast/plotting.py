@@ -11,12 +11,18 @@ Dates are drawn at the start of the day they name; on the Gantt chart a finish i
 of its delivery day (a task finishing on Friday fills Friday).
 
 :func:`save` writes a figure with the non-interactive Agg backend.
+
+Names are drawn as given, except characters no font of matplotlib's ``font.family`` has (an
+emoji, without an emoji font): they become U+FFFD, quietly, instead of an empty box and a
+"Glyph missing from font" warning. :func:`add_fallback_fonts` adds installed symbol fonts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +101,77 @@ def _text_width(text: str, size: float) -> float:
 
     width, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=size), False)
     return width / 72
+
+
+# Outline fonts with symbols and emoji that matplotlib can draw (colour bitmap fonts it cannot).
+FALLBACK_FONTS = (
+    "Noto Emoji",
+    "Noto Sans Symbols 2",
+    "Noto Sans Symbols",
+    "Symbola",
+    "Segoe UI Emoji",
+    "Segoe UI Symbol",
+)
+
+
+def add_fallback_fonts(families: Sequence[str] = FALLBACK_FONTS) -> list[str]:
+    """Append those of ``families`` that are installed to matplotlib's ``font.family``, so that
+    a character the main font lacks (an emoji in a task name) is drawn from one of them
+    (matplotlib falls back per glyph). Changes the global rcParams: ``riskcast run`` calls it; a
+    program may. Returns the families added.
+
+    Whatever the fonts, the charts draw a character that no font of ``font.family`` has as
+    U+FFFD (a replacement mark), quietly: matplotlib's "Glyph missing from font" warning never
+    fires for a name.
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    current = list(mpl.rcParams["font.family"])
+    added = [f for f in families if f in installed and f not in current]
+    if added:
+        mpl.rcParams["font.family"] = current + added
+    return added
+
+
+def _drawable(text: str) -> str:
+    """``text`` with each character that no font of the current ``font.family`` (with its
+    fallbacks) can draw replaced by U+FFFD ('?' if that is missing too), and such invisible
+    marks (variation selectors, joiners) dropped: matplotlib then draws no empty box and warns
+    of no missing glyph."""
+    covered = _coverage()
+    if all(ord(c) in covered or ord(c) < 32 for c in text):
+        return text
+    mark = "\ufffd" if 0xFFFD in covered else "?"
+    return "".join(
+        c
+        if ord(c) in covered or ord(c) < 32
+        else ("" if unicodedata.category(c) in ("Mn", "Me", "Cf") else mark)
+        for c in text
+    )
+
+
+def _coverage() -> frozenset[int]:
+    """The characters the fonts of the current ``font.family`` draw."""
+    from matplotlib import font_manager
+
+    prop = font_manager.FontProperties()
+    try:
+        paths = font_manager.fontManager._find_fonts_by_props(prop)
+    except AttributeError:  # pragma: no cover - a matplotlib without font fallback
+        paths = [font_manager.findfont(prop)]
+    return _charmaps(tuple(str(p) for p in paths))
+
+
+@functools.lru_cache(maxsize=16)
+def _charmaps(paths: tuple[str, ...]) -> frozenset[int]:
+    from matplotlib import font_manager
+
+    covered: set[int] = set()
+    for path in paths:
+        covered.update(font_manager.get_font(path).get_charmap())
+    return frozenset(covered)
 
 
 def _target_line(ax: Any, target: dt.date) -> None:
@@ -239,7 +316,7 @@ def scurve(
     ax.set_ylim(0, 1.08)
     ax.yaxis.set_major_formatter(_percent_formatter())
     ax.set_ylabel("probability of delivery")
-    ax.set_title(f"{m.name}: delivery confidence ({forecast.iterations:,} runs)")
+    ax.set_title(f"{_drawable(m.name)}: delivery confidence ({forecast.iterations:,} runs)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=9)
     _date_axis(ax)
@@ -276,11 +353,10 @@ def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Axes | No
     """
     ax = _axes(ax)
     m = _milestone(forecast, milestone)
-    dates = m.calendar.finish_dates(m.start, m.samples)
-    days, counts = np.unique(dates, return_counts=True)
+    days, shares = m.date_shares()
     first = days[0]
     share = np.zeros(int((days[-1] - first) / ONE_DAY) + 1)
-    share[((days - first) / ONE_DAY).astype(np.int64)] = counts / len(m.samples)
+    share[((days - first) / ONE_DAY).astype(np.int64)] = shares
     import matplotlib.dates as mdates
 
     edges = mdates.date2num(first) - 0.5 + np.arange(len(share) + 1)
@@ -297,7 +373,7 @@ def histogram(forecast: Forecast, milestone: str | None = None, *, ax: Axes | No
     ax.set_ylim(0, share.max() * 1.15)
     ax.yaxis.set_major_formatter(_percent_formatter())
     ax.set_ylabel("share of runs")
-    ax.set_title(f"{m.name}: delivery dates ({forecast.iterations:,} runs)")
+    ax.set_title(f"{_drawable(m.name)}: delivery dates ({forecast.iterations:,} runs)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(loc="upper right", fontsize=9)
     _date_axis(ax)
@@ -409,7 +485,7 @@ def roadmap(
                 fontsize=9,
                 fontweight="bold",
             )
-        labels.append(m.name)
+        labels.append(_drawable(m.name))
     ax.set_yticks(range(len(ids)), labels[::-1])
     ax.set_ylim(-0.7, len(ids) - 0.3)
     ax.margins(x=0.06)
@@ -445,7 +521,9 @@ def roadmap(
         frameon=False,
     )
     ax.grid(True, axis="x", alpha=0.3)
-    ax.set_title(f"{forecast.project_name}: milestone confidence ({forecast.iterations:,} runs)")
+    ax.set_title(
+        f"{_drawable(forecast.project_name)}: milestone confidence ({forecast.iterations:,} runs)"
+    )
     _layout(ax, labels, legend_below=True, right_text=True)
     return ax
 
@@ -484,7 +562,9 @@ def tornado(
     m = _milestone(forecast, milestone)
     sens = forecast.sensitivity(m.id)
     crit = forecast.criticality(m.id)
-    names = dict(zip(forecast.task_ids, forecast.task_names, strict=True))
+    names = {
+        t: _drawable(name) for t, name in zip(forecast.task_ids, forecast.task_names, strict=True)
+    }
     order = sorted(sens, key=lambda k: (-abs(sens[k]), -crit[k], k))
     # Tasks never critical with a near-zero correlation do not feed the milestone: leave them out.
     chosen = [k for k in order if crit[k] > 0 or abs(sens[k]) >= 0.05][:top] or order[:top]
@@ -511,7 +591,7 @@ def tornado(
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlim(min(-0.05, min((sens[k] for k in chosen), default=0) - 0.05), 1.05)
     ax.set_xlabel("correlation with the milestone date / share of runs")
-    ax.set_title(f"{m.name}: what drives the date")
+    ax.set_title(f"{_drawable(m.name)}: what drives the date")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     _layout(ax, [names[k] for k in chosen])
@@ -610,14 +690,15 @@ def gantt(
             gid=f"milestone-{m.id}",
         )
     fontsize = 9 if n <= 30 else 7
-    ax.set_yticks(y, [r["name"] for r in rows], fontsize=fontsize)
+    labels = [_drawable(r["name"]) for r in rows]
+    ax.set_yticks(y, labels, fontsize=fontsize)
     ax.set_ylim(-0.8, n - 0.2)
     ax.xaxis_date()
     _date_axis(ax)
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_title(f"{forecast.project_name}: plan and simulated finish range per task")
-    _layout(ax, [r["name"] for r in rows])
+    ax.set_title(f"{_drawable(forecast.project_name)}: plan and simulated finish range per task")
+    _layout(ax, labels)
     return ax
 
 
@@ -679,7 +760,7 @@ def risk_tornado(
             va="center",
             fontsize=8,
         )
-    labels = [f"{_short(d.title)} ({_pct(d.occurred)})" for d in chosen]
+    labels = [f"{_drawable(_short(d.title))} ({_pct(d.occurred)})" for d in chosen]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(chosen) - 0.3)
     ax.axvline(0, color="black", linewidth=0.8)
@@ -690,7 +771,9 @@ def risk_tornado(
     )
     q = f"P{drivers.percentile:g}"
     ax.set_xlabel(f"working days added to the {q} date (risk on minus risk off, same runs)")
-    ax.set_title(f"{m.name}: risks driving the {q} date ({drivers.forecast.iterations:,} runs)")
+    ax.set_title(
+        f"{_drawable(m.name)}: risks driving the {q} date ({drivers.forecast.iterations:,} runs)"
+    )
     ax.grid(True, axis="x", alpha=0.3)
     from matplotlib.patches import Patch
 
@@ -775,7 +858,7 @@ def mitigation_scurves(
             zorder=3,
         )
     ax.axhline(0.8, color=COLOURS["plan"], linewidth=0.8, linestyle=":")
-    title = f"{pre.name}: before and after mitigation"
+    title = f"{_drawable(pre.name)}: before and after mitigation"
     if pre.target is not None:
         _target_line(ax, pre.target)
         odds = f"{_pct(pre.target_probability or 0.0)} → {_pct(post.target_probability or 0.0)}"

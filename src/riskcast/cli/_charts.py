@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import _signals
+
 Chart = tuple[Callable[[], Any], Path]  # (draw: returns the Axes, the file to save it to)
 
 CHARTS_PER_WORKER = 4  # below this a worker process costs more than it saves
@@ -26,6 +28,7 @@ def save_charts(jobs: list[Chart]) -> None:
     already computed."""
     from .. import plotting
 
+    plotting.add_fallback_fonts()  # emoji and symbols in names, where such a font is installed
     workers = min(len(jobs) // CHARTS_PER_WORKER, os.cpu_count() or 1, 4)
     if workers < 2 or not sys.platform.startswith("linux"):
         for draw, path in jobs:
@@ -39,7 +42,10 @@ def save_charts(jobs: list[Chart]) -> None:
     global _JOBS
     _JOBS = jobs
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # The workers leave signals to this process (which stops them), and die with it.
+        with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_signals.in_worker, initargs=(os.getpid(),)
+        ) as pool:
             pool.map(_save_share, [(w, workers) for w in range(workers)])
     finally:
         _JOBS = []

@@ -31,7 +31,19 @@ def add_command(
         name, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **texts
     )
     p.set_defaults(act=act)
+    add_debug(p)
     return p
+
+
+def add_debug(p: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
+    """``--debug``, a global option also accepted after the subcommand (whose parser must not
+    reset it: ``default`` SUPPRESS there)."""
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an internal error (exit 70), print the full traceback",
+    )
 
 
 def add_iterations(p: Any, runs: str = "simulated runs") -> None:
@@ -204,11 +216,9 @@ def scenario_note(mitigation: str | Sequence[str]) -> str:
 # -- simulating -----------------------------------------------------------------------------------
 def default_ids(forecast: Any) -> list[str]:
     """Every milestone, and the project finish when it is not the same as one of them."""
-    import numpy as np
-
     ids = [m.id for m in forecast.milestones]
     finish = forecast.project_finish
-    if not any(np.array_equal(m.samples, finish.samples) for m in forecast.milestones):
+    if not any(m.same_finishes(finish) for m in forecast.milestones):
         ids.append(finish.id)
     return ids
 

@@ -6,7 +6,10 @@ EXIT_OK = 0
 EXIT_WARNINGS = 1
 EXIT_INPUT = 2
 EXIT_OUTPUT = 3
-EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug in riskcast, not in the input
+EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): another run is writing to the same --out; retry later
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM (a hang-up, SIGHUP, gives 128 + 1 = 129)
 
 EXIT_CODES = """\
 exit codes:
@@ -15,7 +18,10 @@ exit codes:
   2    bad input: invalid model (every problem is listed), unknown milestone or risk
        id, a model without the risks/mitigations the command needs, bad option
   3    the output could not be written (nothing partial is left behind)
-  130  interrupted
+  70   internal error: a bug in riskcast (rerun with --debug for the traceback)
+  75   the --out folder is in use by another riskcast run (retry when it is done)
+  130  interrupted (Ctrl-C, SIGINT)
+  143  terminated (SIGTERM; 129 for SIGHUP)
 """
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import tempfile
 import time
 from abc import ABC, abstractmethod
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._errors import EXIT_OK, EXIT_OUTPUT, CliError
+from ._staging import Staging
 from ._text import csv_text
 
 
@@ -26,46 +26,6 @@ class Streams:
 
 
 # -- atomic output --------------------------------------------------------------------------------
-class Staging:
-    """Output files are rendered into a hidden folder next to ``target`` and moved into place
-    (``os.replace``, atomic per file) only when everything succeeded: a failed run leaves no
-    partial content."""
-
-    def __init__(self, target: Path):
-        self.target = target
-        if target.exists() and not target.is_dir():
-            raise CliError(f"{target}: exists and is not a folder; choose another --out")
-        base = target
-        while not base.exists():  # the nearest existing ancestor: same file system as target
-            base = base.parent
-        try:
-            self.root = Path(tempfile.mkdtemp(prefix=".riskcast-", dir=base))
-        except OSError as exc:
-            raise CliError(f"cannot write to {base}: {exc.strerror or exc}", EXIT_OUTPUT) from None
-        self.files: list[str] = []
-
-    def path(self, name: str) -> Path:
-        """Where to render ``name`` (relative to the target folder)."""
-        self.files.append(name)
-        p = self.root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
-
-    def commit(self) -> list[Path]:
-        self.target.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in self.files:
-            final = self.target / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.root / name, final)
-            written.append(final)
-        self.discard()
-        return written
-
-    def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     """Call ``write(tmp)`` on a temp file in ``path``'s folder, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,30 +118,29 @@ class Report(ABC):
         """Render the files of ``--out`` into ``staging``."""
 
     def extra_files(self) -> list[tuple[Path, str]]:
-        """``(path, text)`` of files outside ``--out``, each written atomically after it."""
+        """``(path, text)`` of files outside ``--out``: staged and published with it."""
         return []
 
 
 def deliver(args: argparse.Namespace, s: Streams, compute: Callable[[], Report]) -> int:
-    """Compute the report, write its files (``--out``: all or nothing), print it in ``--format``,
-    then note the files written on stderr."""
-    staging = Staging(Path(args.out)) if args.out else None
+    """Lock ``--out``, compute the report, stage all its files (``--out`` and ``--export``) and
+    publish them together (all or nothing), print it in ``--format``, then note the files
+    written on stderr."""
+    staging = Staging(Path(args.out) if args.out else None)
     try:
         report = compute()
         try:
-            if staging is not None:
+            if args.out:
                 report.write(staging)
-            extra = report.extra_files()
+            for path, text in report.extra_files():
+                staging.add(path, text)
             # Everything is rendered: now move it into place.
-            written = staging.commit() if staging is not None else []
-            for path, text in extra:
-                write_atomic(path, lambda tmp, text=text: write_text(tmp, text))
-                written.append(path)
+            written = staging.publish()
         except OSError as exc:
-            raise CliError(f"cannot write output: {exc}", EXIT_OUTPUT) from None
+            where = f" {exc.filename}" if exc.filename else " output"
+            raise CliError(f"cannot write{where}: {exc.strerror or exc}", EXIT_OUTPUT) from None
     finally:
-        if staging is not None:
-            staging.discard()
+        staging.close()
 
     if args.format == "json":
         data = {**report.summary(), "files": [str(f) for f in written]}

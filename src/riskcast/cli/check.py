@@ -9,6 +9,7 @@ from typing import Any
 
 from ._common import (
     add_command,
+    add_debug,
     add_iterations,
     add_milestone,
     add_seed,
@@ -109,6 +110,7 @@ def parse_schema(sub: Any) -> None:
         "files, for editors that validate TOML/JSON.",
     )
     p.set_defaults(act=cmd_schema)
+    add_debug(p)
 
 
 def cmd_schema(args: argparse.Namespace, s: Streams) -> int:
