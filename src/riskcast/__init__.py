@@ -62,10 +62,19 @@ def load(path: str | Path) -> Project:
         estimates, unknown ids, cycles.
     """
     path = Path(path)
-    if path.suffix.lower() in MODEL_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in MODEL_SUFFIXES:
         from .io.modelfile import read_model_file
 
         return read_model_file(path)
+    if suffix in (".yaml", ".yml", ".ini", ".cfg", ".xlsx", ".xls", ".csv"):
+        from .io.limits import ACCEPTED
+
+        raise ModelError(
+            f"{suffix} files are not read: {ACCEPTED}. Write the model as TOML or as JSON "
+            "with the same keys (`riskcast schema` lists them)",
+            str(path),
+        )
     from .io.schedules import read_schedule
 
     return read_schedule(path).project

@@ -94,18 +94,37 @@ def pick_project(
     """
     if not projects:
         raise ModelError(empty, source)
+    listing = ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
     if want is not None:
         for project, key in zip(projects, keys, strict=True):
             if want in key:
                 return project
-        raise ModelError(f"no project {want!r} in the file (it holds: {', '.join(names)})", source)
+        raise ModelError(f"no project {want!r} in the file (it holds: {listing})", source)
     if len(projects) > 1:
         raise ModelError(
-            f"the file holds {len(projects)} projects ({', '.join(names)}); pick one with "
-            f"project='{hint}'",
+            f"the file holds {len(projects)} projects ({listing}); pick one with project='{hint}'",
             source,
         )
     return projects[0]
+
+
+def checked_hours_per_day(
+    hours: float, given: bool, place: str, name: str, warnings: list[str]
+) -> float:
+    """A calendar's hours per working day: 8 (with a warning) when missing or 0, an error when
+    negative or over 24 (a duration divided by it would be silently wrong)."""
+    if hours < 0 or hours > 24:
+        raise ModelError(
+            f"{place}: {hours:g} hours per day is not within 0-24; the calendar is damaged. "
+            "Export the file again from P6"
+        )
+    if hours == 0:
+        warnings.append(
+            f'calendar "{name}": {"0 hours per day" if given else "no hours per day"}; '
+            "8 hours per day used to convert durations and lags on it"
+        )
+        return 8.0
+    return hours
 
 
 class P6Reader(ScheduleReader):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,12 @@ from ..errors import CycleError, ModelError
 from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
 from ..risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from ..suggest import unknown_key_message
+from . import limits
+from .limits import show
+
+# Unknown keys of one table that get a did-you-mean suggestion; the rest are only counted, so
+# that a file of a million junk keys is still reported in linear time.
+MAX_SUGGESTED_KEYS = 20
 
 
 @dataclass(frozen=True)
@@ -128,11 +133,7 @@ class _Reader:
 
     def check_keys(self, table: dict, section: str, place: str) -> None:
         allowed = SECTIONS[section]
-        for key in table:
-            if key not in allowed:
-                self.problems.append(
-                    f"{place}: " + unknown_key_message(key, allowed, f"[{section}]")
-                )
+        self.problems.extend(unknown_keys(table, allowed, f"[{section}]", f"{place}: "))
         for key, spec in allowed.items():
             if spec.required and key not in table:
                 self.problems.append(f'{place}: missing required key "{key}" ({spec.help})')
@@ -151,15 +152,30 @@ class _Reader:
             return exc.value if isinstance(exc, _Partial) else default
 
 
+def unknown_keys(table: dict, allowed: Any, where: str, prefix: str = "") -> list[str]:
+    """A problem for each key of ``table`` not in ``allowed``: the first
+    :data:`MAX_SUGGESTED_KEYS` with a did-you-mean suggestion, the rest counted."""
+    unknown = [key for key in table if key not in allowed]
+    out = [
+        prefix + unknown_key_message(key, allowed, where) for key in unknown[:MAX_SUGGESTED_KEYS]
+    ]
+    if len(unknown) > MAX_SUGGESTED_KEYS:
+        out.append(
+            f"{prefix}{len(unknown) - MAX_SUGGESTED_KEYS:,} more unknown keys in {where} "
+            f"(allowed: {', '.join(allowed)})"
+        )
+    return out
+
+
 def _string(raw: Any, where: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise ModelError(f"{where}: expected a non-empty string, got {raw!r}")
+        raise ModelError(f"{where}: expected a non-empty string, got {show(raw)}")
     return raw
 
 
 def _number(raw: Any, where: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise ModelError(f"{where}: expected a finite number, got {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not limits.finite(raw):
+        raise ModelError(f"{where}: expected a finite number, got {show(raw)}")
     return float(raw)
 
 
@@ -171,7 +187,7 @@ def _date(raw: Any, where: str) -> dt.date:
 
 def _list(raw: Any, where: str) -> list:
     if not isinstance(raw, list):
-        raise ModelError(f"{where}: expected a list, got {raw!r}")
+        raise ModelError(f"{where}: expected a list, got {show(raw)}")
     return raw
 
 
@@ -179,17 +195,13 @@ def _link(raw: Any, where: str) -> Link:
     if isinstance(raw, str):
         return Link(raw)
     if not isinstance(raw, dict):
-        raise ModelError(f"{where}: a link is an id or {{ task, type, lag }}, got {raw!r}")
-    problems = [
-        unknown_key_message(k, ("task", "type", "lag"), "a link")
-        for k in raw
-        if k not in ("task", "type", "lag")
-    ]
+        raise ModelError(f"{where}: a link is an id or {{ task, type, lag }}, got {show(raw)}")
+    problems = unknown_keys(raw, ("task", "type", "lag"), "a link")
     if not isinstance(raw.get("task"), str):
-        problems.append(f'a link needs task = "<id>", got {raw.get("task")!r}')
+        problems.append(f'a link needs task = "<id>", got {show(raw.get("task"))}')
     kind = raw.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
-        problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {kind!r}")
+        problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {show(kind)}")
     try:
         lag = _number(raw.get("lag", 0.0), "lag")
     except ModelError as exc:
@@ -215,7 +227,7 @@ def _tags(raw: Any, where: str) -> dict[str, str]:
 
 def _assignment(raw: Any, where: str) -> Assignment:
     if not isinstance(raw, dict) or not isinstance(raw.get("resource"), str):
-        raise ModelError(f'{where}: expected {{ resource = "<id>", units = 1.0 }}, got {raw!r}')
+        raise ModelError(f'{where}: expected {{ resource = "<id>", units = 1.0 }}, got {show(raw)}')
     units = _number(raw.get("units", 1.0), f"{where} > units")
     if units < 0:
         raise ModelError(f"{where} > units: must be >= 0, got {units}")
@@ -244,14 +256,14 @@ def _weekdays(raw: Any, where: str) -> list[str]:
     bad = [d for d in days if d.lower()[:3] not in WEEKDAYS]
     if bad:
         raise ModelError(
-            [f"{where}: unknown weekday {d!r} (allowed: {', '.join(WEEKDAYS)})" for d in bad]
+            [f"{where}: unknown weekday {show(d)} (allowed: {', '.join(WEEKDAYS)})" for d in bad]
         )
     return days
 
 
 def _bool(raw: Any, where: str) -> bool:
     if not isinstance(raw, bool):
-        raise ModelError(f"{where}: expected true or false, got {raw!r}")
+        raise ModelError(f"{where}: expected true or false, got {show(raw)}")
     return raw
 
 
@@ -259,7 +271,7 @@ def _probability(raw: Any, where: str) -> float | tuple[float, float]:
     """A probability or a [low, high] range (range checks live in risks.risk_problems)."""
     if isinstance(raw, list):
         if len(raw) != 2:
-            raise ModelError(f"{where}: a probability range is [low, high], got {raw!r}")
+            raise ModelError(f"{where}: a probability range is [low, high], got {show(raw)}")
         ends, problems = [], []
         for end in raw:  # both ends, so that a bad low does not hide a bad high
             try:
@@ -276,11 +288,9 @@ def _impact(raw: Any, where: str) -> Impact:
     allowed = ("task", "add", "multiply")
     if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
         raise ModelError(
-            f'{where}: expected {{ task = "<id>", add = <estimate> }} or multiply, got {raw!r}'
+            f'{where}: expected {{ task = "<id>", add = <estimate> }} or multiply, got {show(raw)}'
         )
-    problems = [
-        f"{where}: {unknown_key_message(k, allowed, 'an impact')}" for k in raw if k not in allowed
-    ]
+    problems = unknown_keys(raw, allowed, "an impact", f"{where}: ")
     if ("add" in raw) == ("multiply" in raw):
         problems.append(f"{where}: give exactly one of add (working days) or multiply (a factor)")
     values = {}
@@ -302,12 +312,8 @@ def _ids(raw: Any, where: str) -> tuple[str, ...]:
 def _mitigation(raw: Any, where: str) -> Mitigation:
     allowed = ("probability", "impacts", "cost")
     if not isinstance(raw, dict):
-        raise ModelError(f"{where}: expected {{ probability, impacts, cost }}, got {raw!r}")
-    problems = [
-        f"{where}: {unknown_key_message(k, allowed, 'a mitigation')}"
-        for k in raw
-        if k not in allowed
-    ]
+        raise ModelError(f"{where}: expected {{ probability, impacts, cost }}, got {show(raw)}")
+    problems = unknown_keys(raw, allowed, "a mitigation", f"{where}: ")
     parts: dict[str, Any] = {}
     for key, convert in (
         ("probability", _probability),
@@ -331,7 +337,7 @@ def _mitigation(raw: Any, where: str) -> Mitigation:
 
 def _option(raw: Any, where: str) -> BranchOption:
     if not isinstance(raw, dict) or set(raw) != {"tasks", "probability"}:
-        raise ModelError(f"{where}: expected {{ tasks = [...], probability = p }}, got {raw!r}")
+        raise ModelError(f"{where}: expected {{ tasks = [...], probability = p }}, got {show(raw)}")
     problems, parts = [], []
     for convert, value, place in (
         (_ids, raw["tasks"], f"{where} > tasks"),
@@ -373,6 +379,9 @@ def _records(data: dict, key: str, r: _Reader) -> list[tuple[dict, str]]:
     out = []
     for k, table in enumerate(raw):
         ident = table.get("id")
+        if isinstance(ident, str) and len(ident) > limits.MAX_ID:
+            r.problems.append(f"{key}[{k}] > id: {limits.too_long(ident, limits.MAX_ID)}")
+            ident = None
         place = f'{key} "{ident}"' if isinstance(ident, str) else f"{key}[{k}]"
         r.check_keys(table, key, place)
         out.append((table, place))
@@ -386,9 +395,11 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         raise ModelError(
             "a model file is a table with [project], [[task]] and [[milestone]]", source
         )
-    for key in data:
-        if key not in TOP_LEVEL:
-            r.problems.append(unknown_key_message(key, TOP_LEVEL, "the model file"))
+    # Depth, text lengths and key types first: what the rest of the reader may assume.
+    shape = [f"{limits.place(data, path)}: {problem}" for path, problem in limits.walk_model(data)]
+    if shape:
+        raise ModelError(limits.cap(shape), source)
+    r.problems.extend(unknown_keys(data, TOP_LEVEL, "the model file"))
     head = data.get("project")
     if isinstance(head, dict):
         r.check_keys(head, "project", "project")
@@ -535,34 +546,85 @@ def parse_model(data: dict, source: str | None = None) -> Project:
     except ModelError as exc:
         r.problems.extend(p for p in exc.problems if p not in no_impacts)
     if cycle is not None:
-        raise CycleError(r.problems, cycle, source)
+        raise CycleError(limits.cap(r.problems), cycle, source)
     if r.problems:
-        raise ModelError(r.problems, source)
+        raise ModelError(limits.cap(r.problems), source)
     return project
 
 
-def read_model_file(path: str | Path) -> Project:
-    """Load a ``.toml`` or ``.json`` model file (every problem reported at once)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelError("file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"cannot read the file: {exc}", str(path)) from None
-    if path.suffix.lower() == ".json":
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object as a dict; a key given twice is an error (json keeps the last silently)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def _too_deep(kind: str) -> str:
+    return (
+        f"invalid {kind}: nested too deeply (riskcast reads at most {limits.MAX_DEPTH} levels of "
+        "tables and lists; a model needs about 8); the file is damaged or not a riskcast model"
+    )
+
+
+def parse_model_text(text: str, kind: str, source: str | None = None) -> Any:
+    """The data of a model file's ``text`` (``kind`` "json" or "toml"); every syntax error,
+    however deep or large the document, is a ModelError."""
+    if kind == "json":
         try:
-            data = json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise ModelError(
-                f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", str(path)
+                f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", source
             ) from None
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ModelError(f"invalid TOML: {exc}", str(path)) from None
-    return parse_model(data, str(path))
+        except _DuplicateKey as exc:
+            raise ModelError(
+                f"invalid JSON: key {show(exc.key)} appears twice in one object; give each "
+                "key once (JSON readers would silently keep only the last)",
+                source,
+            ) from None
+        except RecursionError:
+            raise ModelError(_too_deep("JSON"), source) from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise ModelError(f"invalid JSON: {_value_error(exc)}", source) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"invalid TOML: {exc}", source) from None
+    except RecursionError:
+        raise ModelError(_too_deep("TOML"), source) from None
+    except ValueError as exc:
+        raise ModelError(f"invalid TOML: {_value_error(exc)}", source) from None
+
+
+def _value_error(exc: ValueError) -> str:
+    if "integer string conversion" in str(exc):
+        return "a number with more than 4,300 digits; numbers are limited to ±1.8e308"
+    return str(exc)
+
+
+def read_model_file(path: str | Path) -> Project:
+    """Load a ``.toml`` or ``.json`` model file (every problem reported at once).
+
+    The file is UTF-8 text (a byte-order mark is accepted, and UTF-16 with its mark) of at most
+    :data:`~riskcast.io.limits.MAX_MODEL_BYTES`; see :mod:`riskcast.io.limits` for the other
+    limits.
+    """
+    path = Path(path)
+    source = str(path)
+    data = limits.read_bytes(path, limits.MAX_MODEL_BYTES, "model files", source)
+    text = limits.decode_text(data, "model file", source)
+    kind = "json" if path.suffix.lower() == ".json" else "toml"
+    return parse_model(parse_model_text(text, kind, source), source)
 
 
 # -- JSON Schema -----------------------------------------------------------------------------------

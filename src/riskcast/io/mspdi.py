@@ -28,6 +28,8 @@ from typing import Any
 from ..calendar import WEEKDAYS, Calendar
 from ..errors import ModelError
 from ..model import Assignment, Resource
+from . import limits
+from .limits import show
 from .schedules import (
     MSPDI_NAMESPACE,
     ImportResult,
@@ -63,6 +65,11 @@ _ISO_DURATION = re.compile(
     r"(?:T(?:(?P<h>[\d.]+)H)?(?:(?P<mi>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?)?$"
 )
 MAX_EXCEPTION_DAYS = 20000  # a calendar exception longer than ~55 years is a data error
+MAX_CALENDAR_DAYS = 200_000  # all exceptions of the project calendar together (~550 years)
+DAMAGED = (
+    "MS Project always writes it, so the file is damaged or was not written by MS Project; "
+    "save it again from MS Project (File > Save As > XML)"
+)
 
 
 def base_format(code: int) -> int:
@@ -80,7 +87,41 @@ def iso_hours(text: str) -> float:
     g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items() if k != "sign"}
     hours = (g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"]) * 24 + g["h"] + g["mi"] / 60
     hours += g["s"] / 3600
+    if not limits.finite(hours):
+        raise ValueError(f"not a finite duration: {text!r}")
     return -hours if m.group("sign") else hours
+
+
+def _expand(ranges: list[tuple[dt.date, dt.date]]) -> set[dt.date]:
+    """The days of the (first, last) ``ranges``, overlaps merged first, so that the time is that
+    of the distinct days; more than :data:`MAX_CALENDAR_DAYS` of them is an error."""
+    merged: list[list[dt.date]] = []
+    for first, last in sorted(ranges):
+        if merged and (first - merged[-1][1]).days <= 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    total = sum((last - first).days + 1 for first, last in merged)
+    if total > MAX_CALENDAR_DAYS:
+        raise ModelError(
+            f"the project calendar's exceptions cover {total:,} days, more than riskcast's limit "
+            f"of {MAX_CALENDAR_DAYS:,} (about 550 years); the calendar is damaged. Remove the long "
+            "exceptions in MS Project and save the file again"
+        )
+    return {
+        first + dt.timedelta(k) for first, last in merged for k in range((last - first).days + 1)
+    }
+
+
+def _where(el: Any) -> str:
+    """``task "12"`` or ``Resource UID "3"``: an element and its UID for messages."""
+    uid = el.find("p:UID", NS)
+    what = local_name(el.tag)
+    if uid is not None and uid.text and uid.text.strip():
+        if what == "Task":
+            return f"task {limits.quote(uid.text.strip())}"
+        return f"{what} UID {limits.quote(uid.text.strip())}"
+    return what
 
 
 class _Reader(ScheduleReader):
@@ -89,8 +130,14 @@ class _Reader(ScheduleReader):
     # -- small XML helpers ------------------------------------------------------------------
     @staticmethod
     def text(el: Any, name: str, default: str = "") -> str:
+        """The text of ``el``'s child ``name`` (``default`` when absent or empty); text over
+        :data:`~riskcast.io.limits.MAX_TEXT` characters is an error naming the element."""
         child = el.find(f"p:{name}", NS)
-        return child.text.strip() if child is not None and child.text else default
+        if child is None or not child.text:
+            return default
+        if len(child.text) > limits.MAX_TEXT and len(child.text.strip()) > limits.MAX_TEXT:
+            raise ModelError(f"{_where(el)} > {name}: {limits.too_long(child.text.strip())}")
+        return child.text.strip()
 
     def number(self, el: Any, name: str, default: float, place: str) -> float:
         return parse_number(self.text(el, name), f"{place} > {name}", self.source, default)
@@ -135,13 +182,15 @@ class _Reader(ScheduleReader):
         as holidays, hours per day = MinutesPerDay / 60 (how MS Project counts a "day")."""
         by_uid = {self.text(c, "UID"): c for c in root.findall("p:Calendars/p:Calendar", NS)}
         chain = []
+        visited: set[str] = set()
         uid = self.calendar_uid
-        while uid in by_uid and uid not in [self.text(c, "UID") for c in chain]:
+        while uid in by_uid and uid not in visited:
+            visited.add(uid)
             chain.append(by_uid[uid])
             uid = self.text(by_uid[uid], "BaseCalendarUID")
         working: dict[str, bool] = {}
-        off: set[dt.date] = set()
-        on: set[dt.date] = set()
+        off: list[tuple[dt.date, dt.date]] = []  # exception date ranges, expanded below
+        on: list[tuple[dt.date, dt.date]] = []
         for cal in reversed(chain):  # base first, so a derived calendar overrides it
             for day in cal.findall("p:WeekDays/p:WeekDay", NS):
                 kind = self.text(day, "DayType")
@@ -166,6 +215,7 @@ class _Reader(ScheduleReader):
         workdays = tuple(d for d in WEEKDAYS if working.get(d, d in WEEKDAYS[:5]))
         if not workdays:
             raise ModelError("the project calendar has no working weekday", self.source)
+        on, off = _expand(on), _expand(off)
         for day in sorted(on):
             if day.strftime("%a").lower() not in workdays:
                 self.warnings.append(
@@ -176,7 +226,7 @@ class _Reader(ScheduleReader):
         holidays = tuple(sorted(d for d in off - on if d.strftime("%a").lower() in workdays))
         return Calendar(workdays, holidays, self.minutes_per_day / 60.0)
 
-    def add_exception(self, el: Any, working: bool, off: set, on: set, cal: Any) -> None:
+    def add_exception(self, el: Any, working: bool, off: list, on: list, cal: Any) -> None:
         first = self.date(el, "TimePeriod/p:FromDate", "calendar exception")
         last = self.date(el, "TimePeriod/p:ToDate", "calendar exception")
         if first is None:
@@ -197,8 +247,7 @@ class _Reader(ScheduleReader):
                 f"{last} ignored (spans {days} days)"
             )
             return
-        dates = {first + dt.timedelta(k) for k in range(days)}
-        (on if working else off).update(dates)
+        (on if working else off).append((first, last))
 
     # -- custom fields (three-point estimates) ---------------------------------------------
     def read_field_definitions(self, root: Any) -> dict[str, str]:
@@ -232,6 +281,9 @@ class _Reader(ScheduleReader):
                     values[role] = iso_hours(value) * 60.0 / self.minutes_per_day
                 else:  # a Number or Text field: working days
                     values[role] = float(value)
+                if not limits.finite(values[role] or 0.0):
+                    values[role] = None
+                    raise ValueError(value)
             except ValueError:
                 self.warnings.append(
                     f"{label}: custom field value {value!r} is not a duration "
@@ -242,10 +294,12 @@ class _Reader(ScheduleReader):
         return values["low"], values["mode"], values["high"]
 
     # -- tasks -----------------------------------------------------------------------------
-    def duration_days(self, task: Any, label: str) -> float:
+    def duration_days(self, task: Any, label: str, summary: bool) -> float:
         value = self.text(task, "Duration")
         if not value:
-            return 0.0
+            if summary:  # a summary's duration is its children's
+                return 0.0
+            raise ModelError(f"{label} > Duration: missing; {DAMAGED}", self.source)
         try:
             hours = iso_hours(value)
         except ValueError:
@@ -265,12 +319,26 @@ class _Reader(ScheduleReader):
 
     def read_tasks(self, root: Any) -> dict[str, RawTask]:
         raw: dict[str, RawTask] = {}
-        stack: list[tuple[int, RawTask]] = []  # enclosing summaries by outline level
+        # enclosing summaries by outline level, each with its WBS path of names
+        stack: list[tuple[int, RawTask, str]] = []
         elements = {}
-        for task in root.findall("p:Tasks/p:Task", NS):
-            uid = self.text(task, "UID")
-            if not uid or self.text(task, "IsNull") == "1":
+        uids: set[str] = set()
+        for number, task in enumerate(root.findall("p:Tasks/p:Task", NS), start=1):
+            if self.text(task, "IsNull") == "1":
                 continue
+            uid = self.text(task, "UID")
+            if not uid:
+                name = show(self.text(task, "Name"))
+                raise ModelError(
+                    f"Tasks > Task number {number} (Name {name}) > UID: missing; {DAMAGED}",
+                    self.source,
+                )
+            if uid in uids:
+                raise ModelError(
+                    f'task "{uid}": UID {show(uid)} is given to two tasks; {DAMAGED}',
+                    self.source,
+                )
+            uids.add(uid)
             level = int(self.number(task, "OutlineLevel", 1, f'task "{uid}"'))
             name = self.text(task, "Name")
             item = RawTask(key=uid, id=uid, name=name)
@@ -287,15 +355,17 @@ class _Reader(ScheduleReader):
             if stack:
                 item.parent = stack[-1][1].key
             item.summary = self.text(task, "Summary") == "1"
-            path = [s.name for _, s in stack if s.name]
+            path = stack[-1][2] if stack else ""
             if path:
-                item.tags["wbs"] = " / ".join(path)
+                item.tags["wbs"] = path
             for tag, key in (("wbs_code", "WBS"), ("outline", "OutlineNumber")):
                 if self.text(task, key):
                     item.tags[tag] = self.text(task, key)
             if item.summary:
-                stack.append((level, item))
-            item.days = self.duration_days(task, label)
+                if name:
+                    path = self.join_wbs(path, name) if path else name
+                stack.append((level, item, path))
+            item.days = self.duration_days(task, label, item.summary)
             item.milestone = self.text(task, "Milestone") == "1"
             if item.milestone:
                 item.target = self.date(task, "Deadline", label)
@@ -334,6 +404,11 @@ class _Reader(ScheduleReader):
     def read_links(self, task: Any, item: RawTask, raw: dict[str, RawTask]) -> None:
         for link in task.findall("p:PredecessorLink", NS):
             pred = self.text(link, "PredecessorUID")
+            if not pred:
+                raise ModelError(
+                    f"{item.label} > PredecessorLink > PredecessorUID: missing; {DAMAGED}",
+                    self.source,
+                )
             kind = LINK_TYPES.get(self.text(link, "Type", "1"))
             if kind is None:
                 raise ModelError(

@@ -20,13 +20,16 @@ from typing import Any
 
 from ..errors import ModelError
 from ..model import Assignment, Resource
-from ._p6 import CalendarData, P6Reader, pick_project, pick_rate
+from . import limits
+from ._p6 import CalendarData, P6Reader, checked_hours_per_day, pick_project, pick_rate
+from .limits import show
 from .schedules import (
     ImportResult,
     RawLink,
     RawTask,
     local_name,
     naming,
+    outline_paths,
     parse_iso_date,
     parse_number,
     parse_xml,
@@ -62,10 +65,38 @@ def _children(el: Any, name: str) -> list:
 
 
 def _text(el: Any, name: str, default: str = "") -> str:
+    """The text of ``el``'s child ``name`` (``default`` when absent or empty); text over
+    :data:`~riskcast.io.limits.MAX_TEXT` characters is an error naming the element."""
     for c in el:
         if local_name(c.tag) == name:
-            return c.text.strip() if c.text else default
+            if not c.text:
+                return default
+            if len(c.text) > limits.MAX_TEXT and len(c.text.strip()) > limits.MAX_TEXT:
+                raise ModelError(f"{_where(el)} > {name}: {limits.too_long(c.text.strip())}")
+            return c.text.strip()
     return default
+
+
+def _where(el: Any) -> str:
+    """``task "A1000"`` (an Activity) or ``Resource "R1"``: an element and its Id (or
+    ObjectId) for messages."""
+    what = "task" if local_name(el.tag) == "Activity" else local_name(el.tag)
+    for key in ("Id", "ObjectId"):
+        for c in el:
+            if local_name(c.tag) == key and c.text and c.text.strip():
+                return f"{what} {limits.quote(c.text.strip())}"
+    return what
+
+
+def _required(el: Any, name: str, place: str) -> str:
+    """The text of a child P6 always writes; missing or empty is an error naming ``place``."""
+    value = _text(el, name)
+    if not value:
+        raise ModelError(
+            f"{place} > {name}: missing; P6 always writes it, so the file is damaged or was not "
+            "exported by P6. Export it again from P6"
+        )
+    return value
 
 
 class _Reader(P6Reader):
@@ -128,8 +159,13 @@ class _Reader(P6Reader):
             base=_text(el, "BaseCalendarObjectId"),
         )
         place = f'calendar "{cal.name}"'
-        hours = self.number(el, "HoursPerDay", place)
-        cal.hours_per_day = hours if hours > 0 else 8.0
+        cal.hours_per_day = checked_hours_per_day(
+            self.number(el, "HoursPerDay", place),
+            bool(_text(el, "HoursPerDay")),
+            f"{place} > HoursPerDay",
+            cal.name,
+            self.warnings,
+        )
         for week in _children(el, "StandardWorkWeek"):
             for day in _children(week, "StandardWorkHours"):
                 weekday = WEEKDAY_NAMES.get(_text(day, "DayOfWeek").lower())
@@ -161,24 +197,31 @@ class _Reader(P6Reader):
 
     # -- activities -----------------------------------------------------------------------------
     def read_activities(self, root: Any, proj: Any) -> dict[str, RawTask]:
-        wbs = {_text(w, "ObjectId"): w for w in _children(proj, "WBS")}
-
-        def wbs_path(key: str) -> tuple[str, str]:
-            names, codes, seen = [], [], set()
-            while key in wbs and key not in seen:
-                seen.add(key)
-                names.append(_text(wbs[key], "Name"))
-                codes.append(_text(wbs[key], "Code"))
-                key = _text(wbs[key], "ParentObjectId")
-            return " / ".join(reversed(names)), ".".join(reversed(codes))
-
+        paths = outline_paths(
+            {
+                _text(w, "ObjectId"): (
+                    _text(w, "Name"),
+                    _text(w, "Code"),
+                    _text(w, "ParentObjectId"),
+                )
+                for w in _children(proj, "WBS")
+            },
+            self.warnings,
+        )
         roles = self.udf_roles(root)
         raw: dict[str, RawTask] = {}
         for el in _children(proj, "Activity"):
-            key = _text(el, "ObjectId")
+            key = _required(el, "ObjectId", _where(el))
+            if key in raw:
+                raise ModelError(
+                    f"{_where(el)} > ObjectId: {show(key)} is the ObjectId of another activity "
+                    f"too ({raw[key].label}); the file is damaged. Export it again from P6",
+                    self.source,
+                )
             item = RawTask(key=key, id=_text(el, "Id") or key, name=_text(el, "Name"))
             label = item.label
-            path, code = wbs_path(_text(el, "WBSObjectId"))
+            _required(el, "PlannedDuration", label)
+            path, code = paths.get(_text(el, "WBSObjectId"), ("", ""))
             if path:
                 item.tags["wbs"] = path
             if code:
@@ -213,7 +256,10 @@ class _Reader(P6Reader):
                     if role and value:
                         try:
                             values[role] = float(value)
+                            if not limits.finite(values[role]):
+                                raise ValueError(value)
                         except ValueError:
+                            values.pop(role, None)
                             self.warnings.append(
                                 f"{label}: user field value {value!r} is not a "
                                 "number of working days; ignored"
@@ -235,8 +281,8 @@ class _Reader(P6Reader):
         }
         for rel in _children(proj, "Relationship"):
             succ, pred = (
-                _text(rel, "SuccessorActivityObjectId"),
-                _text(rel, "PredecessorActivityObjectId"),
+                _required(rel, "SuccessorActivityObjectId", "Relationship"),
+                _required(rel, "PredecessorActivityObjectId", "Relationship"),
             )
             if succ not in raw:
                 continue
@@ -285,7 +331,7 @@ class _Reader(P6Reader):
         self, proj: Any, raw: dict[str, RawTask], resources: dict[str, Resource]
     ) -> None:
         for el in _children(proj, "ResourceAssignment"):
-            item = raw.get(_text(el, "ActivityObjectId"))
+            item = raw.get(_required(el, "ActivityObjectId", "ResourceAssignment"))
             if item is None:
                 continue
             res = resources.get(_text(el, "ResourceObjectId"))

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from ..calendar import Calendar
 from ..distributions import Fixed, Pert
 from ..errors import ModelError
 from ..model import Assignment, Link, Milestone, Project, Resource, Task
+from . import limits
+from .limits import show
 
 __all__ = ["ImportResult", "read_schedule", "sniff_format"]
 
@@ -83,25 +85,106 @@ class RawTask:
     assignments: list[Assignment] = field(default_factory=list)
     three_point: tuple[float | None, float | None, float | None] | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, before any warning quotes the id or the name.
+        if len(self.id) > limits.MAX_ID:
+            raise ModelError(f"an activity id of {limits.too_long(self.id, limits.MAX_ID)}")
+        limits.check_text(self.name, f'task "{self.id}" > name')
+
     @property
     def label(self) -> str:
         return f'task "{self.id}" ({self.name})' if self.name else f'task "{self.id}"'
 
 
-def _leaves(raw: dict[str, RawTask]) -> dict[str, list[str]]:
-    """Leaf-task keys under each summary key (in file order)."""
+def _leaves(raw: dict[str, RawTask]) -> Callable[[str], list[str]]:
+    """A function giving the leaf-task keys under a summary key (in file order): one iterative
+    walk of the outline (any depth); each summary's leaves are a slice of the leaves in outline
+    order, so asking costs the size of the answer."""
     children: dict[str, list[str]] = {}
+    roots = []
     for item in raw.values():
-        if item.parent is not None:
+        if item.parent is not None and item.parent in raw and item.parent != item.key:
             children.setdefault(item.parent, []).append(item.key)
+        else:
+            roots.append(item.key)
+    order: list[str] = []  # leaves in outline order
+    span: dict[str, tuple[int, int]] = {}
+    seen: set[str] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            key, done = stack.pop()
+            if done:
+                span[key] = (span[key][0], len(order))
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            if not raw[key].summary:
+                order.append(key)
+                continue
+            span[key] = (len(order), len(order))
+            stack.append((key, True))
+            stack.extend((child, False) for child in reversed(children.get(key, [])))
 
-    def collect(key: str) -> list[str]:
-        out: list[str] = []
-        for child in children.get(key, []):
-            out.extend(collect(child) if raw[child].summary else [child])
-        return out
+    def leaves_of(key: str) -> list[str]:
+        first, last = span.get(key, (0, 0))
+        return order[first:last]
 
-    return {key: collect(key) for key, item in raw.items() if item.summary}
+    return leaves_of
+
+
+def _join(base: str, sep: str, part: str) -> tuple[str, bool]:
+    """``base + sep + part``, keeping its last :data:`~limits.MAX_TEXT` characters (and saying
+    so) when longer."""
+    path = f"{base}{sep}{part}"
+    if len(path) <= limits.MAX_TEXT:
+        return path, False
+    return "... " + path[-(limits.MAX_TEXT - 4) :], True
+
+
+def outline_paths(
+    nodes: dict[str, tuple[str, str, str]], warnings: list[str], skip: Sequence[str] = ()
+) -> dict[str, tuple[str, str]]:
+    """(names joined by " / ", codes joined by ".") from the top down to each node of a WBS.
+
+    ``nodes`` maps a key to (name, code, parent key); a parent that is not a node, or is in
+    ``skip`` (the project node, whose own path is empty), makes a top node. A damaged parent
+    chain that loops ends where it closes. Each node is visited once whatever the depth; a path
+    over :data:`~limits.MAX_TEXT` characters keeps its end, with one warning.
+    """
+    out: dict[str, tuple[str, str]] = {k: ("", "") for k in skip if k in nodes}
+    tops = set(out)
+    shortened = False
+    for start in nodes:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        key = start
+        while key in nodes and key not in out and key not in on_chain:
+            on_chain.add(key)
+            chain.append(key)
+            key = nodes[key][2]
+        base = out.get(key) if key not in tops and key not in on_chain else None
+        for k in reversed(chain):
+            name, code, _ = nodes[k]
+            if base is None:
+                path = (name, code)
+            else:
+                (names, cut1), (codes, cut2) = (
+                    _join(base[0], " / ", name),
+                    _join(base[1], ".", code),
+                )
+                path, shortened = (names, codes), shortened or cut1 or cut2
+            out[k] = base = path
+    if shortened:
+        warnings.append(WBS_SHORTENED)
+    return out
+
+
+WBS_SHORTENED = (
+    f"WBS paths longer than {limits.MAX_TEXT:,} characters (the limit for a tag) were shortened "
+    "to their last levels"
+)
 
 
 def _three_point(item: RawTask, warnings: list[str]) -> Fixed | Pert:
@@ -148,9 +231,17 @@ def assemble(
     """
     by_key = {item.key: item for item in raw}
     leaves = _leaves(by_key)
+    limits.check_text(name, "the project name", source)
+    for item in raw:
+        for key, value in item.tags.items():
+            limits.check_text(value, f"{item.label} > {key}", source)
+    for res in resources:
+        limits.check_id(res.id, f"resource {show(res.id[:30])} > id", source)
+        limits.check_text(res.name, f'resource "{res.id}" > name', source)
+    expanded = 0
 
     def expand(key: str) -> list[str]:
-        return leaves.get(key, []) if by_key[key].summary else [key]
+        return leaves(key) if by_key[key].summary else [key]
 
     # Collect every leaf's links, expanding those written on summaries.
     links: dict[str, list[RawLink]] = {item.key: [] for item in raw if not item.summary}
@@ -180,6 +271,15 @@ def assemble(
                     f"{item.label}: {link.type} link from {pred.label} is on a "
                     f"summary task; {'; '.join(where)}"
                 )
+                expanded += len(preds) * len(succs)
+                if expanded > limits.MAX_EXPANDED_LINKS:
+                    raise ModelError(
+                        f"{item.label}: links on summary tasks expand to more than "
+                        f"{limits.MAX_EXPANDED_LINKS:,} links between their leaf tasks (this "
+                        f"one: {len(preds):,} x {len(succs):,}); link the leaf tasks or a "
+                        "milestone instead of the summaries",
+                        source,
+                    )
             for s in succs:
                 for p in preds:
                     if p != s:
@@ -265,9 +365,14 @@ def parse_number(value: str | None, where: str, source: str, default: float = 0.
     if value is None or not value.strip():
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise ModelError(f"{where}: expected a number, got {value!r}", source) from None
+        raise ModelError(f"{where}: expected a number, got {show(value)}", source) from None
+    if not limits.finite(number):
+        raise ModelError(
+            f"{where}: expected a finite number, got {show(value)}; the file is damaged", source
+        )
+    return number
 
 
 def parse_iso_date(value: str, where: str, source: str) -> dt.date | None:
@@ -278,7 +383,7 @@ def parse_iso_date(value: str, where: str, source: str) -> dt.date | None:
         return dt.datetime.fromisoformat(value).date()
     except ValueError:
         raise ModelError(
-            f"{where}: expected a date-time like 2027-01-04T08:00:00, got {value!r}", source
+            f"{where}: expected a date-time like 2027-01-04T08:00:00, got {show(value)}", source
         ) from None
 
 
@@ -332,6 +437,15 @@ class ScheduleReader:
         self.source = str(path)
         self.three_point = three_point
         self.warnings: list[str] = []
+        self.shortened = False
+
+    def join_wbs(self, path: str, name: str) -> str:
+        """``path / name``, shortened (with one warning per file) past the text limit."""
+        joined, cut = _join(path, " / ", name)
+        if cut and not self.shortened:
+            self.shortened = True
+            self.warnings.append(WBS_SHORTENED)
+        return joined
 
     def result(
         self,
@@ -363,25 +477,37 @@ def _xml_errors(source: str) -> Iterator[None]:
 
     try:
         yield
+    except ModelError:
+        raise
     except defusedxml.EntitiesForbidden as exc:
         raise ModelError(
-            f"refused: the file declares XML entities ({exc.name!r}); schedule files never need "
-            "them and riskcast does not expand them (protection against entity-expansion and "
-            "external-entity attacks). Export the schedule again from the tool.",
+            f"refused: the file declares XML entities ({show(exc.name)}); schedule files never "
+            "need them and riskcast does not expand them (protection against entity-expansion "
+            "and external-entity attacks). Export the schedule again from the tool.",
             source,
         ) from None
     except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
         raise ModelError(
-            f"refused: the file refers to external XML resources ({exc}); riskcast does not "
-            "fetch them. Export the schedule again from the tool.",
+            f"refused: the file refers to external XML resources ({show(str(exc))}); riskcast "
+            "does not fetch them. Export the schedule again from the tool.",
             source,
         ) from None
     except std_et.ParseError as exc:
         raise ModelError(
             f"not well-formed XML: {exc}; the file may be truncated or damaged", source
         ) from None
+    except LookupError as exc:  # an encoding Python does not know
+        raise ModelError(
+            f"the XML declaration names an encoding riskcast cannot read ({exc}); export the "
+            "schedule again (as UTF-8 or UTF-16)",
+            source,
+        ) from None
     except OSError as exc:
         raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+    except ValueError as exc:  # e.g. bytes that are not in the declared encoding
+        raise ModelError(
+            f"cannot read the XML: {show(str(exc))}; the file may be damaged", source
+        ) from None
 
 
 @contextlib.contextmanager
@@ -398,14 +524,33 @@ def naming(source: str) -> Iterator[None]:
 _SAFE = {"forbid_dtd": False, "forbid_entities": True, "forbid_external": True}
 
 
+def _head(path: Path, source: str, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of a schedule file, after checking its size limit."""
+    limits.check_size(path, limits.MAX_SCHEDULE_BYTES, "schedule files", source)
+    try:
+        with open(path, "rb") as f:
+            return f.read(size)
+    except IsADirectoryError:
+        raise ModelError("this is a folder, not a file", source) from None
+    except OSError as exc:
+        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+
+
 def parse_xml(path: Path, source: str) -> Any:
     """Parse an XML file with defusedxml; entity declarations and external references refused.
 
-    Returns the root Element. Every failure is a ModelError naming the file.
+    UTF-8 and UTF-16 files (with or without byte-order mark, whatever the declaration says) are
+    read; files over :data:`~riskcast.io.limits.MAX_SCHEDULE_BYTES` are refused. Returns the
+    root Element. Every failure is a ModelError naming the file.
     """
     import defusedxml.ElementTree as safe_et
 
+    head = _head(path, source, 64)
     with _xml_errors(source):
+        if limits.is_utf16(head):
+            data = limits.read_bytes(path, limits.MAX_SCHEDULE_BYTES, "schedule files", source)
+            text = limits.decode_utf16(data, "schedule", source)
+            return safe_et.fromstring(text, **_SAFE)
         return safe_et.parse(str(path), **_SAFE).getroot()
 
 
@@ -413,12 +558,17 @@ def _root_by_parsing(path: Path, source: str) -> tuple[str, str]:
     """(local name, namespace) of the root element, by (safe) parsing up to it."""
     import defusedxml.ElementTree as safe_et
 
-    with _xml_errors(source):
-        for _, el in safe_et.iterparse(str(path), events=("start",), **_SAFE):
-            tag = el.tag
-            ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-            return local_name(tag), ns
-    raise ModelError("an XML file without a root element", source)  # pragma: no cover
+    if limits.is_utf16(_head(path, source, 64)):
+        tag = parse_xml(path, source).tag
+    else:
+        with _xml_errors(source):
+            for _, el in safe_et.iterparse(str(path), events=("start",), **_SAFE):
+                tag = el.tag
+                break
+            else:  # pragma: no cover (the parser fails first)
+                raise ModelError("an XML file without a root element", source)
+    ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    return local_name(tag), ns
 
 
 def local_name(tag: str) -> str:
@@ -428,28 +578,42 @@ def local_name(tag: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Format sniffing and the entry point.
 
-_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.S)
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-)
+_XML_NAME = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>")
+BUILT_IN = "riskcast reads MS Project MSPDI XML, Primavera XER and PMXML files"
 
 
 def _xml_root(head: bytes) -> tuple[str, str] | None:
-    """(local name, default namespace) of the first element in ``head``, skipping the prolog."""
-    text = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head, flags=re.S)
-    text = re.sub(rb"<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>", b"", text, flags=re.S)
-    m = _XML_ROOT.search(text)
-    if not m:
-        return None
-    ns = re.search(rb"""xmlns\s*=\s*["']([^"']*)["']""", m.group(3))
-    return m.group(2).decode("ascii", "replace"), ns.group(1).decode(
-        "utf-8", "replace"
-    ) if ns else ""
+    """(local name, default namespace) of the first element in ``head``, skipping the prolog
+    (declaration, processing instructions, comments, DOCTYPE); one pass, linear in ``head``."""
+    pos = 0
+    while True:
+        lt = head.find(b"<", pos)
+        if lt < 0:
+            return None
+        skip = {b"<?": b"?>", b"<!--": b"-->"}
+        closer = next((c for o, c in skip.items() if head.startswith(o, lt)), None)
+        if closer is not None:
+            end = head.find(closer, lt + 2)
+            if end < 0:
+                return None
+            pos = end + len(closer)
+            continue
+        if head.startswith(b"<!", lt):  # DOCTYPE, with an internal subset in [...]
+            gt = head.find(b">", lt)
+            bracket = head.find(b"[", lt, gt if gt >= 0 else len(head))
+            if bracket >= 0:
+                close = head.find(b"]", bracket)
+                gt = head.find(b">", close) if close >= 0 else -1
+            if gt < 0:
+                return None
+            pos = gt + 1
+            continue
+        m = _XML_NAME.match(head, lt)
+        if not m:
+            return None
+        ns = re.search(rb"""xmlns\s*=\s*["']([^"']*)["']""", m.group(3))
+        name = m.group(2).decode("ascii", "replace")
+        return name, ns.group(1).decode("utf-8", "replace") if ns else ""
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str:
@@ -457,14 +621,17 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
 
     Returns "mspdi", "pmxml" or "xer" for the built-in readers, "mpxj:<what>" for files MPXJ may
     read (binary .mpp, MPX, other XML and archives), or raises ModelError for a file that is
-    clearly something else (JSON, an image, CSV, a riskcast model, ...).
+    clearly something else (JSON, an image, CSV, a riskcast model, ...) or too large. UTF-16
+    text is read as its UTF-8 equivalent.
     """
     source = str(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError as exc:
-        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
+    head = _head(Path(path), source)
+    if limits.is_utf16(head):
+        cut = head[: len(head) // 2 * 2]
+        codec = "utf-16" if cut.startswith(limits.UTF16_BOMS) else None
+        if codec is None:
+            codec = "utf-16-le" if cut[1:2] == b"\x00" else "utf-16-be"
+        head = cut.decode(codec, "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
         raise ModelError("the file is empty; expected a schedule (MSPDI XML, XER or PMXML)", source)
@@ -476,13 +643,9 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         return "mpxj:a ZIP archive"
     if stripped[:4].upper() == b"MPX,":
         return "mpxj:an MPX file"
-    for magic, what in _SIGNATURES:
-        if head.startswith(magic):
-            raise ModelError(
-                f"this is {what}, not a schedule; riskcast reads MS Project MSPDI XML, "
-                "Primavera XER and PMXML files",
-                source,
-            )
+    what = limits.signature(head)
+    if what is not None:
+        raise ModelError(f"this is {what}, not a schedule; {BUILT_IN}", source)
     if stripped.startswith(b"<"):
         if b"<!ENTITY" in head:
             raise ModelError(
@@ -499,29 +662,36 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
             return "pmxml"
         if name.lower() in ("html", "svg"):
             raise ModelError(f"this is an {name.upper()} document, not a schedule", source)
-        return f"mpxj:an XML file with root element <{name}>"
+        return f"mpxj:an XML file with root element <{show(name)[1:-1]}>"
     return _text_kind(stripped, source)
 
 
 def _text_kind(head: bytes, source: str) -> str:
     """Name a text (or unknown binary) file that is not a built-in format."""
-    if b"\x00" in head[:1024]:
+    if limits.looks_binary(head):
         return "mpxj:a binary file of unknown type"
     text = head[:4096].decode("utf-8", "replace")
     first = text.lstrip()[:1]
-    hint = "riskcast reads MS Project MSPDI XML, Primavera XER and PMXML files"
+    if Path(source).suffix.lower() in (".toml", ".json"):
+        models = "a riskcast model is used as it is (run, validate), not imported"
+    else:
+        models = "riskcast model files are read by their suffix, .toml or .json"
     if re.search(r"(?m)^\s*\[\[?\s*[A-Za-z_][\w.\-]*\s*\]\]?\s*$", text) and re.search(
         r"(?m)^\s*[\w\-\"]+\s*=", text
     ):
         raise ModelError(
-            "this looks like a TOML file (a riskcast model?), not a schedule; "
-            "read model files with riskcast.load()",
+            f"this looks like a TOML file (a riskcast model?), not a schedule; {BUILT_IN}; "
+            f"{models}",
             source,
         )
     if first in "{[" and first:
         raise ModelError(
-            f"this looks like JSON, not a schedule; {hint} (read riskcast JSON "
-            "models with riskcast.load())",
+            f"this looks like JSON, not a schedule; {BUILT_IN}; {models}",
+            source,
+        )
+    if re.match(r"(?:---\s*\n)?[\w\-]+:(?:\s|$)", text.lstrip()):
+        raise ModelError(
+            f"this looks like YAML, not a schedule; {BUILT_IN}; {models} (YAML is not read)",
             source,
         )
     lines = [ln for ln in text.splitlines()[:10] if ln.strip()]
@@ -530,10 +700,12 @@ def _text_kind(head: bytes, source: str) -> str:
             counts = {ln.count(sep) for ln in lines[:-1]}
             if len(counts) == 1 and counts.pop() > 0:
                 raise ModelError(
-                    f"this looks like {what} (a table), not a schedule; {hint}", source
+                    f"this looks like {what} (a table), not a schedule; {BUILT_IN}", source
                 )
     raise ModelError(
-        f"not a schedule format riskcast knows (the file starts with {text[:40]!r}); {hint}", source
+        f"not a schedule format riskcast knows (the file starts with {show(text[:40])}); "
+        f"{BUILT_IN}",
+        source,
     )
 
 
@@ -544,6 +716,13 @@ def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
 
     source = str(path)
     if importlib.util.find_spec("mpxj") is None:
+        if what == "a binary file of unknown type":
+            raise ModelError(
+                f"this is binary data, not a text schedule; {BUILT_IN} (and TOML or JSON "
+                "models). Other tools' binary files (e.g. .mpp) need the MPXJ converter: "
+                "pip install 'riskcast[mpxj]' plus a Java runtime",
+                source,
+            )
         raise ModelError(
             f"{what} is not a format built into riskcast (built in: MS Project MSPDI XML, "
             "Primavera XER and PMXML). Install the MPXJ converter to read it: "

@@ -19,14 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ModelError
 from ..model import Assignment, Resource
-from ._p6 import CalendarData, P6Reader, pick_project, pick_rate
-from .schedules import ImportResult, RawLink, RawTask, naming, parse_number, three_point_roles
+from . import limits
+from ._p6 import CalendarData, P6Reader, checked_hours_per_day, pick_project, pick_rate
+from .limits import show
+from .schedules import (
+    ImportResult,
+    RawLink,
+    RawTask,
+    naming,
+    outline_paths,
+    parse_number,
+    three_point_roles,
+)
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 MILESTONE_TYPES = ("TT_Mile", "TT_FinMile")
@@ -59,14 +70,17 @@ P6_DAYS = {"1": "sun", "2": "mon", "3": "tue", "4": "wed", "5": "thu", "6": "fri
 
 
 def _calendar_nodes(text: str, place: str, source: str) -> list:
-    """Parse clndr_data ``(0||name(attrs)(children))`` into nested [name, attrs, children]."""
+    """Parse clndr_data ``(0||name(attrs)(children))`` into nested [name, attrs, children].
+
+    One left-to-right pass with an explicit stack: any nesting depth, linear time."""
     s = "".join(ch for ch in text if ch not in " \t\r\n\x7f")
     pos = 0
 
     def fail(what: str) -> ModelError:
         return ModelError(f"{place}: calendar data damaged at character {pos} ({what})", source)
 
-    def node() -> list:
+    def opening() -> list:
+        """The node starting at ``pos`` up to its children list, which is left open."""
         nonlocal pos
         if s[pos : pos + 1] != "(":
             raise fail("expected '('")
@@ -83,17 +97,27 @@ def _calendar_nodes(text: str, place: str, source: str) -> list:
         if s[pos : pos + 1] != "(":
             raise fail("expected the children list")
         pos += 1
-        children = []
-        while s[pos : pos + 1] == "(":
-            children.append(node())
-        if s[pos : pos + 2] != "))":
-            raise fail("expected '))'")
-        pos += 2
-        return [name, dict(zip(attrs[::2], attrs[1::2], strict=False)), children]
+        return [name, dict(zip(attrs[::2], attrs[1::2], strict=False)), []]
 
     if not s:
         return []
-    return [node()]
+    root = opening()
+    open_nodes = [root]
+    while open_nodes:
+        if s[pos : pos + 1] == "(":
+            child = opening()
+            open_nodes[-1][2].append(child)
+            open_nodes.append(child)
+        elif s[pos : pos + 2] == "))":
+            pos += 2
+            open_nodes.pop()
+        else:
+            raise fail("expected '))'")
+    return [root]
+
+
+_SERIAL = re.compile(r"[0-9]{1,7}")
+_LAST_SERIAL = (dt.date.max - EXCEL_EPOCH).days
 
 
 def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
@@ -109,8 +133,16 @@ def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
         elif name == "Exceptions":
             for _, attrs, periods in children:
                 serial = attrs.get("d", "")
-                if serial.isdigit():
-                    cal.exceptions[EXCEL_EPOCH + dt.timedelta(int(serial))] = bool(periods)
+                if not serial:
+                    continue
+                if not _SERIAL.fullmatch(serial) or int(serial) > _LAST_SERIAL:
+                    raise ModelError(
+                        f"{place}: calendar exception date {show(serial)} is not a day number "
+                        "(days since 1899-12-30) up to the year 9999; the calendar data is "
+                        "damaged. Export the file again from P6",
+                        source,
+                    )
+                cal.exceptions[EXCEL_EPOCH + dt.timedelta(int(serial))] = bool(periods)
         else:
             stack.extend(children)
     return cal
@@ -129,21 +161,103 @@ class Table:
     line: int
     rows: list[dict[str, str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    field_line: int = 0  # the line of the %F field list
+    lengths: list[int] = field(default_factory=list)  # values in each row
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What the reader needs of a table: ``required`` columns must be in its %F field list,
+    ``filled`` ones must also hold a value in every row (P6 always writes them), so that a row
+    cut short before one of them is an error, not a row of empty values. Rows may end early
+    otherwise: P6 leaves out trailing empty values."""
+
+    required: tuple[str, ...]
+    filled: tuple[str, ...] = ()
+
+
+# Every table the reader uses; text in these columns is limited to limits.MAX_TEXT characters,
+# except the calendar data (clndr_data), which is long and parsed on its own.
+COLUMNS = {
+    "PROJECT": Columns(("proj_id", "proj_short_name", "clndr_id", "plan_start_date"), ("proj_id",)),
+    "CALENDAR": Columns(
+        ("clndr_id", "clndr_name", "base_clndr_id", "day_hr_cnt", "clndr_data"), ("clndr_id",)
+    ),
+    "PROJWBS": Columns(
+        ("wbs_id", "proj_id", "parent_wbs_id", "proj_node_flag", "wbs_name", "wbs_short_name"),
+        ("wbs_id", "proj_id"),
+    ),
+    "TASK": Columns(
+        (
+            "task_id",
+            "proj_id",
+            "wbs_id",
+            "clndr_id",
+            "complete_pct_type",
+            "task_type",
+            "status_code",
+            "task_code",
+            "task_name",
+            "remain_drtn_hr_cnt",
+            "target_drtn_hr_cnt",
+            "cstr_date",
+            "act_start_date",
+            "act_end_date",
+            "cstr_type",
+        ),
+        ("task_id", "proj_id", "task_type", "status_code", "task_code", "target_drtn_hr_cnt"),
+    ),
+    "TASKPRED": Columns(
+        ("task_id", "pred_task_id", "pred_type", "lag_hr_cnt"),
+        ("task_id", "pred_task_id", "pred_type"),
+    ),
+    "SCHEDOPTIONS": Columns(("proj_id",), ("proj_id",)),
+    "RSRC": Columns(("rsrc_id", "rsrc_name", "rsrc_short_name"), ("rsrc_id",)),
+    "RSRCRATE": Columns(("rsrc_id", "cost_per_qty", "start_date"), ("rsrc_id",)),
+    "TASKRSRC": Columns(("task_id", "rsrc_id", "target_qty_per_hr"), ("task_id",)),
+    "UDFTYPE": Columns(("udf_type_id", "table_name", "udf_type_label"), ("udf_type_id",)),
+    "UDFVALUE": Columns(("udf_type_id", "fk_id"), ("udf_type_id", "fk_id")),
+}
+LONG_COLUMNS = {"clndr_data"}
+# Every column the reader reads (its text is length-checked).
+COLUMNS_READ = {c for spec in COLUMNS.values() for c in spec.required} | {
+    "export_flag",
+    "default_flag",
+    "phys_complete_pct",
+    "act_work_qty",
+    "act_equip_qty",
+    "remain_work_qty",
+    "remain_equip_qty",
+    "cstr_type2",
+    "cstr_date2",
+    "sched_calendar_on_relationship_lag",
+    "pred_proj_id",
+    "cost_qty_type",
+    "cost_per_qty_source_type",
+    "rate_type",
+    "udf_number",
+    "udf_text",
+    "udf_type_name",
+}
+DAMAGED = "the file is damaged or was not exported by P6; export it again from P6"
+
+
+def _decode(data: bytes, source: str) -> str:
+    """XER text: UTF-8, else the Windows code page P6 writes; UTF-16 when it has the mark."""
+    if limits.is_utf16(data[:64]):
+        return limits.decode_utf16(data, "XER file", source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # P6 writes the Windows code page
+        return data.decode("cp1252", errors="replace")
 
 
 def read_tables(path: Path) -> dict[str, Table]:
     """Parse the table layout; a malformed or truncated file raises ModelError naming the table
     and line."""
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read the file: {exc.strerror or exc}", source) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:  # P6 writes the Windows code page
-        text = data.decode("cp1252", errors="replace")
-    lines = text.lstrip("\ufeff").split("\n")
+    data = limits.read_bytes(path, limits.MAX_SCHEDULE_BYTES, "schedule files", source)
+    lines = _decode(data, source).lstrip("\ufeff").split("\n")
     if not lines[0].startswith("ERMHDR"):
         raise ModelError("line 1: an XER file starts with ERMHDR; this one does not", source)
     tables: dict[str, Table] = {}
@@ -161,12 +275,32 @@ def read_tables(path: Path) -> dict[str, Table]:
             name = rest.strip()
             if not name:
                 raise ModelError(f"line {number}: %T without a table name", source)
+            if name in tables:
+                raise ModelError(
+                    f"line {number}: table {show(name)} appears a second time (first at line "
+                    f"{tables[name].line}); {DAMAGED}",
+                    source,
+                )
             table = Table(name, [], number)
             tables[name] = table
         elif kind == "%F":
             if table is None:
                 raise ModelError(f"line {number}: %F field list before any %T table", source)
-            table.fields = rest.split("\t")
+            if table.fields:
+                raise ModelError(
+                    f"table {table.name}, line {number}: a second %F field list (the first "
+                    f"is at line {table.field_line}); {DAMAGED}",
+                    source,
+                )
+            fields = rest.split("\t")
+            if len(set(fields)) != len(fields):
+                twice = next(f for f in fields if fields.count(f) > 1)
+                raise ModelError(
+                    f"table {table.name}, line {number}: field {show(twice)} is listed twice "
+                    f"in the %F field list; {DAMAGED}",
+                    source,
+                )
+            table.fields, table.field_line = fields, number
         elif kind == "%R":
             if table is None or not table.fields:
                 where = f"table {table.name}" if table else "no table"
@@ -180,16 +314,18 @@ def read_tables(path: Path) -> dict[str, Table]:
                     f"values for {len(table.fields)} fields; the file is damaged",
                     source,
                 )
-            # P6 drops trailing empty values, so a short row is normal.
+            # P6 drops trailing empty values, so a short row is normal; the reader checks that
+            # the row reaches every column it needs (Columns.filled).
             table.rows.append(dict(zip(table.fields, values, strict=False)))
             table.lines.append(number)
+            table.lengths.append(len(values))
         elif kind == "%E":
             ended = True
         else:
             where = f"table {table.name}" if table else "before any table"
             raise ModelError(
                 f"{where}, line {number}: expected %T, %F, %R or %E, got "
-                f"{line[:30]!r}; the file is damaged",
+                f"{show(line[:30])}; the file is damaged",
                 source,
             )
     if not ended:
@@ -201,6 +337,45 @@ def read_tables(path: Path) -> dict[str, Table]:
             source,
         )
     return tables
+
+
+def check_table(table: Table, columns: Columns, source: str) -> None:
+    """Every required column in the field list, every filled one in every row, every text
+    within :data:`~riskcast.io.limits.MAX_TEXT`; a ModelError naming the table and line."""
+    missing = [c for c in columns.required if c not in table.fields]
+    if missing:
+        raise ModelError(
+            f"table {table.name}, line {table.field_line or table.line}: the %F field list has "
+            f"no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}, which riskcast "
+            f"needs; {DAMAGED}",
+            source,
+        )
+    position = {name: k for k, name in enumerate(table.fields)}
+    filled = sorted(columns.filled, key=position.__getitem__)
+    needed = position[filled[-1]] + 1 if filled else 0
+    checked = [c for c in table.fields if c in COLUMNS_READ and c not in LONG_COLUMNS]
+    for line, row, length in zip(table.lines, table.rows, table.lengths, strict=True):
+        if length < needed:
+            lost = next(c for c in filled if position[c] >= length)
+            raise ModelError(
+                f"table {table.name}, line {line}: the row ends after {length} of "
+                f"{len(table.fields)} values, before {lost} (field {position[lost] + 1}); "
+                f"the row is cut short: {DAMAGED}",
+                source,
+            )
+        for c in filled:
+            if not row[c].strip():
+                raise ModelError(
+                    f"table {table.name}, line {line} > {c}: empty, but P6 always writes it; "
+                    f"{DAMAGED}",
+                    source,
+                )
+        for c in checked:
+            value = row.get(c, "")
+            if len(value) > limits.MAX_TEXT:
+                raise ModelError(
+                    f"table {table.name}, line {line} > {c}: {limits.too_long(value)}", source
+                )
 
 
 def _date(value: str, place: str, source: str) -> dt.date | None:
@@ -221,14 +396,31 @@ class _Reader(P6Reader):
     format = "xer"
 
     def rows(self, name: str) -> list[tuple[int, dict[str, str]]]:
+        """(line, row) of table ``name``, checked (see :func:`check_table`) on first use."""
         table = self.tables.get(name)
-        return list(zip(table.lines, table.rows, strict=True)) if table else []
+        if table is None:
+            return []
+        if name not in self.checked:
+            check_table(table, COLUMNS[name], self.source)
+            self.checked.add(name)
+        return list(zip(table.lines, table.rows, strict=True))
+
+    def need(self, table: str, column: str, why: str) -> None:
+        """A ModelError when ``table`` lacks ``column``, needed only because of ``why``."""
+        t = self.tables[table]
+        if column not in t.fields:
+            raise ModelError(
+                f"table {table}, line {t.field_line}: the %F field list has no {column} "
+                f"column, which riskcast needs as {why}; {DAMAGED}",
+                self.source,
+            )
 
     def place(self, table: str, line: int, key: str = "") -> str:
         return f"table {table}, line {line}" + (f" > {key}" if key else "")
 
     def read(self) -> ImportResult:
         self.tables = read_tables(self.path)
+        self.checked: set[str] = set()
         proj_line, proj = self.pick_project()
         self.proj_id = proj.get("proj_id", "")
         self.calendars = self.read_calendars()
@@ -281,10 +473,11 @@ class _Reader(P6Reader):
             cal.name = row.get("clndr_name", "")
             cal.default = row.get("default_flag") == "Y"
             cal.base = row.get("base_clndr_id", "")
-            hours = parse_number(
-                row.get("day_hr_cnt", ""), self.place("CALENDAR", line, "day_hr_cnt"), self.source
+            place = self.place("CALENDAR", line, "day_hr_cnt")
+            given = row.get("day_hr_cnt", "")
+            cal.hours_per_day = checked_hours_per_day(
+                parse_number(given, place, self.source), bool(given), place, cal.name, self.warnings
             )
-            cal.hours_per_day = hours if hours > 0 else cal.hours_per_day
             out[cal.id] = cal
         for cal in out.values():  # a calendar without a week of its own inherits its base's
             if not cal.week and cal.base in out:
@@ -303,19 +496,14 @@ class _Reader(P6Reader):
         for r in nodes.values():
             if r.get("proj_node_flag") == "Y":
                 self.project_name = r.get("wbs_name", "")
-        out: dict[str, tuple[str, str]] = {}
-        for wbs_id in nodes:
-            names, codes, seen = [], [], set()
-            node = nodes.get(wbs_id)
-            while node is not None and node.get("proj_node_flag") != "Y":
-                if node.get("wbs_id") in seen:
-                    break  # a damaged parent chain; stop rather than loop
-                seen.add(node.get("wbs_id"))
-                names.append(node.get("wbs_name", ""))
-                codes.append(node.get("wbs_short_name", ""))
-                node = nodes.get(node.get("parent_wbs_id", ""))
-            out[wbs_id] = (" / ".join(reversed(names)), ".".join(reversed(codes)))
-        return out
+        return outline_paths(
+            {
+                k: (r.get("wbs_name", ""), r.get("wbs_short_name", ""), r.get("parent_wbs_id", ""))
+                for k, r in nodes.items()
+            },
+            self.warnings,
+            skip=[k for k, r in nodes.items() if r.get("proj_node_flag") == "Y"],
+        )
 
     # -- user-defined fields ---------------------------------------------------------------
     def read_udfs(self) -> dict[str, dict[str, float]]:
@@ -338,6 +526,9 @@ class _Reader(P6Reader):
             known=sorted(r.get("udf_type_label", "") for r in types.values()),
         )
         out: dict[str, dict[str, float]] = {}
+        values = self.tables.get("UDFVALUE")
+        if roles and values is not None and not {"udf_number", "udf_text"} & set(values.fields):
+            self.need("UDFVALUE", "udf_number", "the three-point fields' values")
         for line, r in self.rows("UDFVALUE"):
             role = roles.get(r.get("udf_type_id"))
             if role is None:
@@ -355,10 +546,18 @@ class _Reader(P6Reader):
         udfs = self.read_udfs()
         raw: dict[str, RawTask] = {}
         used: set[str] = set()
+        lines: dict[str, int] = {}
         for line, r in self.rows("TASK"):
             if r.get("proj_id") != self.proj_id:
                 continue
             key = r.get("task_id", "")
+            if key in lines:
+                raise ModelError(
+                    f"{self.place('TASK', line, 'task_id')}: activity {show(key)} appears a "
+                    f"second time (first at line {lines[key]}); {DAMAGED}",
+                    self.source,
+                )
+            lines[key] = line
             code = r.get("task_code") or key
             if code in used:
                 self.warnings.append(
@@ -412,10 +611,13 @@ class _Reader(P6Reader):
             return 100.0
         kind = r.get("complete_pct_type", "CP_Drtn")
         if kind == "CP_Phys":
+            self.need("TASK", "phys_complete_pct", "an activity's percent complete type is CP_Phys")
             return parse_number(
                 r.get("phys_complete_pct", ""), place("phys_complete_pct"), self.source
             )
         if kind == "CP_Units":
+            for k in ("act_work_qty", "act_equip_qty", "remain_work_qty", "remain_equip_qty"):
+                self.need("TASK", k, "an activity's percent complete type is CP_Units")
             done = sum(
                 parse_number(r.get(k, ""), place(k), self.source)
                 for k in ("act_work_qty", "act_equip_qty")
