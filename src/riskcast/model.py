@@ -142,7 +142,8 @@ class Milestone:
 # The dates a plan may use: a date outside is a typo (0027 for 2027) that would also take the
 # simulated dates out of what calendars, charts and files can represent.
 DATE_HORIZON = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
-VALID_ORDER = "_valid_order"  # set on a Project by validate(): its dependency order
+VALID_ORDER = "_valid_order"
+HINTED = 20  # unknown predecessors that get a did-you-mean hint (the rest: the id alone)  # set on a Project by validate(): its dependency order
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def validate(project: Project) -> None:
             seen[item.id] = "milestone" if isinstance(item, Milestone) else "task"
     problems.extend(_date_problems(project))
     predecessors: dict[str, set[str]] = {id: set() for id in seen}
+    unknown = 0
     links_seen: dict[str, set[tuple[str, str]]] = {a.id: set() for a in project.activities}
     for item in project.activities:
         if isinstance(item, Milestone) and not item.after:
@@ -254,9 +256,11 @@ def validate(project: Project) -> None:
             if link.predecessor == item.id:
                 problems.append(f"{place}: links to itself; remove the self-link")
             elif link.predecessor not in seen:
+                unknown += 1  # a did-you-mean hint for the first few: each is a search
+                hint = suggestion(link.predecessor, seen) if unknown <= HINTED else ""
                 problems.append(
                     f'{place}: unknown predecessor "{link.predecessor}" (linked from "{item.id}")'
-                    f"{suggestion(link.predecessor, seen)}"
+                    f"{hint}"
                 )
             if link.type not in LINK_TYPES:
                 problems.append(f'{place}: link type "{link.type}" is not one of FS, SS, FF, SF')

@@ -135,11 +135,15 @@ def add_fallback_fonts(families: Sequence[str] = FALLBACK_FONTS) -> list[str]:
     return added
 
 
+LABEL_CHARS = 80  # a name on a chart is cut here (with an ellipsis): layout time grows with it
+
+
 def _drawable(text: str) -> str:
-    """``text`` with each character that no font of the current ``font.family`` (with its
-    fallbacks) can draw replaced by U+FFFD ('?' if that is missing too), and such invisible
-    marks (variation selectors, joiners) dropped: matplotlib then draws no empty box and warns
-    of no missing glyph."""
+    """A user's name as a chart draws it: at most :data:`LABEL_CHARS` characters, each character
+    that no font of the current ``font.family`` (with its fallbacks) can draw replaced by U+FFFD
+    ('?' if that is missing too), and such invisible marks (variation selectors, joiners)
+    dropped: matplotlib then draws no empty box and warns of no missing glyph."""
+    text = _short(text, LABEL_CHARS)
     covered = _coverage()
     if all(ord(c) in covered or ord(c) < 32 for c in text):
         return text
