@@ -38,6 +38,7 @@ from .errors import ModelError
 from .model import Milestone, Project, topological_order, validate
 
 LINK_CODE = {"FS": FS, "SS": SS, "FF": FF, "SF": SF}
+COMPILED = "_compiled"  # set on a Project: (scenario, Network) of its latest compilation
 
 
 def stream_key(kind: str, id: str) -> np.uint64:
@@ -280,6 +281,9 @@ def compile_project(
 
     mitigated: True for every risk's post-mitigation values, or the ids of the mitigated risks.
     disabled:  ids of risks switched off (risk drivers); every other draw stays the same.
+
+    A Project is immutable, so the network of its latest scenario is kept on it and handed out
+    again (simulating the same plan again, with another seed or more runs, compiles nothing).
     """
     validate(project)
     risk_ids = {r.id for r in project.risks}
@@ -294,6 +298,17 @@ def compile_project(
             + f" (known: {', '.join(sorted(risk_ids)) or 'none'})",
             project.source,
         )
+    scenario = (frozenset(mitigated), frozenset(disabled))
+    kept = vars(project).get(COMPILED)
+    if kept is not None and kept[0] == scenario:
+        return kept[1]
+    network = _compile(project, mitigated, disabled)
+    object.__setattr__(project, COMPILED, (scenario, network))
+    return network
+
+
+def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Network:
+    """The arrays of ``project`` (valid) for one risk scenario."""
     order = topological_order(project)
     index = {id: k for k, id in enumerate(order)}
     by_id = {a.id: a for a in project.activities}
