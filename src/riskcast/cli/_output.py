@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._errors import EXIT_OK, EXIT_OUTPUT, CliError
+from ._paths import check_paths
 from ._staging import Staging
 from ._text import csv_text
 
@@ -126,6 +127,11 @@ def deliver(args: argparse.Namespace, s: Streams, compute: Callable[[], Report])
     """Lock ``--out``, compute the report, stage all its files (``--out`` and ``--export``) and
     publish them together (all or nothing), print it in ``--format``, then note the files
     written on stderr."""
+    check_paths(
+        [args.model],
+        args.out,
+        [("--export", args.export)] if getattr(args, "export", None) else [],
+    )
     staging = Staging(Path(args.out) if args.out else None)
     try:
         report = compute()

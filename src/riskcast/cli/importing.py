@@ -9,6 +9,7 @@ from typing import Any
 from ._common import add_command
 from ._errors import EXIT_OK, EXIT_OUTPUT, CliError
 from ._output import Streams
+from ._paths import check_paths
 
 
 def parse_import(sub: Any) -> None:
@@ -61,6 +62,7 @@ def cmd_import(args: argparse.Namespace, s: Streams) -> int:
                 f"--three-point takes LOW,MODE,HIGH field names, got {args.three_point!r}"
             )
         three_point = tuple(names)
+    check_paths([args.file], None, [("-o", args.output)])
     result = read_schedule(args.file, Uncertainty(three_point=three_point))
     if rules:
         apply_rules(result.project, rules)  # fail here, before writing, if a rule does not apply
