@@ -68,7 +68,13 @@ def _axes(ax: Any, size: tuple[float, float] = (8.0, 4.5)) -> Any:
 
 
 def _layout(
-    ax: Any, labels: Sequence[str] = (), *, legend_below: bool = False, right_text: bool = False
+    ax: Any,
+    labels: Sequence[str] = (),
+    *,
+    legend_below: bool = False,
+    right_text: bool = False,
+    legend_above: bool = False,
+    note_lines: int = 0,
 ) -> None:
     """Fixed margins sized from the y tick labels, on figures this module created.
 
@@ -83,13 +89,18 @@ def _layout(
     sizes = [t.get_fontsize() for t in ax.get_yticklabels()] or [10.0]
     label_in = max((_text_width(str(x), max(sizes)) for x in labels), default=0.5)
     left_in = 0.25 + label_in + (0.3 if ax.get_ylabel() else 0.0)
-    bottom_in = 0.55 + (0.35 if legend_below else 0.0) + (0.2 if ax.get_xlabel() else 0.0)
-    top_in = 0.45
+    bottom_in = (
+        0.55
+        + (0.35 if legend_below else 0.0)
+        + (0.2 if ax.get_xlabel() else 0.0)
+        + (0.1 + 0.16 * note_lines if note_lines else 0.0)
+    )
+    top_in = 0.45 + (0.3 if legend_above else 0.0) + 0.2 * ax.get_title().count("\n")
     right_in = 0.45 if right_text else 0.25
     fig.subplots_adjust(
         left=min(0.6, left_in / width),
         right=1 - right_in / width,
-        bottom=min(0.4, bottom_in / height),
+        bottom=min(0.55 if note_lines else 0.4, bottom_in / height),
         top=1 - top_in / height,
     )
 
@@ -200,6 +211,28 @@ def _date_axis(ax: Any, axis: str = "x") -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     target.set_major_locator(locator)
     target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _month_axis(ax: Any) -> None:
+    """Date ticks that name the month on x: the first of each month (every few months on a long
+    axis) as "Mar 2027"; on an axis under about ten weeks also the 8th, 15th and 22nd as
+    "15 Mar". Reads the x limits, so call it after setting them."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = ax.get_xlim()
+    days = hi - lo
+    if days < 75:
+        locator: Any = mdates.DayLocator(bymonthday=(1, 8, 15, 22))
+    else:
+        locator = mdates.MonthLocator(interval=max(1, int(np.ceil(days / 30.44 / 9))))
+
+    def label(x: float, _pos: Any = None) -> str:
+        d = mdates.num2date(x)
+        return f"{d:%b %Y}" if d.day == 1 else f"{d.day} {d:%b}"
+
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
 
 
 def _pct(p: float) -> str:
@@ -405,7 +438,9 @@ def roadmap(
 
     Per milestone (first on top): a bar from P``low`` to P``high`` (gid ``"range-ID"``), the P50
     dot (``"p50-ID"``), the plan date (``"plan-ID"``) and the target (``"target-ID"``); bars are
-    coloured by the probability of meeting the target (grey without one).
+    coloured by the probability of meeting the target (grey without one). The x ticks name the
+    month ("Mar 2027" on the first of a month; on a span under about ten weeks also "15 Mar"),
+    and the limits leave room around every bar, marker and percentage.
 
     Parameters
     ----------
@@ -436,10 +471,14 @@ def roadmap(
     import matplotlib.dates as mdates
 
     labels = []
+    xs: list[float] = []  # every date drawn, for the x limits
     for row, mid in enumerate(ids):
         m = forecast.milestone(mid)
         y = len(ids) - 1 - row  # first milestone on top
         left, right = _d64(m.percentile(low)), _d64(m.percentile(high))
+        xs += [mdates.date2num(left), mdates.date2num(right), mdates.date2num(_d64(m.cpm_date))]
+        if m.target is not None:
+            xs.append(mdates.date2num(_d64(m.target)))
         p = m.target_probability
         ax.barh(
             y,
@@ -492,9 +531,12 @@ def roadmap(
         labels.append(_drawable(m.name))
     ax.set_yticks(range(len(ids)), labels[::-1])
     ax.set_ylim(-0.7, len(ids) - 0.3)
-    ax.margins(x=0.06)
+    # Explicit limits: bars are "sticky" at their left end, so margins() would not pad there.
+    lo, hi = min(xs), max(xs)
+    span = max(hi - lo, 7.0)
+    ax.set_xlim(lo - max(0.04 * span, 2.0), hi + max(0.1 * span, 5.0))  # room for the odds
     ax.xaxis_date()
-    _date_axis(ax)
+    _month_axis(ax)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -532,6 +574,35 @@ def roadmap(
     return ax
 
 
+def significance_threshold(runs: int, *, level: float = 0.95) -> float:
+    """The smallest |Spearman correlation| significantly different from 0 over ``runs`` runs.
+
+    Two-sided test of "no correlation" with the usual t approximation for a rank correlation:
+    ``t / sqrt(runs - 2 + t**2)``, ``t`` the ``(1 + level) / 2`` quantile of Student's t with
+    ``runs - 2`` degrees of freedom. For many runs this is about ``1.96 / sqrt(runs - 1)`` at
+    95 %: 0.098 at 400 runs, 0.044 at 2,000, 0.0196 at 10,000. :func:`tornado` draws only the
+    tasks above it, over ``forecast.kept_iterations`` runs.
+
+    Parameters
+    ----------
+    runs : int
+        Number of runs the correlation was computed over.
+    level : float, default 0.95
+        Confidence level of the test, in (0, 1).
+
+    Returns
+    -------
+    float
+        The threshold on |rho|, in (0, 1]; 1.0 (nothing is significant) under 4 runs.
+    """
+    if runs < 4:
+        return 1.0
+    from scipy import stats
+
+    t = float(stats.t.ppf((1 + level) / 2, runs - 2))
+    return t / float(np.sqrt(runs - 2 + t * t))
+
+
 def tornado(
     forecast: Forecast, milestone: str | None = None, *, top: int = 12, ax: Axes | None = None
 ) -> Axes:
@@ -539,8 +610,13 @@ def tornado(
 
     Per task: a bar of sensitivity (Spearman correlation of duration with the milestone's finish,
     gid ``"sensitivity"``) and below it a bar of criticality (share of runs on the critical path,
-    gid ``"criticality"``), largest |sensitivity| on top. Tasks never critical and with
-    |sensitivity| under 0.05 are left out.
+    gid ``"criticality"``), largest |sensitivity| on top. Only tasks whose correlation is
+    significantly different from 0 are drawn: |sensitivity| above
+    :func:`significance_threshold` of ``forecast.kept_iterations`` (two-sided, 95 %; about
+    1.96 / sqrt(K - 1) for K kept runs). A note under the chart (gid ``"significance-note"``)
+    says how many tasks were left out as not significant (and how many significant ones
+    ``top`` cut); when no task is significant the chart draws no bars and says so in the
+    middle (gid ``"no-drivers"``). The legend sits above the axes, clear of the bars.
 
     Parameters
     ----------
@@ -569,36 +645,87 @@ def tornado(
     names = {
         t: _drawable(name) for t, name in zip(forecast.task_ids, forecast.task_names, strict=True)
     }
-    order = sorted(sens, key=lambda k: (-abs(sens[k]), -crit[k], k))
-    # Tasks never critical with a near-zero correlation do not feed the milestone: leave them out.
-    chosen = [k for k in order if crit[k] > 0 or abs(sens[k]) >= 0.05][:top] or order[:top]
-    ax = _axes(ax, (8.0, 1.4 + 0.42 * len(chosen)))
+    runs = forecast.kept_iterations
+    threshold = significance_threshold(runs)
+    # NaN (a task without spread) compares False: not significant.
+    significant = [k for k in sens if abs(sens[k]) > threshold]
+    order = sorted(significant, key=lambda k: (-abs(sens[k]), -crit[k], k))
+    chosen = order[:top]
+    hidden = len(sens) - len(significant)
+    ax = _axes(ax, (8.0, 2.2 + 0.42 * max(len(chosen), 2)))
     y = np.arange(len(chosen))[::-1].astype(float)
-    ax.barh(
-        y + 0.18,
-        [sens[k] for k in chosen],
-        height=0.36,
-        color=COLOURS["line"],
-        label="sensitivity (rank correlation)",
-        gid="sensitivity",
-    )
-    ax.barh(
-        y - 0.18,
-        [crit[k] for k in chosen],
-        height=0.36,
-        color=COLOURS["critical"],
-        alpha=0.75,
-        label="criticality (share of runs critical)",
-        gid="criticality",
+    rule = f"|ρ| ≤ {threshold:.3f}, two-sided 95 %"
+    if chosen:
+        ax.barh(
+            y + 0.18,
+            [sens[k] for k in chosen],
+            height=0.36,
+            color=COLOURS["line"],
+            label="sensitivity (rank correlation)",
+            gid="sensitivity",
+        )
+        ax.barh(
+            y - 0.18,
+            [crit[k] for k in chosen],
+            height=0.36,
+            color=COLOURS["critical"],
+            alpha=0.75,
+            label="criticality (share of runs critical)",
+            gid="criticality",
+        )
+        # Above the axes, in space reserved for it: it cannot cover a bar.
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=2,
+            fontsize=8,
+            frameon=False,
+            borderaxespad=0.2,
+        )
+        parts = []
+        if hidden:
+            task_s = "task" if hidden == 1 else "tasks"
+            parts.append(
+                f"{hidden} {task_s} not significantly different from 0 at {runs:,} runs "
+                f"({rule}) not shown"
+            )
+        if len(order) > len(chosen):
+            parts.append(f"the {len(chosen)} largest of {len(order)} significant shown")
+        note = "\n".join(parts)
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            f"No task's correlation with the date is significantly\ndifferent from 0 at "
+            f"{runs:,} runs ({rule})",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=10,
+            gid="no-drivers",
+        )
+        note = f"{len(sens)} tasks, none significant at {runs:,} runs"
+    ax.annotate(
+        note,
+        xy=(0.5, 0.0),
+        xycoords=("figure fraction", "axes fraction"),
+        xytext=(0, -40),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=8,
+        color="#444444",
+        gid="significance-note",
     )
     ax.set_yticks(y, [names[k] for k in chosen])
+    ax.set_ylim(-0.6, max(len(chosen), 1) - 0.4)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlim(min(-0.05, min((sens[k] for k in chosen), default=0) - 0.05), 1.05)
     ax.set_xlabel("correlation with the milestone date / share of runs")
-    ax.set_title(f"{_drawable(m.name)}: what drives the date")
+    ax.set_title(f"{_drawable(m.name)}: what drives the date", pad=24 if chosen else 6)
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    _layout(ax, [names[k] for k in chosen])
+    lines = note.count("\n") + 1 if note else 0
+    _layout(ax, [names[k] for k in chosen], legend_above=bool(chosen), note_lines=lines)
     return ax
 
 
@@ -610,7 +737,10 @@ def gantt(
     Per task (first on top): the plan bar from plan start to the end of the plan finish day (gid
     ``"plan"``), and over it the P10-P90 band of the simulated finish (gid ``"finish-band"``, from
     the end of the P10 day to the end of the P90 day) with a P50 tick (gid ``"p50"``);
-    milestones' plan dates are dashed vertical lines.
+    milestones' plan dates are dotted vertical lines (gid ``"milestone-ID"``, in the legend),
+    each named at the top of the axes (gid ``"milestone-name"``). When ``tasks`` leaves tasks
+    out, the title says how many are shown, e.g. "40 most critical of 121 tasks" (most
+    critical: none left out is more often critical for the project finish).
 
     Parameters
     ----------
@@ -685,25 +815,66 @@ def gantt(
             gid="critical",
             label="critical in >= 50% of runs",
         )
-    for m in forecast.milestones:
+    lines = []
+    for i, m in enumerate(forecast.milestones):
+        x = float(mdates.date2num(_d64(m.cpm_date)))
         ax.axvline(
-            mdates.date2num(_d64(m.cpm_date)),
+            x,
             color=COLOURS["plan"],
             linestyle=":",
             linewidth=1,
+            label="milestone plan date (named at the top)" if i == 0 else "_nolegend_",
             gid=f"milestone-{m.id}",
         )
+        lines.append((x, _drawable(m.name)))
     fontsize = 9 if n <= 30 else 7
     labels = [_drawable(r["name"]) for r in rows]
     ax.set_yticks(y, labels, fontsize=fontsize)
     ax.set_ylim(-0.8, n - 0.2)
     ax.xaxis_date()
     _date_axis(ax)
+    _milestone_names(ax, lines)
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_title(f"{_drawable(forecast.project_name)}: plan and simulated finish range per task")
+    title = f"{_drawable(forecast.project_name)}: plan and simulated finish range per task"
+    total = len(forecast.task_ids)
+    if n < total:
+        shown = {r["id"] for r in rows}
+        crit_all = forecast.criticality()
+        hidden = [crit_all[t] for t in forecast.task_ids if t not in shown]
+        most = min(crit_all[t] for t in shown) >= max(hidden) if shown else False
+        title += f"\n{n} {'most critical ' if most else ''}of {total} tasks"
+    ax.set_title(title)
     _layout(ax, labels)
     return ax
+
+
+def _milestone_names(ax: Any, lines: Sequence[tuple[float, str]]) -> None:
+    """Name each vertical milestone line at the top of the axes (rotated, just right of the
+    line, gid ``"milestone-name"``); lines closer than 1.5 % of the axis share one label."""
+    lo, hi = ax.get_xlim()
+    groups: list[list[tuple[float, str]]] = []
+    for x, name in sorted(lines):
+        if groups and x - groups[-1][-1][0] < 0.015 * (hi - lo):
+            groups[-1].append((x, name))
+        else:
+            groups.append([(x, name)])
+    for group in groups:
+        ax.annotate(
+            " / ".join(name for _, name in group),
+            xy=(group[-1][0], 1.0),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(2, -3),
+            textcoords="offset points",
+            rotation=90,
+            ha="left",
+            va="top",
+            fontsize=7,
+            color="#333333",
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.7, "lw": 0},
+            gid="milestone-name",
+            zorder=5,
+        )
 
 
 def risk_tornado(
