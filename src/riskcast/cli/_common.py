@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import EXIT_CODES, CliError
-from ._output import ProgressBar, Streams, isatty
+from ._output import ProgressBar, Streams, feedback, isatty
 
 DEFAULT_ITERATIONS = 10_000
 
@@ -251,7 +251,11 @@ def _note_seed(args: argparse.Namespace, value: int, s: Streams, quiet: bool) ->
 
 def simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) -> Any:
     """:func:`riskcast.simulate` with the options of ``run``/``explain``, a progress bar on a
-    terminal, and its warnings and the drawn seed as notes (in that order)."""
+    terminal, and its warnings and the drawn seed as notes (in that order).
+
+    On a terminal the bar says when the kernels are being compiled, ticks every half second,
+    and the batch (runs per kernel call, which changes no result) is chosen so that the count
+    moves about every :data:`UPDATE_SECONDS` (see :func:`adaptive_batch`)."""
     import riskcast
 
     value = _draw_seed(args)
@@ -260,18 +264,94 @@ def simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) ->
     if getattr(args, "mitigation", None) is not None:
         kwargs["mitigation"] = args.mitigation
     if getattr(args, "precision", None) is not None:
+        from ..simulate import MAX_ITERATIONS
+
         kwargs["precision"] = args.precision
         kwargs["precision_percentile"] = getattr(args, "confidence", 80.0)
+        total = MAX_ITERATIONS
     else:
-        kwargs["iterations"] = args.iterations or DEFAULT_ITERATIONS
+        kwargs["iterations"] = total = args.iterations or DEFAULT_ITERATIONS
+    threads = _threads(args.threads) if bar is not None else 1
+    if bar is not None:
+        kwargs["batch"] = adaptive_batch(project, threads)
 
     def run() -> Any:
+        if bar is not None:
+            bar.start(total, COMPILING if kernels_cold() else None)
         try:
             return riskcast.simulate(project, **kwargs)
         finally:
             if bar is not None:
                 bar.close()
+                _learn(bar, _activities(project), threads)
 
     forecast = caught_warnings(s, run)
     _note_seed(args, value, s, quiet)
     return forecast
+
+
+def simulating(args: argparse.Namespace, s: Streams, what: str) -> ProgressBar | None:
+    """A started status line ``what`` (with the time elapsed, and the kernels' compilation
+    named first when they are cold) for a simulation without progress reports; None when
+    :func:`~._output.feedback` is off. Close it before printing anything else."""
+    if not feedback(args, s):
+        return None
+    if kernels_cold():
+        what = f"{COMPILING.rstrip('…')}, then {what}"
+    return ProgressBar(s.err).start(0, what)
+
+
+# -- feedback on a terminal -----------------------------------------------------------------------
+COMPILING = "loading the simulation kernels (a first run compiles them: about 20 s)…"
+UPDATE_SECONDS = 0.5  # the progress bar's count moves about this often
+# Thread-seconds per activity and run: a first guess (measured on generated plans), replaced by
+# what each simulation of this process measures (:func:`_learn`).
+_seconds_per_activity_run = 3e-8
+
+
+def kernels_cold() -> bool:
+    """Whether the entry kernels still have to be loaded in this process: from numba's disk
+    cache (a fraction of a second) or, on a first run, by compiling them (public numba API
+    only: a dispatcher's ``signatures``)."""
+    from ..engine import kernels
+
+    return not (kernels.schedule.signatures and kernels.simulate_chunks.signatures)
+
+
+def _threads(threads: int | None) -> int:
+    """The worker threads a simulation with ``--threads threads`` uses."""
+    import numba
+
+    wanted = numba.get_num_threads() if threads is None else threads
+    return max(1, min(wanted, numba.config.NUMBA_NUM_THREADS))
+
+
+def _activities(project: Any) -> int:
+    return len(project.tasks) + len(project.milestones) + 1
+
+
+def adaptive_batch(project: Any, threads: int) -> int:
+    """Runs per kernel call so that a call takes about UPDATE_SECONDS: whole rounds of one
+    chunk (1,024 runs) per thread, at least one round (fewer runs would idle threads) and at
+    most :func:`riskcast.simulate`'s default batch (the memory bound assumes it); that default
+    when one round is larger. Results do not depend on the batch."""
+    from ..engine.kernels import CHUNK
+
+    default = 16 * CHUNK
+    round_runs = CHUNK * threads
+    if round_runs >= default:
+        return default
+    seconds_per_run = _seconds_per_activity_run * _activities(project) / threads
+    rounds = int(UPDATE_SECONDS / seconds_per_run) // round_runs
+    return round_runs * max(1, min(rounds, default // round_runs))
+
+
+def _learn(bar: ProgressBar, activities: int, threads: int) -> None:
+    """Time per run from ``bar``'s reports, for the next :func:`adaptive_batch` of this process;
+    the first batch is left out (it also loads or compiles the kernels)."""
+    global _seconds_per_activity_run
+    if len(bar.reports) < 2:
+        return
+    (t0, d0), (t1, d1) = bar.reports[0], bar.reports[-1]
+    if d1 > d0 and t1 > t0:
+        _seconds_per_activity_run = (t1 - t0) * threads / ((d1 - d0) * activities)

@@ -27,6 +27,7 @@ from ._common import (
     fresh_seed,
     load,
     scenario_note,
+    simulating,
 )
 from ._errors import CliError
 from ._output import Report, Staging, Streams, deliver, quiet, write_text
@@ -87,7 +88,16 @@ def _analyse(
 
     def compute() -> Report:
         iterations = args.iterations or DEFAULT_ITERATIONS
-        run = partial(analysis, iterations=iterations, seed=value, threads=args.threads)
+        analyse = partial(analysis, iterations=iterations, seed=value, threads=args.threads)
+
+        def run() -> Any:
+            status = simulating(args, s, f"simulating every scenario ({iterations:,} runs each)…")
+            try:
+                return analyse()
+            finally:
+                if status is not None:
+                    status.close()
+
         return report(caught_warnings(s, run))
 
     return deliver(args, s, compute)
@@ -170,6 +180,7 @@ class DriversReport(Report):
         write_text(staging.path("drivers.csv"), self.csv())
         if not self.args.no_charts:
             path = staging.path("charts/risk-tornado.png")
+            self.status.show("drawing 1 chart…")
             save_charts([(lambda: plotting.risk_tornado(self.result), path)])
 
     def table(self) -> str:
@@ -297,6 +308,7 @@ class MitigationReport(Report):
         rows = self.rows()
         write_text(staging.path("mitigation.csv"), self.csv())
         if not self.args.no_charts:
+            self.status.show(f"drawing {len(rows)} chart{'s' if len(rows) != 1 else ''}…")
             save_charts(
                 [
                     (

@@ -189,6 +189,7 @@ class RunReport(Report):
         forecast = self.forecast
         write_text(staging.path("forecast.json"), forecast.to_json())
         write_text(staging.path("milestones.csv"), self.csv())
+        self.status.show("computing the task statistics…")
         write_text(staging.path("tasks.csv"), csv_text(forecast.task_table(), TASK_COLUMNS))
         if not self.args.no_charts:
             self._draw_charts(staging)
@@ -310,6 +311,7 @@ class RunReport(Report):
             )
         )
         forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
+        self.status.show(f"drawing {len(jobs)} charts…")
         save_charts(jobs)
 
 
