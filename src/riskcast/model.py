@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,14 +235,35 @@ def validate(project: Project) -> None:
     problems: list[str] = []
     if not project.tasks:
         problems.append("the project has no tasks; add at least one [[task]]")
-    seen: dict[str, str] = {}
-    for item in project.activities:
+    seen: dict[str, str] = {}  # id -> where it is first used: task[0], milestone[2], ...
+    positions = [("task", k, t) for k, t in enumerate(project.tasks)] + [
+        ("milestone", k, m) for k, m in enumerate(project.milestones)
+    ]
+    for kind, k, item in positions:
+        where = f"{kind}[{k}]"  # the model file's [[task]] / [[milestone]] number, from 0
         if not isinstance(item.id, str) or not item.id.strip():
-            problems.append(f"{_place(item)}: id must be a non-empty string")
+            hint = ""
+            if (
+                isinstance(item.id, int | float)
+                and not isinstance(item.id, bool)
+                and abs(item.id) < 1e15  # a short number, not a NaN or a 5,000-digit int
+            ):
+                hint = f'; ids are strings: write id = "{item.id}" (in quotes)'
+            try:
+                shown = reprlib.repr(item.id)
+            except ValueError:  # an int too long to print
+                shown = "a number"
+            problems.append(
+                f"{where}: id must be a non-empty string, got {shown} "
+                f"({type(item.id).__name__}){hint}"
+            )
         elif item.id in seen:
-            problems.append(f"{_place(item)}: duplicate id (already used by a {seen[item.id]})")
+            problems.append(
+                f"{_place(item)}: duplicate id: {seen[item.id]} and {where} both have id "
+                f'"{item.id}"; ids must be unique'
+            )
         else:
-            seen[item.id] = "milestone" if isinstance(item, Milestone) else "task"
+            seen[item.id] = where
     problems.extend(_date_problems(project))
     predecessors: dict[str, set[str]] = {id: set() for id in seen}
     unknown = 0

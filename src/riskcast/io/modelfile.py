@@ -379,6 +379,19 @@ def _records(data: dict, key: str, r: _Reader) -> list[tuple[dict, str]]:
     out = []
     for k, table in enumerate(raw):
         ident = table.get("id")
+        if (
+            isinstance(ident, int | float)
+            and not isinstance(ident, bool)
+            and abs(ident) < 1e15  # a short number, not a NaN or a 5,000-digit int
+        ):
+            # TOML and JSON read id = 1 as a number: say so, then read it as the string "1", so
+            # that a clash with another record's "1" is reported as a duplicate naming both.
+            r.problems.append(
+                f"{key}[{k}] > id: ids are strings, got the number {ident!r}; write id = "
+                f'"{ident!r}" (in quotes)'
+            )
+            ident = repr(ident)
+            table = {**table, "id": ident}
         if isinstance(ident, str) and len(ident) > limits.MAX_ID:
             r.problems.append(f"{key}[{k}] > id: {limits.too_long(ident, limits.MAX_ID)}")
             ident = None
@@ -538,13 +551,25 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         except ModelError as exc:
             r.problems.extend(exc.problems)
     cycle = None
+    # An id the reader already refused (wrong type, missing) is not reported again by validate.
+    refused = tuple(
+        p.split(" > id:", 1)[0] + ": id must be" for p in r.problems if " > id:" in p
+    ) + tuple(
+        p.split(": missing required key", 1)[0] + ": id must be"
+        for p in r.problems
+        if ': missing required key "id"' in p
+    )
+
+    def new(problems: list[str]) -> list[str]:
+        return [p for p in problems if p not in no_impacts and not p.startswith(refused)]
+
     try:
         validate(project)
     except CycleError as exc:
-        r.problems.extend(p for p in exc.problems if p not in no_impacts)
+        r.problems.extend(new(exc.problems))
         cycle = exc.cycle
     except ModelError as exc:
-        r.problems.extend(p for p in exc.problems if p not in no_impacts)
+        r.problems.extend(new(exc.problems))
     if cycle is not None:
         raise CycleError(limits.cap(r.problems), cycle, source)
     if r.problems:

@@ -302,11 +302,14 @@ class _Reader(ScheduleReader):
             raise ModelError(f"{label} > Duration: missing; {DAMAGED}", self.source)
         try:
             hours = iso_hours(value)
-        except ValueError:
-            raise ModelError(
-                f"{label} > Duration: {value!r} is not an ISO 8601 duration like PT8H0M0S",
-                self.source,
-            ) from None
+        except ValueError as exc:
+            what = (
+                "is not an ISO 8601 duration riskcast can use: it is too large (not a "
+                "finite number of hours); the file is damaged"
+                if "finite" in str(exc)
+                else "is not an ISO 8601 duration like PT8H0M0S"
+            )
+            raise ModelError(f"{label} > Duration: {show(value)} {what}", self.source) from None
         fmt = base_format(int(self.number(task, "DurationFormat", 7, label)))
         if fmt in ELAPSED_FORMATS:
             return approximate_elapsed(

@@ -210,6 +210,7 @@ class _Reader(P6Reader):
         )
         roles = self.udf_roles(root)
         raw: dict[str, RawTask] = {}
+        used: dict[str, str] = {}  # activity ID -> ObjectId of the activity holding it
         for el in _children(proj, "Activity"):
             key = _required(el, "ObjectId", _where(el))
             if key in raw:
@@ -218,7 +219,15 @@ class _Reader(P6Reader):
                     f"too ({raw[key].label}); the file is damaged. Export it again from P6",
                     self.source,
                 )
-            item = RawTask(key=key, id=_text(el, "Id") or key, name=_text(el, "Name"))
+            code = _text(el, "Id") or key
+            if code in used:  # as P6 does not allow, but a damaged or merged file may hold
+                self.warnings.append(
+                    f'task "{code}": activity ID used twice (ObjectIds {used[code]} and {key}); '
+                    f'the second one is imported as "{code}#{key}"'
+                )
+                code = f"{code}#{key}"
+            used[code] = key
+            item = RawTask(key=key, id=code, name=_text(el, "Name"))
             label = item.label
             _required(el, "PlannedDuration", label)
             path, code = paths.get(_text(el, "WBSObjectId"), ("", ""))

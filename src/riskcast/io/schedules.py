@@ -212,6 +212,28 @@ def _three_point(item: RawTask, warnings: list[str]) -> Fixed | Pert:
     return Pert(low, mode, high)
 
 
+def _check_finite(item: RawTask, source: str) -> None:
+    """A ModelError naming the task (id and name) and the file when a duration or lag came out
+    of the readers' unit conversions as infinite or NaN (e.g. a huge value in hours divided by
+    a short working day), instead of an error from deep inside that names neither."""
+    numbers = [] if item.summary else [("duration", item.days)]  # a summary's is not used
+    if item.three_point is not None:
+        numbers += [
+            (f"three-point {role} duration", value)
+            for role, value in zip(("low", "most likely", "high"), item.three_point, strict=True)
+            if value is not None
+        ]
+    numbers += [(f"{link.type} lag", link.lag) for link in item.links]
+    for what, value in numbers:
+        if not limits.finite(value):
+            raise ModelError(
+                f"{item.label}: the {what} comes out as {value} working days, not a finite "
+                "number (the file's value is too large or damaged); fix it in the scheduling "
+                "tool and export the file again",
+                source,
+            )
+
+
 def assemble(
     *,
     name: str,
@@ -247,6 +269,12 @@ def assemble(
     links: dict[str, list[RawLink]] = {item.key: [] for item in raw if not item.summary}
     for item in raw:
         for link in item.links:
+            if link.predecessor == item.key:
+                warnings.append(
+                    f"{item.label}: dropped its {link.type} link from itself (the file lists the "
+                    "task as its own predecessor; a task cannot follow itself)"
+                )
+                continue
             if link.predecessor not in by_key:
                 warnings.append(
                     f"{item.label}: dropped the {link.type} link from unknown task "
@@ -267,6 +295,12 @@ def assemble(
                         f"predecessor {pred.label} is a summary: the link comes from its "
                         f"{len(preds)} leaf tasks"
                     )
+                both = len(set(preds) & set(succs))
+                if both:
+                    where.append(
+                        f"{both} leaf task{'s are' if both > 1 else ' is'} on both sides, "
+                        "and a task cannot follow itself: those self-links are dropped"
+                    )
                 warnings.append(
                     f"{item.label}: {link.type} link from {pred.label} is on a "
                     f"summary task; {'; '.join(where)}"
@@ -285,6 +319,8 @@ def assemble(
                     if p != s:
                         links[s].append(RawLink(p, link.type, link.lag))
 
+    for item in raw:
+        _check_finite(item, source)
     items = [item for item in raw if not item.summary]
     ids = {item.key: item.id for item in items}
     tasks: list[Task] = []

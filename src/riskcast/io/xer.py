@@ -69,15 +69,20 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # clndr_data exception dates count days fro
 P6_DAYS = {"1": "sun", "2": "mon", "3": "tue", "4": "wed", "5": "thu", "6": "fri", "7": "sat"}
 
 
-def _calendar_nodes(text: str, place: str, source: str) -> list:
-    """Parse clndr_data ``(0||name(attrs)(children))`` into nested [name, attrs, children].
+def _calendar_nodes(text: str, place: str, source: str) -> tuple[list, int]:
+    """Parse clndr_data ``(0||name(attrs)(children))`` into nested [name, attrs, children],
+    and the number of characters left after the first top node closes (0 in P6's files).
 
     One left-to-right pass with an explicit stack: any nesting depth, linear time."""
     s = "".join(ch for ch in text if ch not in " \t\r\n\x7f")
     pos = 0
 
     def fail(what: str) -> ModelError:
-        return ModelError(f"{place}: calendar data damaged at character {pos} ({what})", source)
+        return ModelError(
+            f"{place}: calendar data damaged at character {pos} ({what}); its work week and "
+            "holidays cannot be read. Export the file again from P6",
+            source,
+        )
 
     def opening() -> list:
         """The node starting at ``pos`` up to its children list, which is left open."""
@@ -100,7 +105,7 @@ def _calendar_nodes(text: str, place: str, source: str) -> list:
         return [name, dict(zip(attrs[::2], attrs[1::2], strict=False)), []]
 
     if not s:
-        return []
+        return [], 0
     root = opening()
     open_nodes = [root]
     while open_nodes:
@@ -113,27 +118,44 @@ def _calendar_nodes(text: str, place: str, source: str) -> list:
             open_nodes.pop()
         else:
             raise fail("expected '))'")
-    return [root]
+    return [root], len(s) - pos
 
 
 _SERIAL = re.compile(r"[0-9]{1,7}")
 _LAST_SERIAL = (dt.date.max - EXCEL_EPOCH).days
 
 
-def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
-    """Weekdays and exceptions of an XER ``clndr_data`` value."""
+def parse_calendar_data(
+    text: str,
+    place: str,
+    source: str,
+    warnings: list[str] | None = None,
+) -> CalendarData:
+    """Weekdays and exceptions of an XER ``clndr_data`` value.
+
+    What cannot be read is reported in ``warnings``, naming ``place`` (table, line, calendar):
+    data without a ``DaysOfWeek`` or ``Exceptions`` node (the work week or the holidays could
+    not be read), exceptions without a date, and content after the calendar data's end."""
     cal = CalendarData()
-    stack = _calendar_nodes(text, place, source)
+    stack, left = _calendar_nodes(text, place, source)
+    found: set[str] = set()
+    undated = 0
+    if stack and stack[0][0] != "CalendarData":
+        found.add("?")  # a top node P6 does not write
+    top = stack[0][0] if stack else ""
     while stack:
-        name, _, children = stack.pop()
-        if name == "DaysOfWeek":
+        node, _, children = stack.pop()
+        if node == "DaysOfWeek":
+            found.add(node)
             for day, _, periods in children:
                 if day in P6_DAYS:
                     cal.week[P6_DAYS[day]] = bool(periods)
-        elif name == "Exceptions":
+        elif node == "Exceptions":
+            found.add(node)
             for _, attrs, periods in children:
                 serial = attrs.get("d", "")
                 if not serial:
+                    undated += 1
                     continue
                 if not _SERIAL.fullmatch(serial) or int(serial) > _LAST_SERIAL:
                     raise ModelError(
@@ -145,6 +167,27 @@ def parse_calendar_data(text: str, place: str, source: str) -> CalendarData:
                 cal.exceptions[EXCEL_EPOCH + dt.timedelta(int(serial))] = bool(periods)
         else:
             stack.extend(children)
+    if warnings is not None and text.strip():
+        if "Exceptions" not in found:  # P6 writes one, empty when there are no holidays
+            lost = ["the holidays (no Exceptions node; none are imported)"]
+            if "DaysOfWeek" not in found:
+                lost.append("the work week (no DaysOfWeek node; its base's or Mon-Fri is used)")
+            shape = f" (its top node is {show(top)}, not CalendarData)" if "?" in found else ""
+            warnings.append(
+                f"{place}: the calendar data is not laid out as P6 writes it{shape}, so "
+                f"{' and '.join(lost)} could not be read. Check the calendar in P6 and export "
+                "the file again"
+            )
+        if undated:
+            warnings.append(
+                f"{place}: {undated} calendar exception{'s' if undated > 1 else ''} without a "
+                "date (no d attribute) could not be read; their holidays are not imported"
+            )
+        if left:
+            warnings.append(
+                f"{place}: {left:,} characters after the end of the calendar data could not be "
+                "read; any holidays in them are not imported"
+            )
     return cal
 
 
@@ -467,8 +510,14 @@ class _Reader(P6Reader):
     def read_calendars(self) -> dict[str, CalendarData]:
         out: dict[str, CalendarData] = {}
         for line, row in self.rows("CALENDAR"):
+            name = row.get("clndr_name", "") or row.get("clndr_id", "")
             place = self.place("CALENDAR", line, "clndr_data")
-            cal = parse_calendar_data(row.get("clndr_data", ""), place, self.source)
+            cal = parse_calendar_data(
+                row.get("clndr_data", ""),
+                f"{place} (calendar {limits.quote(name)})" if name else place,
+                self.source,
+                self.warnings,
+            )
             cal.id = row.get("clndr_id", "")
             cal.name = row.get("clndr_name", "")
             cal.default = row.get("default_flag") == "Y"
@@ -545,7 +594,7 @@ class _Reader(P6Reader):
     def read_tasks(self, wbs: dict[str, tuple[str, str]]) -> dict[str, RawTask]:
         udfs = self.read_udfs()
         raw: dict[str, RawTask] = {}
-        used: set[str] = set()
+        used: dict[str, int] = {}  # activity ID -> line of the row holding it
         lines: dict[str, int] = {}
         for line, r in self.rows("TASK"):
             if r.get("proj_id") != self.proj_id:
@@ -561,11 +610,11 @@ class _Reader(P6Reader):
             code = r.get("task_code") or key
             if code in used:
                 self.warnings.append(
-                    f'task "{code}": activity ID used twice; the second one is '
-                    f'imported as "{code}#{key}"'
+                    f'task "{code}": activity ID used twice (table TASK, lines {used[code]} and '
+                    f'{line}); the second one is imported as "{code}#{key}"'
                 )
                 code = f"{code}#{key}"
-            used.add(code)
+            used[code] = line
             item = RawTask(key=key, id=code, name=r.get("task_name", ""))
             place = lambda k, ln=line: self.place("TASK", ln, k)  # noqa: E731
             path, wbs_code = wbs.get(r.get("wbs_id", ""), ("", ""))
