@@ -4,8 +4,8 @@ together only when every one of them was written.
 * ``--out DIR`` is created if needed and locked (``flock`` on the folder itself) for the whole
   run, so a second run into the same folder is refused at once (exit 75) instead of mixing its
   files with the first's. The lock belongs to the process: it ends with it, even with a SIGKILL.
-* Files of ``DIR`` are rendered into ``DIR/.riskcast-PID-XXXX/`` (inside ``DIR``, so on its file
-  system); a file outside it (``--export``) into ``.riskcast-PID-XXXX.tmp`` beside that file.
+* Files of ``DIR`` are rendered into ``DIR/.riskcast-PID-<random>/`` (inside ``DIR``, so on its file
+  system); a file outside it (``--export``) into ``.riskcast-PID-<random>.tmp`` beside that file.
   Each is locked by its run while it exists.
 * :meth:`Staging.publish` moves everything into place and removes the outputs of an earlier run
   that this run did not write (see :data:`OUTPUT_FILES`), so ``DIR`` holds exactly this run's
@@ -399,7 +399,7 @@ def _same_path_file(a: Path, b: Path) -> bool:
 
 
 def _create_hidden(folder: Path, suffix: str) -> tuple[Path, int]:
-    """A new empty file ``.riskcast-PID-XXXXXXXX<suffix>`` in ``folder`` (mode from the umask,
+    """A new empty file ``.riskcast-PID-<random><suffix>`` in ``folder`` (mode from the umask,
     unlike ``mkstemp``'s 0600) and its open descriptor."""
     for _ in range(100):
         path = folder / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}{suffix}"

@@ -243,16 +243,15 @@ def walk_model(data: Any) -> Iterator[tuple[tuple, str]]:
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, dict):
-            if len(path) >= MAX_DEPTH:
-                yield (
-                    path,
-                    (
-                        f"nested too deeply: more than {MAX_DEPTH} levels of tables and lists "
-                        "(a model needs about 8); the file is damaged or not a riskcast model"
-                    ),
-                )
-                continue
+        if isinstance(value, dict | list | tuple) and len(path) >= MAX_DEPTH:
+            yield (
+                path,
+                (
+                    f"nested too deeply: more than {MAX_DEPTH} levels of tables and lists "
+                    "(a model needs about 8); the file is damaged or not a riskcast model"
+                ),
+            )
+        elif isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
                     yield path, f"key {show(key)} is not text; keys are names like id or task"
@@ -262,15 +261,6 @@ def walk_model(data: Any) -> Iterator[tuple[tuple, str]]:
                     continue
                 stack.append((item, (*path, key)))
         elif isinstance(value, list | tuple):
-            if len(path) >= MAX_DEPTH:
-                yield (
-                    path,
-                    (
-                        f"nested too deeply: more than {MAX_DEPTH} levels of tables and lists "
-                        "(a model needs about 8); the file is damaged or not a riskcast model"
-                    ),
-                )
-                continue
             stack.extend((item, (*path, k)) for k, item in enumerate(value))
         elif isinstance(value, str):
             if len(value) > MAX_TEXT:
