@@ -283,7 +283,9 @@ def compile_project(
     disabled:  ids of risks switched off (risk drivers); every other draw stays the same.
 
     A Project is immutable, so the network of its latest scenario is kept on it and handed out
-    again (simulating the same plan again, with another seed or more runs, compiles nothing).
+    again (simulating the same plan again, with another seed or more runs, compiles nothing):
+    treat a returned network's arrays as read-only (``dataclasses.replace`` with copies makes a
+    variant, as the risk drivers do).
     """
     validate(project)
     risk_ids = {r.id for r in project.risks}
