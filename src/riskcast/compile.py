@@ -277,10 +277,27 @@ def compile_project(
     mitigated: bool | Iterable[str] = False,
     disabled: Iterable[str] = (),
 ) -> Network:
-    """Validate ``project`` and compile it to a :class:`Network` (raises ModelError).
+    """Validate ``project`` and compile it to the arrays the engine simulates.
 
-    mitigated: True for every risk's post-mitigation values, or the ids of the mitigated risks.
-    disabled:  ids of risks switched off (risk drivers); every other draw stays the same.
+    Parameters
+    ----------
+    project : Project
+        The plan.
+    mitigated : bool or iterable of str, default False
+        True for every risk's post-mitigation values, or the ids of the mitigated risks.
+    disabled : iterable of str, default ()
+        Ids of risks switched off (risk drivers); every other draw stays the same.
+
+    Returns
+    -------
+    Network
+        Activities in dependency order, time in working days (see :class:`Network`).
+
+    Raises
+    ------
+    ModelError
+        The plan is invalid (every problem listed), or an id in ``mitigated`` / ``disabled`` is
+        not a risk of the plan.
 
     A Project is immutable, so the network of its latest scenario is kept on it and handed out
     again (simulating the same plan again, with another seed or more runs, compiles nothing):

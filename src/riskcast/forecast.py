@@ -142,11 +142,33 @@ class MilestoneForecast:
         return None if self.samples is None else self.finishes.sorted
 
     def to_date(self, days: float) -> dt.date:
-        """The delivery date of a finish at ``days`` working days."""
+        """The delivery date of a finish.
+
+        Parameters
+        ----------
+        days : float
+            Working days from the project start.
+
+        Returns
+        -------
+        datetime.date
+            The working day the finish falls on (the calendar's rounding rule).
+        """
         return self.calendar.finish_dates(self.start, np.array([days]))[0].astype(dt.date)
 
     def to_days(self, date: dt.date | str) -> float:
-        """Working days from the start through the end of ``date`` ('finished by' bound)."""
+        """The 'finished by' bound of a date.
+
+        Parameters
+        ----------
+        date : datetime.date or str
+            A calendar date (ISO string accepted).
+
+        Returns
+        -------
+        float
+            Working days from the project start through the end of ``date``.
+        """
         return float(self.calendar.days_until_end_of(self.start, as_date(date, "date")))
 
     @property
@@ -266,11 +288,25 @@ class MilestoneForecast:
         return self.finishes.sd
 
     def cdf(self) -> tuple[np.ndarray, np.ndarray]:
-        """(finish days ascending, share of runs finished by each), for plotting."""
+        """The empirical distribution of the finish.
+
+        Returns
+        -------
+        x, share : numpy.ndarray
+            float64 (k,) each: finishes ascending (working days; bin edges past the exact-runs
+            limit) and the share of runs finished by each.
+        """
         return self.finishes.cdf()
 
     def cdf_dates(self) -> tuple[np.ndarray, np.ndarray]:
-        """(delivery dates ascending as datetime64[D], cumulative probability at each date)."""
+        """The delivery-date S-curve.
+
+        Returns
+        -------
+        dates, cumulative : numpy.ndarray
+            datetime64[D] (d,) ascending, and float64 (d,): the share of runs delivered on or
+            before each date.
+        """
         x, share = self.finishes.cdf()
         dates = self.calendar.finish_dates(self.start, x)
         unique, last = np.unique(dates[::-1], return_index=True)
@@ -289,7 +325,14 @@ class MilestoneForecast:
         )
 
     def date_shares(self) -> tuple[np.ndarray, np.ndarray]:
-        """(delivery dates ascending as datetime64[D], share of runs delivered on each)."""
+        """The delivery-date histogram.
+
+        Returns
+        -------
+        dates, shares : numpy.ndarray
+            datetime64[D] (d,) ascending, and float64 (d,): the share of runs delivered on each
+            date (they sum to 1).
+        """
         dates, cumulative = self.cdf_dates()
         return dates, np.diff(cumulative, prepend=0.0)
 
@@ -624,7 +667,15 @@ class Forecast:
 
     # -- serialisation --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict that :meth:`from_dict` turns back into an equal forecast."""
+        """The forecast as plain data.
+
+        Returns
+        -------
+        dict
+            JSON-ready (format ``riskcast-forecast/1``): milestones with their samples (or
+            histogram past the exact-runs limit), task and risk statistics, seed, runs.
+            :meth:`from_dict` turns it back into an equal forecast.
+        """
 
         def iso(d: dt.date | None) -> str | None:
             return None if d is None else d.isoformat()
@@ -662,6 +713,23 @@ class Forecast:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Forecast:
+        """The forecast that :meth:`to_dict` wrote.
+
+        Parameters
+        ----------
+        data : dict
+            A ``riskcast-forecast/1`` dict (e.g. ``json.load`` of ``forecast.json``).
+
+        Returns
+        -------
+        Forecast
+            Without the project (``forecast.project`` is None).
+
+        Raises
+        ------
+        ArgumentError
+            ``data`` is not a riskcast forecast.
+        """
         if data.get("format") != "riskcast-forecast/1":
             raise ArgumentError("not a riskcast forecast (format riskcast-forecast/1 expected)")
         c = data["calendar"]
@@ -705,10 +773,12 @@ class Forecast:
         return forecast
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> Forecast:
+        """:meth:`from_dict` of JSON text (a ``forecast.json`` file's content)."""
         return cls.from_dict(json.loads(text))
 
     def __repr__(self) -> str:
