@@ -104,7 +104,7 @@ class MilestoneForecast:
     """The simulated finish of one milestone (or of the whole project).
 
     ``samples``: float64 (iterations,), finish per run in working days from the project start;
-    None past :data:`~riskcast.engine.binning.EXACT_RUNS` runs, where ``binned`` holds their
+    None past :func:`~riskcast.engine.binning.exact_runs` runs, where ``binned`` holds their
     day-aligned histogram instead (every date and probability stays exact, a percentile in
     working days is within ``resolution``).
     """
@@ -138,7 +138,7 @@ class MilestoneForecast:
 
     @property
     def sorted_samples(self) -> np.ndarray:
-        """Every run's finish, ascending (None past EXACT_RUNS runs)."""
+        """Every run's finish, ascending (None when the runs are binned)."""
         return None if self.samples is None else self.finishes.sorted
 
     def to_date(self, days: float) -> dt.date:

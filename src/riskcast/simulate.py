@@ -16,10 +16,10 @@ from .engine.run import memory_bytes, normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .model import Project
+from .statistics import Finishes, check_confidence, check_percentile, percentile_ranks
 
 if TYPE_CHECKING:
     from .engine.binning import Binned
-from .statistics import Finishes, check_confidence, check_percentile, percentile_ranks
 
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest

@@ -66,7 +66,7 @@ def percentile_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int, i
 
 class Finishes:
     """The simulated finishes of one target (working days): every run's value, or, past
-    :data:`~riskcast.engine.binning.EXACT_RUNS` runs, their day-aligned histogram.
+    :func:`~riskcast.engine.binning.exact_runs` runs, their day-aligned histogram.
 
     Order statistics, counts, mean and sd are answered the same way for both; with a histogram
     a value at a rank is the upper edge of its bin (within one bin width, and always on the

@@ -37,7 +37,8 @@ class Runs:
     """Raw results of a simulation, before names and dates are attached.
 
     finishes:  float64 (M + 1, iterations), milestone finishes then the project finish (working
-               days); None past EXACT_RUNS runs, where ``binned`` holds a histogram per target
+               days); None past :func:`~riskcast.engine.binning.exact_runs` runs, where
+               ``binned`` holds a histogram per target
     binned:    list of M + 1 :class:`~riskcast.engine.binning.Binned`, or None
     kept_finishes: float64 (M + 1, kept), the target finishes of the runs kept in full
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
@@ -176,9 +177,8 @@ class Simulation:
         self.arrays = kernel_arrays(network, seed)
         n, m, r = network.n, len(network.milestone_idx), len(network.risk_ids)
         self.iterations = 0
-        self._finishes: list[np.ndarray] = []  # batches, until EXACT_RUNS runs
+        self._finishes: list[np.ndarray] = []  # batches, up to binning.exact_runs(M + 1) runs
         self._binned: list[Binned] | None = None  # then one histogram per target
-
         self.critical = np.zeros((m + 1, n), np.int64)
         self.sums = np.zeros((N_SUMS, n))
         self.risk_occurred = np.zeros(r, np.int64)
@@ -235,7 +235,7 @@ class Simulation:
             binned.add(row)
 
     def finishes(self) -> np.ndarray | list[Binned]:
-        """(M + 1, iterations so far) target finishes, or past EXACT_RUNS runs their histograms."""
+        """(M + 1, iterations so far) target finishes, or past ``exact_runs`` their histograms."""
         if self._binned is not None:
             return self._binned
         if len(self._finishes) > 1:
