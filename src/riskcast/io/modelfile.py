@@ -202,14 +202,20 @@ def _link(raw: Any, where: str) -> Link:
     kind = raw.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {show(kind)}")
-    try:
-        lag = _number(raw.get("lag", 0.0), "lag")
-    except ModelError as exc:
-        problems.extend(exc.problems)
-        lag = 0.0
+    lag = _read(_number, raw.get("lag", 0.0), "lag", problems, 0.0)
     if problems:
         raise ModelError([f"{where}: {p}" for p in problems])
     return Link(raw["task"], kind, lag)
+
+
+def _read(convert: Any, raw: Any, where: str, problems: list[str], default: Any = None) -> Any:
+    """``convert(raw, where)``, or ``default`` with its problems added to ``problems``: so that
+    one bad part of a table never hides the problems of the others."""
+    try:
+        return convert(raw, where)
+    except ModelError as exc:
+        problems.extend(exc.problems)
+        return default
 
 
 def _estimate(raw: Any, where: str) -> distributions.Distribution:
@@ -238,12 +244,12 @@ def _each(convert: Any, partial: bool = False) -> Any:
     """A list of ``convert``-ed items; with ``partial``, a problem keeps the readable items."""
 
     def many(raw: Any, where: str) -> list:
-        out, problems = [], []
-        for k, item in enumerate(_list(raw, where)):
-            try:
-                out.append(convert(item, f"{where}[{k}]"))
-            except ModelError as exc:
-                problems.extend(exc.problems)
+        problems: list[str] = []
+        read = [
+            _read(convert, item, f"{where}[{k}]", problems)
+            for k, item in enumerate(_list(raw, where))
+        ]
+        out = [item for item in read if item is not None]
         if problems:
             raise _Partial(problems, out) if partial else ModelError(problems)
         return out
@@ -272,15 +278,11 @@ def _probability(raw: Any, where: str) -> float | tuple[float, float]:
     if isinstance(raw, list):
         if len(raw) != 2:
             raise ModelError(f"{where}: a probability range is [low, high], got {show(raw)}")
-        ends, problems = [], []
-        for end in raw:  # both ends, so that a bad low does not hide a bad high
-            try:
-                ends.append(_number(end, where))
-            except ModelError as exc:
-                problems.extend(exc.problems)
+        problems: list[str] = []  # both ends, so that a bad low does not hide a bad high
+        low, high = (_read(_number, end, where, problems) for end in raw)
         if problems:
             raise ModelError(problems)
-        return (ends[0], ends[1])
+        return (low, high)
     return _number(raw, where)
 
 
@@ -296,10 +298,9 @@ def _impact(raw: Any, where: str) -> Impact:
     values = {}
     for kind in ("add", "multiply"):  # read every estimate given, whatever else is wrong
         if kind in raw:
-            try:
-                values[kind] = _estimate(raw[kind], f"{where} > {kind}")
-            except ModelError as exc:
-                problems.extend(exc.problems)
+            value = _read(_estimate, raw[kind], f"{where} > {kind}", problems)
+            if value is not None:
+                values[kind] = value
     if problems:
         raise ModelError(problems)
     return Impact(raw["task"], **values)
@@ -338,18 +339,12 @@ def _mitigation(raw: Any, where: str) -> Mitigation:
 def _option(raw: Any, where: str) -> BranchOption:
     if not isinstance(raw, dict) or set(raw) != {"tasks", "probability"}:
         raise ModelError(f"{where}: expected {{ tasks = [...], probability = p }}, got {show(raw)}")
-    problems, parts = [], []
-    for convert, value, place in (
-        (_ids, raw["tasks"], f"{where} > tasks"),
-        (_number, raw["probability"], where),
-    ):
-        try:
-            parts.append(convert(value, place))
-        except ModelError as exc:
-            problems.extend(exc.problems)
+    problems: list[str] = []
+    tasks = _read(_ids, raw["tasks"], f"{where} > tasks", problems)
+    probability = _read(_number, raw["probability"], where, problems)
     if problems:
         raise ModelError(problems)
-    return BranchOption(*parts)
+    return BranchOption(tasks, probability)
 
 
 _CONVERT = {
