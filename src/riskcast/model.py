@@ -20,6 +20,16 @@ from .risks import Branch, Correlation, Risk, risk_problems
 from .suggest import suggestion
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
+TASK_DATES = (
+    "not_before",
+    "not_after",
+    "finish_not_before",
+    "finish_not_after",
+    "deadline",
+    "actual_start",
+    "actual_finish",
+)
+PROGRESS_LOGIC = ("retained-logic", "progress-override")
 
 
 def as_date(value: Any, place: str) -> dt.date:
@@ -41,13 +51,15 @@ class Link:
     """A dependency on ``predecessor``, stored on the successor.
 
     FS: successor starts >= predecessor finish + lag; SS: start >= start + lag;
-    FF: finish >= finish + lag; SF: finish >= start + lag. ``lag`` is in working days; negative
-    is a lead.
+    FF: finish >= finish + lag; SF: finish >= start + lag. ``lag`` is in working days of
+    ``calendar`` (a name in ``Project.calendars``; None: the successor's calendar); negative is
+    a lead.
     """
 
     predecessor: str
     type: str = "FS"
     lag: float = 0.0
+    calendar: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", str(self.type).upper())
@@ -61,7 +73,14 @@ def _links(after: Iterable[Link | str | Mapping[str, Any]]) -> tuple[Link, ...]:
         elif isinstance(item, str):
             out.append(Link(item))
         else:
-            out.append(Link(item["task"], item.get("type", "FS"), item.get("lag", 0.0)))
+            out.append(
+                Link(
+                    item["task"],
+                    item.get("type", "FS"),
+                    item.get("lag", 0.0),
+                    item.get("calendar"),
+                )
+            )
     return tuple(out)
 
 
@@ -84,13 +103,21 @@ class Resource:
 
 @dataclass(frozen=True)
 class Task:
-    """A piece of work with an uncertain duration ``estimate`` (working days).
+    """A piece of work with an uncertain duration ``estimate`` (working days of its calendar).
 
-    ``tags`` hold free labels (team, owner, WBS path). ``not_before`` is a start-no-earlier-than
-    date. ``probability`` < 1 makes the task happen only in that share of the runs (zero time
-    otherwise, links kept). ``percent_complete``, ``actual_start``/``actual_finish`` and
-    ``assignments`` carry progress and resources read from schedules; the simulation does not use
-    them yet.
+    ``tags`` hold free labels (team, owner, WBS path). ``calendar`` names the task's calendar in
+    ``Project.calendars`` (None: the project calendar). ``probability`` < 1 makes the task happen
+    only in that share of the runs (zero time otherwise, links kept).
+
+    Constraints (dates): ``not_before`` (start no earlier than) and ``finish_not_before`` hold
+    the task back in the plan and in every run; ``not_after`` (start no later than),
+    ``finish_not_after`` and ``deadline`` never move it: the forecast counts the runs that miss
+    them. A "must start on" date is ``not_before`` and ``not_after`` on the same date.
+    ``alap`` schedules the task as late as its successors allow (it uses its free float).
+
+    Progress (with ``Project.status_date``): ``actual_start`` and ``actual_finish`` fix finished
+    work; a started, unfinished task has ``remaining`` working days (or ``percent_complete``)
+    left at the status date. ``assignments`` carry resources read from schedules.
     """
 
     id: str
@@ -104,12 +131,19 @@ class Task:
     actual_finish: dt.date | None = None
     assignments: tuple[Assignment, ...] = ()
     probability: float = 1.0
+    calendar: str | None = None
+    not_after: dt.date | None = None
+    finish_not_before: dt.date | None = None
+    finish_not_after: dt.date | None = None
+    deadline: dt.date | None = None
+    alap: bool = False
+    remaining: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimate", from_spec(self.estimate))
         object.__setattr__(self, "after", _links(self.after))
         object.__setattr__(self, "assignments", tuple(self.assignments))
-        for name in ("not_before", "actual_start", "actual_finish"):
+        for name in TASK_DATES:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, as_date(value, f'task "{self.id}" > {name}'))
@@ -153,7 +187,12 @@ class Project:
 
     ``source`` is the file the plan came from (used in error messages), or None.
     ``repair_correlation`` replaces an inconsistent correlation matrix by the nearest valid one
-    (with a warning) instead of rejecting it.
+    (with a warning) instead of rejecting it. ``calendars`` are the named calendars tasks and
+    lags may use (``calendar`` is the project's own). ``status_date`` is the data date of a
+    schedule update: work before it is actual, nothing unfinished happens before it.
+    ``progress_logic`` says how a task started before its predecessors finished (out of
+    sequence) continues: ``"retained-logic"`` (Primavera P6's default: its remaining work waits
+    for the predecessors) or ``"progress-override"`` (the links no longer hold it).
     """
 
     name: str
@@ -167,9 +206,17 @@ class Project:
     correlations: tuple[Correlation, ...] = ()
     branches: tuple[Branch, ...] = ()
     repair_correlation: bool = False
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    status_date: dt.date | None = None
+    progress_logic: str = "retained-logic"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", as_date(self.start, "project > start"))
+        object.__setattr__(self, "calendars", dict(self.calendars))
+        if self.status_date is not None:
+            object.__setattr__(
+                self, "status_date", as_date(self.status_date, "project > status_date")
+            )
         for name in ("tasks", "milestones", "resources", "risks", "correlations", "branches"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
@@ -265,6 +312,7 @@ def validate(project: Project) -> None:
         else:
             seen[item.id] = where
     problems.extend(_date_problems(project))
+    problems.extend(_schedule_problems(project))
     predecessors: dict[str, set[str]] = {id: set() for id in seen}
     unknown = 0
     links_seen: dict[str, set[tuple[str, str]]] = {a.id: set() for a in project.activities}
@@ -333,10 +381,9 @@ def _date_problems(project: Project) -> list[str]:
     low, high = DATE_HORIZON
     dates = [("project > start", project.start)]
     dates += [(f'milestone "{m.id}" > target', m.target) for m in project.milestones]
+    dates += [("project > status_date", project.status_date)]
     dates += [
-        (f'task "{t.id}" > {name}', getattr(t, name))
-        for t in project.tasks
-        for name in ("not_before", "actual_start", "actual_finish")
+        (f'task "{t.id}" > {name}', getattr(t, name)) for t in project.tasks for name in TASK_DATES
     ]
     problems = [
         f"{place}: {date.isoformat()} is outside the dates riskcast plans with "
@@ -350,6 +397,91 @@ def _date_problems(project: Project) -> list[str]:
         for m in project.milestones
         if m.target is not None and low <= m.target < project.start
     ]
+    return problems
+
+
+def _schedule_problems(project: Project) -> list[str]:
+    """Calendars that do not exist, contradictory constraints and inconsistent progress."""
+    problems = []
+    names = project.calendars
+    known = f" (defined: {', '.join(names)})" if names else " (the project defines none)"
+    for name, cal in names.items():
+        if not isinstance(cal, Calendar):
+            problems.append(f'calendar "{name}": expected a Calendar, got {type(cal).__name__}')
+    status = project.status_date
+    if project.progress_logic not in PROGRESS_LOGIC:
+        problems.append(
+            f'project > progress_logic: "{project.progress_logic}" is not one of '
+            + ", ".join(PROGRESS_LOGIC)
+        )
+    if status is not None and status < project.start:
+        problems.append(
+            f"project > status_date: {status} is before the project start ({project.start})"
+        )
+    for item in project.activities:
+        for k, link in enumerate(item.after):
+            if link.calendar is not None and link.calendar not in names:
+                problems.append(
+                    f'{_place(item)} > after[{k}] > calendar: no calendar "{link.calendar}"{known}'
+                )
+    for t in project.tasks:
+        place = f'task "{t.id}"'
+        if t.calendar is not None and t.calendar not in names:
+            problems.append(f'{place} > calendar: no calendar "{t.calendar}"{known}')
+        for early, late, what in (
+            ("not_before", "not_after", "start"),
+            ("finish_not_before", "finish_not_after", "finish"),
+        ):
+            low, high = getattr(t, early), getattr(t, late)
+            if low is not None and high is not None and high < low:
+                problems.append(
+                    f"{place}: {late} {high} is before {early} {low}; the {what} cannot "
+                    "meet both (for a fixed date give both the same date)"
+                )
+        if not isinstance(t.alap, bool):
+            problems.append(f"{place} > alap: must be true or false, got {t.alap!r}")
+        pct = t.percent_complete
+        if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
+            problems.append(f"{place} > percent_complete: must be within 0-100, got {pct!r}")
+        if t.remaining is not None and (
+            isinstance(t.remaining, bool)
+            or not isinstance(t.remaining, int | float)
+            or not 0 <= t.remaining <= MAX_DAYS
+        ):
+            problems.append(
+                f"{place} > remaining: must be a number of working days from 0 to "
+                f"{MAX_DAYS:,.0f}, got {t.remaining!r}"
+            )
+        problems.extend(_progress_problems(t, place, status))
+    return problems
+
+
+def _progress_problems(t: Task, place: str, status: dt.date | None) -> list[str]:
+    """Actual dates and remaining work that cannot all be true."""
+    problems = []
+    started, finished = t.actual_start, t.actual_finish
+    if (started or finished or t.remaining is not None) and status is None:
+        problems.append(
+            f"{place}: has progress (actual dates or remaining work) but the project has no "
+            "status_date; give [project] status_date, the data date of the update"
+        )
+    if finished is not None and started is None:
+        problems.append(f"{place}: actual_finish {finished} without an actual_start")
+    if started and finished and finished < started:
+        problems.append(f"{place}: actual_finish {finished} is before actual_start {started}")
+    for name, date in (("actual_start", started), ("actual_finish", finished)):
+        if date is not None and status is not None and date > status:
+            problems.append(
+                f"{place} > {name}: {date} is after the status date {status}; actuals are "
+                "what happened before the status date"
+            )
+    if t.remaining is not None and finished is not None:
+        problems.append(f"{place} > remaining: a finished task (actual_finish) has none left")
+    if t.remaining is not None and started is None:
+        problems.append(
+            f"{place} > remaining: only a started task (actual_start) has remaining work; an "
+            "unstarted one takes its estimate"
+        )
     return problems
 
 

@@ -135,7 +135,8 @@ class _Reader(P6Reader):
         self.read_links(proj, raw)
         self.read_assignments(proj, raw, resources)
         name = _text(proj, "Name") or _text(proj, "Id") or self.path.stem
-        return self.result(name, start, self.calendar, raw, resources)
+        status = self.date(proj, "DataDate", "Project")
+        return self.result(name, start, self.calendar, raw, resources, status)
 
     def pick_project(self, root: Any) -> Any:
         """The <Project> element to read."""

@@ -58,14 +58,17 @@ class RawLink:
     predecessor: str  # the file's key of the predecessor (UID, task_id, ObjectId)
     type: str  # FS, SS, FF, SF
     lag: float = 0.0
+    calendar: str | None = None  # name of the lag's calendar; None: the successor's
 
 
 @dataclass
 class RawTask:
     """One activity of the file, keyed by the file's own unique key.
 
-    ``days`` is the duration in working days; ``three_point`` (low, mode, high) in working days
-    when the user's custom fields give one (``mode`` None: use ``days``).
+    ``days`` is the duration in working days of the activity's ``calendar`` (a name in the
+    calendars given to :func:`assemble`; None: the project calendar); ``three_point`` (low, mode,
+    high) in working days when the user's custom fields give one (``mode`` None: use ``days``).
+    Constraint and progress fields mean what :class:`riskcast.Task`'s do.
     """
 
     key: str
@@ -84,6 +87,13 @@ class RawTask:
     actual_finish: dt.date | None = None
     assignments: list[Assignment] = field(default_factory=list)
     three_point: tuple[float | None, float | None, float | None] | None = None
+    calendar: str | None = None
+    not_after: dt.date | None = None
+    finish_not_before: dt.date | None = None
+    finish_not_after: dt.date | None = None
+    deadline: dt.date | None = None
+    alap: bool = False
+    remaining: float | None = None
 
     def __post_init__(self) -> None:
         # Checked here, before any warning quotes the id or the name.
@@ -243,8 +253,13 @@ def assemble(
     resources: Sequence[Resource] = (),
     source: str,
     warnings: list[str],
+    status_date: dt.date | None = None,
+    calendars: dict[str, Calendar] | None = None,
 ) -> Project:
     """Turn the readers' :class:`RawTask` list into a validated-shape :class:`Project`.
+
+    ``status_date`` is the file's data date; a file with progress but none gets the day after
+    its latest actual date, with a warning.
 
     Summary tasks are not activities: a link on a summary is given to every leaf under it
     (successor side) or taken from every leaf under it (predecessor side), with a warning.
@@ -317,7 +332,7 @@ def assemble(
             for s in succs:
                 for p in preds:
                     if p != s:
-                        links[s].append(RawLink(p, link.type, link.lag))
+                        links[s].append(RawLink(p, link.type, link.lag, link.calendar))
 
     for item in raw:
         _check_finite(item, source)
@@ -339,9 +354,9 @@ def assemble(
                         "working days); kept the larger lag"
                     )
                 if link.lag > old.lag:
-                    after[k] = Link(ids[link.predecessor], link.type, link.lag)
+                    after[k] = Link(ids[link.predecessor], link.type, link.lag, link.calendar)
                 continue
-            after[k] = Link(ids[link.predecessor], link.type, link.lag)
+            after[k] = Link(ids[link.predecessor], link.type, link.lag, link.calendar)
         if item.milestone and item.days == 0 and after:
             if item.not_before is not None:
                 warnings.append(
@@ -363,8 +378,23 @@ def assemble(
                 actual_start=item.actual_start,
                 actual_finish=item.actual_finish,
                 assignments=tuple(item.assignments),
+                calendar=item.calendar,
+                not_after=item.not_after,
+                finish_not_before=item.finish_not_before,
+                finish_not_after=item.finish_not_after,
+                deadline=item.deadline,
+                alap=item.alap,
+                remaining=item.remaining,
             )
         )
+    if status_date is None:
+        actuals = [d for t in tasks for d in (t.actual_start, t.actual_finish) if d is not None]
+        if actuals:
+            status_date = max(actuals) + dt.timedelta(days=1)
+            warnings.append(
+                f"the file records progress but no status (data) date; riskcast forecasts "
+                f"from {status_date}, the day after the latest actual date"
+            )
     return Project(
         name=name,
         start=start,
@@ -373,6 +403,8 @@ def assemble(
         calendar=calendar,
         resources=tuple(resources),
         source=source,
+        status_date=status_date,
+        calendars=calendars or {},
     )
 
 
@@ -490,9 +522,13 @@ class ScheduleReader:
         calendar: Calendar,
         raw: dict[str, RawTask],
         resources: dict[str, Resource],
+        status_date: dt.date | None = None,
+        calendars: dict[str, Calendar] | None = None,
     ) -> ImportResult:
         """Assemble the read activities (file order) and resources into the ImportResult."""
         project = assemble(
+            status_date=status_date,
+            calendars=calendars,
             name=name,
             start=start,
             calendar=calendar,

@@ -489,7 +489,12 @@ class _Reader(P6Reader):
         self.read_links(raw)
         self.read_assignments(raw, resources)
         name = self.project_name or proj.get("proj_short_name") or self.path.stem
-        return self.result(name, start, self.calendar, raw, resources)
+        status = _date(  # P6's data date
+            proj.get("last_recalc_date", ""),
+            self.place("PROJECT", proj_line, "last_recalc_date"),
+            self.source,
+        )
+        return self.result(name, start, self.calendar, raw, resources, status)
 
     def pick_project(self) -> tuple[int, dict[str, str]]:
         """(line, row) of the PROJECT to read; rows with export_flag N only when all are."""
