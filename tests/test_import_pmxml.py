@@ -99,7 +99,7 @@ def augmented(tmp_path: Path, name: str) -> Path:
         ("PredecessorCalendar.xml", 40 / 10),
         ("SuccessorCalendar.xml", 40 / 5),
         ("ProjectDefaultCalendar.xml", 40 / 8),
-        ("TwentyFourHourCalendar.xml", 40 / 24 * 5 / 7),  # elapsed days x 5/7
+        ("TwentyFourHourCalendar.xml", 40 / 24),  # days of the 24-hour calendar
     ],
 )
 def test_lag_follows_the_lag_calendar_option(tmp_path, name, expected):
@@ -113,9 +113,18 @@ def test_lag_follows_the_lag_calendar_option(tmp_path, name, expected):
     assert succ.percent_complete == 25.0
     (done,) = project.milestones
     assert (done.id, done.after[0].predecessor) == ("M1", "S1")
-    text = "\n".join(result.warnings)
-    assert 'task "P1" (Pred): constraint "finish on or before 2021-01-01"' in text
-    assert 'task "S1" (Succ): uses calendar "Five"' in text
+    # Finish On or Before 2021-01-01T17:00 is the finish_not_after date.
+    assert project.task("P1").finish_not_after == dt.date(2021, 1, 1)
+    assert (project.task("P1").calendar, succ.calendar) == ("Ten", "Five")
+    assert project.calendars["Ten"].holidays == (dt.date(2020, 12, 25),)
+    lag_calendar = {
+        "PredecessorCalendar.xml": "Ten",
+        "SuccessorCalendar.xml": None,
+        "ProjectDefaultCalendar.xml": "Test Calendar",
+        "TwentyFourHourCalendar.xml": "24 hours",
+    }[name]
+    assert succ.after[0].calendar == lag_calendar
+    assert result.warnings == []
 
 
 def test_three_point_from_udfs(tmp_path):

@@ -100,7 +100,7 @@ def test_calendar_with_spaces_and_reversed_periods():
     assert list(cal.holidays) == weekday_ones
 
 
-def test_working_exception_on_a_weekend_is_reported():
+def test_working_exception_on_a_non_working_weekday_is_kept():
     data = parse_calendar_data(
         "(0||CalendarData()((0||DaysOfWeek()((0||1()())(0||2()((0||0(s|08:00|f|16:00)())))"
         "(0||7()())))(0||Exceptions()((0||0(d|45000)((0||0(s|08:00|f|12:00)())))"
@@ -114,8 +114,12 @@ def test_working_exception_on_a_weekend_is_reported():
     warnings: list[str] = []
     cal = data.to_calendar(warnings)
     assert day == dt.date(2023, 3, 15)
+    # The Wednesday works 08:00-12:00; the Thursday exception is on a non-working weekday.
     assert cal.workdays == ("mon",) and cal.holidays == ()
-    assert "working exception on a non-working weekday" in warnings[0]
+    assert cal.exceptions == {day: ((480.0, 720.0),)}
+    assert (cal.hours, cal.weekday_hours) == (((480.0, 960.0),), {})
+    assert cal.periods_on(day) == ((480.0, 720.0),)
+    assert warnings == []
 
 
 # --- the four relationship-lag calendar variants ---------------------------------------------
@@ -135,8 +139,8 @@ def test_the_four_files_differ_only_in_the_lag_calendar_option():
         ("PredecessorCalendar.xer", 40 / 10),
         ("SuccessorCalendar.xer", 40 / 5),
         ("ProjectDefaultCalendar.xer", 40 / 8),
-        # 24-hour lag calendar: 40 elapsed hours = 40/24 days, x 5/7 working days per day.
-        ("TwentyFourHourCalendar.xer", 40 / 24 * 5 / 7),
+        # 24-hour lag calendar: 40 elapsed hours = 40/24 days of the 24-hour calendar.
+        ("TwentyFourHourCalendar.xer", 40 / 24),
     ],
 )
 def test_lag_follows_the_lag_calendar_option(tmp_path, name, expected):
@@ -147,8 +151,20 @@ def test_lag_follows_the_lag_calendar_option(tmp_path, name, expected):
         text,
         "CALENDAR",
         [
-            {**cal, "clndr_id": "98", "clndr_name": "Ten hours", "day_hr_cnt": "10"},
-            {**cal, "clndr_id": "99", "clndr_name": "Five hours", "day_hr_cnt": "5"},
+            {
+                **cal,
+                "clndr_id": "98",
+                "clndr_name": "Ten hours",
+                "day_hr_cnt": "10",
+                "clndr_data": cal["clndr_data"].replace("f|17:00", "f|19:00"),
+            },
+            {
+                **cal,
+                "clndr_id": "99",
+                "clndr_name": "Five hours",
+                "day_hr_cnt": "5",
+                "clndr_data": cal["clndr_data"].replace("(s|13:00|f|17:00)", "(s|13:00|f|14:00)"),
+            },
         ],
     )
     text = add_rows(
@@ -201,9 +217,23 @@ def test_lag_follows_the_lag_calendar_option(tmp_path, name, expected):
     # Durations use each activity's own calendar: 20 h / 10 h = 2 days, 10 h / 5 h = 2 days.
     assert result.project.task("P1").estimate == Fixed(2.0)
     assert succ.estimate == Fixed(2.0)
-    assert any('task "S1" (Succ): uses calendar "Five hours"' in w for w in result.warnings)
-    if name.startswith("TwentyFour"):
-        assert any("24-hour lag calendar approximated" in w for w in result.warnings)
+    assert (result.project.task("P1").calendar, succ.calendar) == ("Ten hours", "Five hours")
+    expected_calendar = {
+        "PredecessorCalendar.xer": "Ten hours",
+        "SuccessorCalendar.xer": None,
+        "ProjectDefaultCalendar.xer": "5 Day",
+        "TwentyFourHourCalendar.xer": "24 hours",
+    }[name]
+    assert succ.after[0].calendar == expected_calendar
+    calendars = result.project.calendars
+    assert (calendars["Ten hours"].hours_per_day, calendars["Five hours"].hours_per_day) == (
+        10.0,
+        5.0,
+    )
+    if expected_calendar == "24 hours":
+        assert calendars["24 hours"].hours_per_day == 24.0
+        assert len(calendars["24 hours"].workdays) == 7
+    assert result.warnings == []
 
 
 def test_lag_file_activity():

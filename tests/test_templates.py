@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import tomllib
@@ -182,12 +183,19 @@ def rich_project() -> Project:
                 actual_start=dt.date(2027, 1, 5),
                 assignments=(Assignment("dev", 0.5), Assignment("qa", 1.0)),
             ),
-            Task("design", LogNormal(1.0, 0.5), "Design", actual_finish=dt.date(2027, 1, 20)),
+            Task(
+                "design",
+                LogNormal(1.0, 0.5),
+                "Design",
+                actual_start=dt.date(2027, 1, 4),
+                actual_finish=dt.date(2027, 1, 20),
+            ),
         ),
         milestones=(
             Milestone("beta", ("api", Link("spec", "SS", 2.0)), "Beta", dt.date(2027, 3, 1)),
         ),
         source="C:\\plans\\x.xml",
+        status_date=dt.date(2027, 1, 25),
     )
 
 
@@ -209,7 +217,12 @@ def test_writer_round_trips_every_field(tmp_path):
     assert text.startswith("# riskcast model imported from C:\\plans\\x.xml")
     assert "[[uncertainty]]" in text.split("[project]")[0]  # the how-to comment
     data = tomllib.loads(text)
-    assert data["project"] == {"name": project.name, "start": project.start, "calendar": "main"}
+    assert data["project"] == {
+        "name": project.name,
+        "start": project.start,
+        "calendar": "main",
+        "status_date": project.status_date,
+    }
     assert data["calendars"]["main"] == {
         "workdays": ["mon", "tue", "wed", "thu"],
         "holidays": [dt.date(2027, 4, 1)],
@@ -273,5 +286,11 @@ def test_written_model_loads_with_the_model_loader(tmp_path):
     assert loaded.tasks == project.tasks
     assert loaded.milestones == project.milestones
     assert loaded.resources == project.resources
-    assert loaded.calendar == project.calendar
-    assert (loaded.name, loaded.start) == (project.name, project.start)
+    # an unnamed calendar is written as [calendars.main] and reads back named by its table
+    assert loaded.calendar == dataclasses.replace(project.calendar, name="main")
+    assert loaded.calendars == {"main": loaded.calendar}
+    assert (loaded.name, loaded.start, loaded.status_date) == (
+        project.name,
+        project.start,
+        project.status_date,
+    )

@@ -8,6 +8,7 @@ over the index schedules the network. Predecessors are stored in CSR form (``pre
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,25 +18,30 @@ import numpy as np
 
 from . import distributions as d
 from . import tables
+from .clock import Clock, activity_calendar, plan_clock
 from .engine.codes import (
     DISCRETE,
     EMPIRICAL,
     EXPONENTIAL,
     FF,
+    FINISHED,
     FIXED,
     FS,
     LOGNORMAL,
     N_PARAMS,
     NORMAL,
+    NOT_STARTED,
     PERT_TABLE,
     ROW_TABLE,
     SF,
     SS,
+    STARTED,
+    STARTED_OVERRIDE,
     TRIANGULAR,
     UNIFORM,
 )
 from .errors import ModelError
-from .model import Milestone, Project, topological_order, validate
+from .model import Milestone, Project, Task, topological_order, validate
 
 LINK_CODE = {"FS": FS, "SS": SS, "FF": FF, "SF": SF}
 COMPILED = "_compiled"  # set on a Project: (scenario, Network) of its latest compilation
@@ -53,7 +59,8 @@ class Network:
 
     ids: tuple[str, ...]
     is_milestone: np.ndarray  # bool (n,)
-    not_before: np.ndarray  # float64 (n,), working days
+    clock: Clock  # the clock every time below is on, and the calendars' tables
+    start_floor: np.ndarray  # float64 (n,), earliest start (constraint, status date), clock days
     pred_ptr: np.ndarray  # int64 (n + 1,)
     pred_idx: np.ndarray  # int64 (E,)
     pred_type: np.ndarray  # int64 (E,), 0 FS 1 SS 2 FF 3 SF
@@ -94,6 +101,32 @@ class Network:
     factors: np.ndarray  # float64
     task_slot: np.ndarray  # int64 (n,), -1 when independent
     risk_slot: np.ndarray  # int64 (R,), -1 when independent
+    # Calendars, constraints and progress (docs/scheduling.md).
+    general: np.ndarray  # bool (n,): scheduled by the general path (calendars, floors, progress)
+    task_cal: np.ndarray  # int64 (n,), calendar table of each activity (-1: clock time)
+    pred_cal: np.ndarray  # int64 (E,), calendar table of each link's lag (-1: clock time)
+    finish_floor: np.ndarray  # float64 (n,), earliest finish (<= 0: none)
+    progress: np.ndarray  # int64 (n,): NOT_STARTED, STARTED, STARTED_OVERRIDE, FINISHED
+    fixed_start: np.ndarray  # float64 (n,), actual start (NaN: none)
+    fixed_finish: np.ndarray  # float64 (n,), actual finish (NaN: none)
+    dur_scale: np.ndarray  # float64 (n,), share of a sampled duration still to work
+    late_idx: np.ndarray  # int64 (L,), tasks with a late constraint
+    late_start: np.ndarray  # float64 (L,), a start at or after this misses (inf: none)
+    late_finish: np.ndarray  # float64 (L,), a finish after this misses (inf: none)
+    iv_ptr: np.ndarray  # the calendars' tables, see riskcast.clock.Tables
+    iv_lo: np.ndarray
+    iv_hi: np.ndarray
+    iv_cum: np.ndarray
+    iv_cum_hi: np.ndarray
+    cal_rate: np.ndarray
+    day_ptr: np.ndarray
+    day_first: np.ndarray
+    work_ptr: np.ndarray
+    work_first: np.ndarray
+    alap_idx: np.ndarray  # int64, as-late-as-possible tasks, last in dependency order first
+    succ_ptr: np.ndarray  # int64 (n + 1,): links out of each activity ...
+    succ_link: np.ndarray  # int64 (E,): ... as indices into the pred_* arrays
+    link_owner: np.ndarray  # int64 (E,): the successor of each link
 
     @property
     def n(self) -> int:
@@ -158,15 +191,104 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
     raise TypeError(f"cannot compile {type(dist).__name__}")  # pragma: no cover
 
 
-def _last_candidates(n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag) -> np.ndarray:
+def _last_candidates(
+    n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag, progress
+) -> np.ndarray:
     """Activities whose finish can be the project finish: those without a successor link that
-    forces the successor to finish no earlier (FS or FF with lag >= 0; durations are >= 0)."""
+    forces the successor to finish no earlier (FS or FF with lag >= 0; durations are >= 0).
+    Links into finished tasks, or started ones that no longer follow their links, force
+    nothing."""
     bounded = np.zeros(n, bool)
     for j in range(n):
+        if progress[j] in (FINISHED, STARTED_OVERRIDE):
+            continue
         for e in range(pred_ptr[j], pred_ptr[j + 1]):
             if pred_type[e] in (0, 2) and pred_lag[e] >= 0:
                 bounded[pred_idx[e]] = True
     return np.flatnonzero(~bounded).astype(np.int64)
+
+
+class _Timing:
+    """Per-task calendar, floors, late constraints and progress, on the plan's clock."""
+
+    def __init__(self, n: int, clock: Clock, project: Project):
+        self.clock, self.project = clock, project
+        self.status = None if project.status_date is None else clock.date_start(project.status_date)
+        # On the elapsed clock the plan begins when the project calendar's start date begins
+        # work (08:00, say), not at midnight: a 24-hour task with no predecessor starts then.
+        first = project.calendar.periods_on(project.start) if clock.elapsed else ()
+        self.origin = first[0][0] / 1440.0 if first else 0.0
+        self.override = project.progress_logic == "progress-override"
+        self.general = np.zeros(n, bool)
+        self.task_cal = np.full(n, -1, np.int64)
+        self.start_floor = np.zeros(n)
+        self.finish_floor = np.zeros(n)
+        self.progress = np.full(n, NOT_STARTED, np.int64)
+        self.fixed_start = np.full(n, np.nan)
+        self.fixed_finish = np.full(n, np.nan)
+        self.dur_scale = np.ones(n)
+        self.late: list[tuple[int, float, float]] = []
+
+    def task(self, k: int, task: Task, c: int) -> d.Distribution:
+        """Record task k's timing (calendar table c); the estimate the kernel samples for it."""
+        clock, estimate = self.clock, task.estimate
+        self.task_cal[k] = c
+        floor = self.origin
+        if task.not_before is not None:
+            floor = clock.date_start(task.not_before)
+        if self.status is not None and task.actual_finish is None:
+            floor = max(floor, self.status)
+        self.start_floor[k] = max(floor, 0.0)
+        if task.finish_not_before is not None:  # the end of that date's work
+            end = clock.date_end(task.finish_not_before)
+            self.finish_floor[k] = clock.time_at(c, clock.work_at(c, end), False)
+        ends = [x for x in (task.finish_not_after, task.deadline) if x is not None]
+        if task.not_after is not None or ends:
+            self.late.append(
+                (
+                    k,
+                    np.inf if task.not_after is None else clock.date_end(task.not_after),
+                    clock.date_end(min(ends)) if ends else np.inf,
+                )
+            )
+        if task.actual_start is not None:
+            began = self.instant(c, task.actual_start, start=True)
+            self.fixed_start[k] = began
+            if task.actual_finish is not None:
+                done = self.instant(c, task.actual_finish, start=False)
+                self.fixed_finish[k] = max(done, began)
+                self.progress[k] = FINISHED
+                estimate = d.Fixed(clock.work_at(c, self.fixed_finish[k]) - clock.work_at(c, began))
+            else:
+                self.progress[k] = STARTED_OVERRIDE if self.override else STARTED
+                if task.remaining is not None:
+                    most_likely = estimate.most_likely
+                    if most_likely > 0:
+                        self.dur_scale[k] = task.remaining / most_likely
+                    else:
+                        estimate = d.Fixed(float(task.remaining))
+                else:
+                    self.dur_scale[k] = 1.0 - float(task.percent_complete) / 100.0
+        self.general[k] |= c >= 0 or self.finish_floor[k] > 0 or self.progress[k] != NOT_STARTED
+        return estimate
+
+    def instant(self, c: int, date: dt.date, start: bool) -> float:
+        """An actual date as a clock time: the first working instant of the date (``start``)
+        or the end of its work on calendar c; the date's midnight or end when it has none."""
+        clock = self.clock
+        edge = clock.date_start(date) if start else clock.date_end(date)
+        cal = clock.calendars[c] if c >= 0 else None
+        if cal is None or not cal.periods_on(date):
+            return edge
+        return clock.time_at(c, clock.work_at(c, edge), start)
+
+    def late_arrays(self) -> dict[str, np.ndarray]:
+        late = self.late
+        return {
+            "late_idx": np.array([x[0] for x in late], np.int64),
+            "late_start": np.array([x[1] for x in late], np.float64),
+            "late_finish": np.array([x[2] for x in late], np.float64),
+        }
 
 
 def _probability_range(p: float | tuple[float, float]) -> tuple[float, float]:
@@ -332,11 +454,11 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
     index = {id: k for k, id in enumerate(order)}
     by_id = {a.id: a for a in project.activities}
     n = len(order)
-    cal, start = project.calendar, project.start
+    clock = plan_clock(project)
 
     pred_ptr = np.zeros(n + 1, np.int64)
-    pred_idx, pred_type, pred_lag = [], [], []
-    not_before = np.zeros(n)
+    pred_idx, pred_type, pred_lag, pred_cal = [], [], [], []
+    timing = _Timing(n, clock, project)
     dist_code = np.zeros(n, np.int64)
     dist_params = np.zeros((n, N_PARAMS))
     keys = np.zeros(n, np.uint64)
@@ -358,21 +480,25 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
     n_pert_rows = tables.N_S + 1 if uses_pert else 0
     for k, id in enumerate(order):
         item = by_id[id]
+        own = activity_calendar(project, item)
         for link in item.after:
             pred_idx.append(index[link.predecessor])
             pred_type.append(LINK_CODE[link.type])
             pred_lag.append(float(link.lag))
+            lag_cal = project.calendars[link.calendar] if link.calendar else own
+            pred_cal.append(clock.index(lag_cal) if link.lag else -1)
+            timing.general[k] |= pred_cal[-1] >= 0
         pred_ptr[k + 1] = len(pred_idx)
         if isinstance(item, Milestone):
+            timing.start_floor[k] = max(timing.status or 0.0, timing.origin)
             continue
-        if item.not_before is not None:
-            not_before[k] = max(0, cal.days_until_start_of(start, item.not_before))
-        code, params = _encode(item.estimate, aux, rows, n_pert_rows)
+        estimate = timing.task(k, item, clock.index(own))
+        code, params = _encode(estimate, aux, rows, n_pert_rows)
         dist_code[k] = code
         dist_params[k, : len(params)] = params
         keys[k] = stream_key("duration", id)
-        plan[k] = item.estimate.most_likely
-        mean[k] = item.estimate.mean
+        plan[k] = estimate.most_likely
+        mean[k] = estimate.mean
 
     risk_arrays = _risk_arrays(
         project, index, mitigated, disabled, lambda dist: _encode(dist, aux, rows, n_pert_rows)
@@ -391,10 +517,44 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         np.array(pred_type, np.int64),
         np.array(pred_lag, np.float64),
     )
+    tb = clock.tables
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(pred_ptr))
+    by_pred = np.argsort(pred_idx, kind="stable").astype(np.int64)
+    succ_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(pred_idx, minlength=n), out=succ_ptr[1:])
+    alap = [  # a started task's dates are actual: only unstarted ones move
+        k
+        for k, id in enumerate(order)
+        if getattr(by_id[id], "alap", False) and timing.progress[k] == NOT_STARTED
+    ]
     return Network(
+        alap_idx=np.array(alap[::-1], np.int64),
+        succ_ptr=succ_ptr,
+        succ_link=by_pred,
+        link_owner=owner,
         ids=tuple(order),
         is_milestone=np.array([isinstance(by_id[i], Milestone) for i in order]),
-        not_before=not_before,
+        clock=clock,
+        start_floor=timing.start_floor,
+        general=timing.general,
+        task_cal=timing.task_cal,
+        pred_cal=np.array(pred_cal, np.int64),
+        finish_floor=timing.finish_floor,
+        progress=timing.progress,
+        fixed_start=timing.fixed_start,
+        fixed_finish=timing.fixed_finish,
+        dur_scale=timing.dur_scale,
+        **timing.late_arrays(),
+        iv_ptr=tb.iv_ptr,
+        iv_lo=tb.lo,
+        iv_hi=tb.hi,
+        iv_cum=tb.cum,
+        iv_cum_hi=tb.cum_hi,
+        cal_rate=tb.rate,
+        day_ptr=tb.day_ptr,
+        day_first=tb.day_first,
+        work_ptr=tb.work_ptr,
+        work_first=tb.work_first,
         pred_ptr=pred_ptr,
         pred_idx=pred_idx,
         pred_type=pred_type,
@@ -405,7 +565,9 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         table=np.ascontiguousarray(table),
         keys=keys,
         milestone_idx=np.array([index[m.id] for m in project.milestones], np.int64),
-        last_candidates=_last_candidates(n, pred_ptr, pred_idx, pred_type, pred_lag),
+        last_candidates=_last_candidates(
+            n, pred_ptr, pred_idx, pred_type, pred_lag, timing.progress
+        ),
         plan_duration=plan,
         mean_duration=mean,
         **risk_arrays,

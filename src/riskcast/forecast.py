@@ -50,16 +50,21 @@ FINISH_ID = "finish"  # the id of the project finish in forecasts
 LAST_DATE = dt.date(9000, 1, 1)  # simulated dates stay well inside what dates and charts hold
 
 
-def _check_dates_representable(project: Project, latest: float) -> None:
+def _check_dates_representable(project: Project, network: Network, latest: float) -> None:
     """ModelError when the latest simulated finish is dated after :data:`LAST_DATE` (durations
-    in the wrong unit, say minutes given as days), before any date conversion overflows."""
+    in the wrong unit, say minutes given as days), before any date conversion overflows. On the
+    elapsed clock of several calendars the limit is the end of the calendars' tables."""
     from .errors import ModelError
+    from .model import DATE_HORIZON
 
-    limit = project.calendar.days_until_end_of(project.start, LAST_DATE)
+    clock = network.clock
+    last = DATE_HORIZON[1] if clock.elapsed else LAST_DATE
+    limit = clock.calendar.days_until_end_of(project.start, last)
     if latest > limit:
+        unit = "days" if clock.elapsed else "working days"
         raise ModelError(
-            f"the simulation reaches {latest:,.0f} working days after the start, past the year "
-            f"{LAST_DATE.year}; check the units of the durations and lags",
+            f"the simulation reaches {latest:,.0f} {unit} after the start, past "
+            f"{last.isoformat()}; check the units of the durations and lags",
             project.source,
         )
 
@@ -380,6 +385,8 @@ class Forecast:
         self.project = project
         self.risk_ids = risk_ids or []
         self.risk_titles = risk_titles or []
+        self._misses: list[dict[str, Any]] = []  # see constraint_misses
+        self.status_date: dt.date | None = None  # the data date of a schedule update
         self.precision: float | None = None  # working days, when the precision rule chose the runs
         self.mitigation: str | list[str] = "pre"  # the risk scenario simulated
 
@@ -401,20 +408,21 @@ class Forecast:
             samples = None if runs.finishes is None else runs.finishes[row]
             binned = None if runs.binned is None else runs.binned[row]
             return MilestoneForecast(
-                id, name, samples, cpm, date, project.calendar, project.start, binned
+                id, name, samples, cpm, date, network.clock.calendar, project.start, binned
             )
 
         latest = max(b.high for b in runs.binned) if runs.binned else np.max(runs.finishes)
-        _check_dates_representable(project, float(latest))
+        _check_dates_representable(project, network, float(latest))
+        plan = (plan_start, plan_finish)
         milestones = [
             target(m.id, m.label, k, float(plan_finish[network.milestone_idx[k]]), m.target)
             for k, m in enumerate(project.milestones)
         ]
         finish = target(FINISH_ID, "Project finish", -1, float(plan_finish.max()), None)
-        return cls(
+        forecast = cls(
             project_name=project.name,
             start=project.start,
-            calendar=project.calendar,
+            calendar=network.clock.calendar,
             seed=runs.seed,
             iterations=runs.iterations,
             milestones=milestones,
@@ -437,6 +445,9 @@ class Forecast:
                 ),
             },
         )
+        forecast._record_misses(project, network, runs, plan)
+        forecast.status_date = project.status_date
+        return forecast
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
@@ -635,6 +646,49 @@ class Forecast:
             )
         return rows
 
+    def constraint_misses(self) -> list[dict[str, Any]]:
+        """The late constraints (start no later than, finish no later than, deadline) and the
+        share of runs that miss each: riskcast never moves a date to meet one.
+
+        Returns
+        -------
+        list of dict
+            Keys ``id`` (task), ``constraint`` (``"not_after"``, ``"finish_not_after"`` or
+            ``"deadline"``), ``date``, ``plan_missed`` (the plan misses it) and ``share``
+            (of the runs that miss it, in [0, 1]), in task order.
+        """
+        return [dict(row) for row in self._misses]
+
+    def _record_misses(self, project: Project, network: Network, runs: Runs, plan) -> None:
+        """Fill :meth:`constraint_misses` from the runs' counts and the plan dates."""
+        plan_start, plan_finish = plan
+        from .units import TIME_TOLERANCE
+
+        for q, j in enumerate(network.late_idx):
+            task = project.task(network.ids[j])
+            rows = [("not_after", task.not_after, 0)]
+            late = [(n, getattr(task, n)) for n in ("finish_not_after", "deadline")]
+            late = [(n, v) for n, v in late if v is not None]
+            if late:
+                name, date = min(late, key=lambda x: x[1])
+                rows.append((name, date, 1))
+            for name, date, kind in rows:
+                if date is None:
+                    continue
+                if kind == 0:
+                    missed = plan_start[j] >= network.late_start[q] - TIME_TOLERANCE
+                else:
+                    missed = plan_finish[j] > network.late_finish[q] + TIME_TOLERANCE
+                self._misses.append(
+                    {
+                        "id": task.id,
+                        "constraint": name,
+                        "date": date,
+                        "plan_missed": bool(missed),
+                        "share": float(runs.missed[kind, q]) / runs.iterations,
+                    }
+                )
+
     def summary(self, percentiles: tuple[float, ...] = (50, 80, 95)) -> list[dict[str, Any]]:
         """One row per milestone (then the project finish): plan date, P-dates, target odds.
 
@@ -686,7 +740,7 @@ class Forecast:
             "start": iso(self.start),
             "calendar": {
                 "workdays": list(self.calendar.workdays),
-                "holidays": [iso(h) for h in self.calendar.holidays],
+                "holidays": [iso(h) for h in self.calendar.days_off],
                 "hours_per_day": self.calendar.hours_per_day,
             },
             "seed": self.seed,
@@ -709,6 +763,8 @@ class Forecast:
             "mitigation": self.mitigation,
             "stats": {k: v.tolist() for k, v in self.stats.items()},
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
+            "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
+            "status_date": iso(self.status_date),
         }
 
     @classmethod
@@ -770,6 +826,11 @@ class Forecast:
         )
         forecast.precision = data["precision"]
         forecast.mitigation = data["mitigation"]
+        if data.get("status_date"):
+            forecast.status_date = as_date(data["status_date"], "status_date")
+        forecast._misses = [
+            {**row, "date": as_date(row["date"], "date")} for row in data.get("constraints", [])
+        ]
         return forecast
 
     def to_json(self) -> str:

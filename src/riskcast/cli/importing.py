@@ -42,6 +42,12 @@ def parse_import(sub: Any) -> None:
         "or fields (e.g. Duration1,Duration2,Duration3) or P6 user-defined field labels; leave "
         "MODE empty (LOW,,HIGH) to use the scheduled duration as most likely",
     )
+    p.add_argument(
+        "--project",
+        metavar="ID",
+        help="the project to import from a Primavera XER or PMXML file holding several (its "
+        "P6 project ID / short name; without it such a file is an error listing them)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="do not print importer warnings")
 
 
@@ -63,7 +69,7 @@ def cmd_import(args: argparse.Namespace, s: Streams) -> int:
             )
         three_point = tuple(names)
     check_paths([args.file], None, [("-o", args.output)])
-    result = read_schedule(args.file, Uncertainty(three_point=three_point))
+    result = read_schedule(args.file, Uncertainty(three_point=three_point), project=args.project)
     if rules:
         apply_rules(result.project, rules)  # fail here, before writing, if a rule does not apply
     if not args.quiet:

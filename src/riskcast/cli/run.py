@@ -233,6 +233,22 @@ class RunReport(Report):
             f"P{conf:g} CI: 95% Monte Carlo interval (working days); "
             "on target: share of runs delivered by the target",
         ]
+        if forecast.status_date is not None:
+            lines.insert(1, f"forecast from the status date {forecast.status_date.isoformat()}")
+        misses = forecast.constraint_misses()
+        if misses:
+            rows = [["task", "constraint", "date", "plan", "runs missing it"]]
+            rows += [
+                [
+                    short(row["id"], 30),
+                    row["constraint"].replace("_", " "),
+                    row["date"].isoformat(),
+                    "missed" if row["plan_missed"] else "met",
+                    percent(row["share"]),
+                ]
+                for row in misses
+            ]
+            lines += ["", "Late constraints (dates are never moved to meet them):", *aligned(rows)]
         if forecast.risk_ids:
             lines += ["", *_risk_table(forecast, self.ids[0])]
         return "\n".join(lines)
@@ -268,6 +284,10 @@ class RunReport(Report):
             "confidence": conf,
             "mitigation": forecast.mitigation,
             "milestones": milestones,
+            "status_date": iso(forecast.status_date),
+            "constraints": [
+                {**row, "date": iso(row["date"])} for row in forecast.constraint_misses()
+            ],
             "risks": [
                 {
                     "id": rid,

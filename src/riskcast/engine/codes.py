@@ -24,3 +24,6 @@ DISCRETE, EMPIRICAL = 8, 9
 N_PARAMS = 8
 
 FS, SS, FF, SF = range(4)  # link types: the first two bound the start, the last two the finish
+
+# Progress kinds (Network.progress): how a task's links and actual dates bind it.
+NOT_STARTED, STARTED, STARTED_OVERRIDE, FINISHED = 0, 1, 2, 3

@@ -15,12 +15,13 @@ from numba import prange
 
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import entry_decorators, leaf
-from .codes import FF, FS
+from .codes import FF, FINISHED, FS, NOT_STARTED, SF, SS, STARTED
 from .rng import uniform
 from .sampling import correlated_uniforms, quantile, sample_block
+from .timing import advance, roll, time_at, work_at
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "a433631f088ad53d317c2bb5"
+SOURCES_DIGEST = "d1d022cc33948ddaa88e38e5"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -33,17 +34,148 @@ GROUP = 62  # targets whose criticality one backward sweep counts (bits of an in
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
 Arrays = namedtuple(
     "Arrays",
-    "keys dist_code dist_params aux table not_before pred_ptr pred_idx pred_type pred_lag "
+    "keys dist_code dist_params aux table start_floor pred_ptr pred_idx pred_type pred_lag "
     "milestone_idx last_candidates gated gate_key gate_low gate_high risk_key risk_p_key "
     "risk_p_low risk_p_high risk_task_ptr risk_task_idx impact_ptr impact_risk impact_multiply "
     "impact_code impact_params impact_key slot_key group_ptr factor_ptr factors task_slot "
-    "risk_slot plan_duration",
+    "risk_slot plan_duration general task_cal pred_cal finish_floor progress fixed_start "
+    "fixed_finish dur_scale late_idx late_start late_finish iv_ptr iv_lo iv_hi iv_cum iv_cum_hi "
+    "cal_rate day_ptr day_first work_ptr work_first alap_idx succ_ptr succ_link link_owner",
 )
+
 
 # What a chunk writes (see simulate_chunks).
 Outputs = namedtuple(
-    "Outputs", "finishes sums critical kept_duration kept_finish risk_occurred risk_critical"
+    "Outputs",
+    "finishes sums critical kept_duration kept_finish risk_occurred risk_critical missed",
 )
+
+
+@leaf
+def link_start_bound(a, e: int, base: float, d: float, c: int) -> float:
+    """The start that link e allows its successor (duration d on calendar c), from the
+    predecessor's finish or start ``base``: the lag is worked on the link's calendar, and a
+    bound on the finish (FF, SF) becomes the start that finishes there."""
+    v = base
+    lag = a.pred_lag[e]
+    if lag != 0.0:
+        v = advance(a, a.pred_cal[e], v, lag)
+    if a.pred_type[e] >= FF and d > 0.0:
+        v = advance(a, c, v, -d)
+    return v
+
+
+@leaf
+def binds(a, j: int, e: int) -> bool:
+    """Whether link e still holds task j: a started task's remaining work waits only for its
+    finish-to-start and finish-to-finish predecessors (retained logic), or for none."""
+    kind = a.progress[j]
+    if kind == NOT_STARTED:
+        return True
+    if kind == STARTED:
+        return a.pred_type[e] != SS and a.pred_type[e] != SF
+    return False
+
+
+@leaf
+def schedule_task(a, j: int, d: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray):
+    """Start and finish of task j on its own calendar, with link and lag calendars, floors and
+    progress (the general path of :func:`forward_block`)."""
+    s, f = start[j], finish[j]
+    if a.progress[j] == FINISHED:
+        for k in range(count):
+            s[k] = a.fixed_start[j]
+            f[k] = a.fixed_finish[j]
+        return
+    c = a.task_cal[j]
+    floor = a.start_floor[j]
+    for k in range(count):
+        s[k] = floor
+    for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
+        if not binds(a, j, e):
+            continue
+        i = a.pred_idx[e]
+        kind = a.pred_type[e]
+        base = finish[i] if kind == FS or kind == FF else start[i]
+        for k in range(count):
+            v = link_start_bound(a, e, base[k], d[k], c)
+            if v > s[k]:
+                s[k] = v
+    y = a.finish_floor[j]
+    if y > 0.0:
+        for k in range(count):
+            v = advance(a, c, y, -d[k]) if d[k] > 0.0 else y
+            if v > s[k]:
+                s[k] = v
+    for k in range(count):
+        if d[k] > 0.0:
+            s[k] = roll(a, c, s[k])
+            f[k] = advance(a, c, s[k], d[k])
+        else:
+            f[k] = s[k]
+    if a.progress[j] != NOT_STARTED:  # the remaining work ran from s; the task began earlier
+        for k in range(count):
+            s[k] = a.fixed_start[j]
+
+
+@leaf
+def alap_block(a, count, dur, start, finish, project, acc) -> None:
+    """Move each as-late-as-possible task (``a.alap_idx``, successors first) to the latest
+    finish its successors' dates in this run allow (no successor: the project finish); the
+    task keeps its duration and calendar, and no other date moves."""
+    sums = acc.shape[0] > 0
+    for q in range(a.alap_idx.shape[0]):
+        j = a.alap_idx[q]
+        c = a.task_cal[j]
+        d, s, f = dur[j], start[j], finish[j]
+        if sums:
+            acc[0, j] -= block_sum(s, count)
+        for k in range(count):
+            latest = np.inf
+            bound = False
+            for x in range(a.succ_ptr[j], a.succ_ptr[j + 1]):
+                e = a.succ_link[x]
+                o = a.link_owner[e]
+                if a.progress[o] == FINISHED or not binds(a, o, e):
+                    continue
+                kind = a.pred_type[e]
+                if kind == FS or kind == SS:
+                    v = resumed(a, o, dur[o, k], start[o, k], finish[o, k])
+                else:
+                    v = finish[o, k]
+                if a.pred_lag[e] != 0.0:
+                    v = advance(a, a.pred_cal[e], v, -a.pred_lag[e])
+                if kind == SS or kind == SF:  # a bound on this task's start
+                    v = advance(a, c, v, d[k]) if d[k] > 0.0 else v
+                bound = True
+                if v < latest:
+                    latest = v
+            if not bound:
+                latest = project[k]
+            if latest > f[k] + TIE:
+                f[k] = latest
+                if d[k] > 0.0:
+                    s[k] = (
+                        time_at(a, c, work_at(a, c, latest) - d[k], True)
+                        if c >= 0
+                        else latest - d[k]
+                    )
+                else:
+                    s[k] = latest
+        if sums:
+            acc[0, j] += block_sum(s, count)
+
+
+@leaf
+def resumed(a, j: int, d: float, s: float, f: float) -> float:
+    """When task j's work (of the last ``d`` days) began: its start, or for a started task the
+    instant its remaining work resumed."""
+    if a.progress[j] == NOT_STARTED:
+        return s
+    c = a.task_cal[j]
+    if c < 0:
+        return f - d
+    return time_at(a, c, work_at(a, c, f) - d, True)
 
 
 @leaf
@@ -53,7 +185,9 @@ def forward_block(
     """Early start/finish of every activity for ``count`` iterations (arrays (n, BLOCK)).
 
     FS: start >= finish_p + lag; SS: start >= start_p + lag; FF: finish >= finish_p + lag;
-    SF: finish >= start_p + lag; and start >= not_before >= 0.
+    SF: finish >= start_p + lag; and start >= start_floor >= 0. Tasks flagged ``general``
+    (their own calendar, lag calendars, a finish floor or progress) take
+    :func:`schedule_task`; the rest work on the clock's own time, vectorised.
     With a non-empty ``acc`` (N_SUMS, n), each activity's sums are added while its rows are
     still in cache: start, d - r and (d - r)^2 with r its plan duration.
     """
@@ -61,7 +195,19 @@ def forward_block(
     for j in range(dur.shape[0]):
         s = start[j]
         d = dur[j]
-        nb = a.not_before[j]
+        if a.dur_scale[j] != 1.0:  # remaining work of a started task
+            scale = a.dur_scale[j]
+            for k in range(count):
+                d[k] *= scale
+        if a.general[j]:
+            schedule_task(a, j, d, count, start, finish)
+            if sums:
+                acc[0, j] += block_sum(s, count)
+                shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)
+                acc[1, j] += shifted
+                acc[2, j] += squares
+            continue
+        nb = a.start_floor[j]
         for k in range(count):
             s[k] = nb
         for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
@@ -99,6 +245,11 @@ def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     start = np.empty((n, 1))
     finish = np.empty((n, 1))
     forward_block(a, dur, 1, start, finish, np.empty((0, n)))
+    if a.alap_idx.shape[0]:
+        project = np.zeros(1)
+        for j in a.last_candidates:
+            project[0] = max(project[0], finish[j, 0])
+        alap_block(a, 1, dur, start, finish, project, np.empty((0, n)))
     return start[:, 0].copy(), finish[:, 0].copy()
 
 
@@ -213,16 +364,19 @@ def count_critical(
                 if happened[k]:
                     hit[k] |= bits[k]
         s, d = start[j], dur[j]
-        for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
-            i = a.pred_idx[e]
-            kind = a.pred_type[e]
-            lag = a.pred_lag[e]
-            base = finish[i] if kind == FS or kind == FF else start[i]
-            into = mask[i]
-            for k in range(m):
-                v = base[k] + lag - (d[k] if kind >= FF else 0.0)
-                if v >= s[k] - TIE:
-                    into[k] |= bits[k]
+        if a.general[j]:
+            drivers_general(a, j, m, bits, mask, dur, start, finish)
+        else:
+            for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
+                i = a.pred_idx[e]
+                kind = a.pred_type[e]
+                lag = a.pred_lag[e]
+                base = finish[i] if kind == FS or kind == FF else start[i]
+                into = mask[i]
+                for k in range(m):
+                    v = base[k] + lag - (d[k] if kind >= FF else 0.0)
+                    if v >= s[k] - TIE:
+                        into[k] |= bits[k]
         for k in range(m):
             bits[k] = 0
     for r in range(risk_bits.shape[0]):
@@ -234,6 +388,31 @@ def count_critical(
             risk_crit[first_target + b, r] += count
         for k in range(m):
             hit[k] = 0
+
+
+@leaf
+def drivers_general(a, j, m, bits, mask, dur, start, finish) -> None:
+    """Pass task j's target bits to the predecessors whose link drives it (general path): a link
+    drives when the start it allows, moved to working time, is the task's (resumed) start."""
+    if a.progress[j] == FINISHED:
+        return
+    c = a.task_cal[j]
+    d, s, f = dur[j], start[j], finish[j]
+    for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
+        if not binds(a, j, e):
+            continue
+        i = a.pred_idx[e]
+        kind = a.pred_type[e]
+        base = finish[i] if kind == FS or kind == FF else start[i]
+        into = mask[i]
+        for k in range(m):
+            if bits[k] == 0:
+                continue
+            v = link_start_bound(a, e, base[k], d[k], c)
+            if d[k] > 0.0:
+                v = roll(a, c, v)
+            if v >= resumed(a, j, d[k], s[k], f[k]) - TIE:
+                into[k] |= bits[k]
 
 
 @parallel_entry
@@ -250,6 +429,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
       kept_finish    float32 (n, KB * BLOCK)       finishes, likewise
       risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
       risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
+      missed         int64 (chunks, 2, L)           runs starting / finishing after the late
+                                                   constraint of task late_idx[l]
     With ``full`` False only ``finishes`` is written (risk-driver reruns).
     """
     n = a.dist_code.shape[0]
@@ -260,6 +441,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     finishes, kept_duration, kept_finish = out.finishes, out.kept_duration, out.kept_finish
     sums, critical = out.sums, out.critical
     risk_occurred, risk_critical = out.risk_occurred, out.risk_critical
+    missed = out.missed
     kept_runs = kept_duration.shape[1]
     n_chunks = (count + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
@@ -310,6 +492,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 for k in range(m):
                     if f[k] > project[k]:
                         project[k] = f[k]
+            if a.alap_idx.shape[0]:
+                alap_block(a, m, dur, start, finish, project, acc if full else no_sums)
             for q in range(n_targets):
                 f = finish[a.milestone_idx[q]]
                 for k in range(m):
@@ -325,6 +509,14 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                 for k in range(m):
                     if occurred[r, k]:
                         risk_occurred[c, r] += 1
+            for q in range(a.late_idx.shape[0]):
+                j = a.late_idx[q]
+                ls, lf = a.late_start[q], a.late_finish[q]
+                for k in range(m):
+                    if start[j, k] >= ls - TIE:
+                        missed[c, 0, q] += 1
+                    if finish[j, k] > lf + TIE:
+                        missed[c, 1, q] += 1
             for t0 in range(0, n_targets + 1, GROUP):  # up to GROUP targets per sweep
                 for q in range(t0, min(t0 + GROUP, n_targets + 1)):
                     bit = np.int64(1) << (q - t0)

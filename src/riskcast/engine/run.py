@@ -48,6 +48,9 @@ class Runs:
                iterations; :meth:`kept_rows` gives the (n, kept) view
     risk_occurred: int64 (R,), iterations in which each risk occurred
     risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
+    missed:    int64 (2, L), runs in which task ``Network.late_idx[l]`` started after its
+               start-no-later-than date (row 0) or finished after its finish-no-later-than
+               date or deadline (row 1)
     """
 
     seed: int
@@ -62,6 +65,7 @@ class Runs:
     kept: int
     risk_occurred: np.ndarray
     risk_critical: np.ndarray
+    missed: np.ndarray
 
     def kept_rows(self, kept: np.ndarray) -> np.ndarray:
         """(n, kept) view of ``kept_duration`` or ``kept_finish``: the first ``kept`` runs."""
@@ -183,6 +187,7 @@ class Simulation:
         self.sums = np.zeros((N_SUMS, n))
         self.risk_occurred = np.zeros(r, np.int64)
         self.risk_critical = np.zeros((m + 1, r), np.int64)
+        self.missed = np.zeros((2, len(network.late_idx)), np.int64)
         self.kept = kept_rows(n, max_iterations) if full else 0
         columns = (self.kept + BLOCK - 1) // BLOCK * BLOCK
         self.kept_duration = np.empty((n, columns), np.float32)
@@ -205,6 +210,7 @@ class Simulation:
             kept_finish=self.kept_finish,
             risk_occurred=np.zeros((chunks, r), np.int64),
             risk_critical=np.zeros((chunks, m + 1, r), np.int64),
+            missed=np.zeros((chunks, 2, len(net.late_idx)), np.int64),
         )
         # Chunks are handed out one at a time: the first ones also keep full runs, so a static
         # split would leave one thread with more work. (The results do not depend on this.)
@@ -215,6 +221,7 @@ class Simulation:
         self.critical += out.critical.sum(axis=0)
         self.risk_occurred += out.risk_occurred.sum(axis=0)
         self.risk_critical += out.risk_critical.sum(axis=0)
+        self.missed += out.missed.sum(axis=0)
         first = self.iterations
         if first < self.kept:
             self.kept_finishes[:, first : first + count] = out.finishes[:, : self.kept - first]
@@ -256,6 +263,7 @@ class Simulation:
             kept=min(self.kept, self.iterations),
             risk_occurred=self.risk_occurred.copy(),
             risk_critical=self.risk_critical.copy(),
+            missed=self.missed.copy(),
         )
 
 

@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import distributions
-from ..calendar import WEEKDAYS, Calendar
+from ..calendar import WEEKDAYS, Calendar, Periods, periods
 from ..errors import CycleError, ModelError
-from ..model import LINK_TYPES, Assignment, Link, Milestone, Project, Resource, Task, validate
+from ..model import (
+    DATE_HORIZON,
+    LINK_TYPES,
+    PROGRESS_LOGIC,
+    Assignment,
+    Link,
+    Milestone,
+    Project,
+    Resource,
+    Task,
+    validate,
+)
 from ..risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
-from ..suggest import unknown_key_message
+from ..suggest import suggestion, unknown_key_message
 from . import limits
 from .limits import show
 
@@ -42,20 +54,63 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "repair_correlation": Field(
             "bool", False, "Use the nearest valid correlation matrix when one is inconsistent"
         ),
+        "status_date": Field(
+            "date", False, "Data date of a schedule update: work before it is actual"
+        ),
+        "progress_logic": Field(
+            "progress_logic",
+            False,
+            'Out-of-sequence progress: "retained-logic" (default) or "progress-override"',
+        ),
     },
     "calendars": {
+        "name": Field("string", False, "Display name (default: the table's name)"),
         "workdays": Field("strings", False, 'Working weekdays, e.g. ["mon", "tue"]'),
         "holidays": Field("dates", False, "Non-working dates"),
-        "hours_per_day": Field("number", False, "Working hours per day (for imports), default 8"),
+        "yearly": Field(
+            "monthdays", False, 'Holidays every year, "MM-DD" (e.g. "12-25"), 1900-2199'
+        ),
+        "hours_per_day": Field(
+            "number", False, "Hours of work in a duration day; default: the hours of hours, or 8"
+        ),
+        "hours": Field(
+            "times", False, 'Working times of a day, e.g. ["08:00-12:00", "13:00-17:00"]'
+        ),
+        "weekday_hours": Field(
+            "weekday_times",
+            False,
+            'Working times of particular weekdays, e.g. { fri = ["08:00-12:00"] }',
+        ),
+        "exceptions": Field(
+            "exceptions",
+            False,
+            "Dates with other working times: [{ date, hours }] (no hours: no work)",
+        ),
     },
     "task": {
         "id": Field("string", True, "Unique id, used in links"),
         "name": Field("string", False, "Display name"),
         "estimate": Field("estimate", True, "Duration in working days: a number or a distribution"),
-        "after": Field("links", False, "Predecessors: ids (FS) or {task, type, lag}"),
+        "unit": Field(
+            "unit", False, 'Unit of estimate and remaining: "d" (default) or "h" (hours)'
+        ),
+        "after": Field("links", False, "Predecessors: ids (FS) or {task, type, lag, calendar}"),
         "tags": Field("tags", False, "Free labels: team, owner, wbs, ..."),
+        "calendar": Field(
+            "string", False, "Name of the task's [calendars.NAME] (default: project's)"
+        ),
         "not_before": Field("date", False, "Start no earlier than this date"),
+        "not_after": Field(
+            "date", False, "Start no later than this date (runs that miss it are counted)"
+        ),
+        "finish_not_before": Field("date", False, "Finish no earlier than this date"),
+        "finish_not_after": Field(
+            "date", False, "Finish no later than this date (runs that miss it are counted)"
+        ),
+        "deadline": Field("date", False, "Deadline (runs that finish later are counted)"),
+        "alap": Field("bool", False, "As late as possible: use the task's free float"),
         "percent_complete": Field("number", False, "Progress, 0-100"),
+        "remaining": Field("number", False, "Work left at the status date (a started task)"),
         "actual_start": Field("date", False, "Actual start date"),
         "actual_finish": Field("date", False, "Actual finish date"),
         "assignments": Field("assignments", False, "Resources: [{resource, units}]"),
@@ -195,17 +250,22 @@ def _link(raw: Any, where: str) -> Link:
     if isinstance(raw, str):
         return Link(raw)
     if not isinstance(raw, dict):
-        raise ModelError(f"{where}: a link is an id or {{ task, type, lag }}, got {show(raw)}")
-    problems = unknown_keys(raw, ("task", "type", "lag"), "a link")
+        raise ModelError(
+            f"{where}: a link is an id or {{ task, type, lag, calendar }}, got {show(raw)}"
+        )
+    problems = unknown_keys(raw, ("task", "type", "lag", "calendar"), "a link")
     if not isinstance(raw.get("task"), str):
         problems.append(f'a link needs task = "<id>", got {show(raw.get("task"))}')
     kind = raw.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         problems.append(f"type must be one of {', '.join(LINK_TYPES)}, got {show(kind)}")
     lag = _read(_number, raw.get("lag", 0.0), "lag", problems, 0.0)
+    calendar = raw.get("calendar")
+    if calendar is not None:
+        calendar = _read(_string, calendar, "calendar", problems)
     if problems:
         raise ModelError([f"{where}: {p}" for p in problems])
-    return Link(raw["task"], kind, lag)
+    return Link(raw["task"], kind, lag, calendar)
 
 
 def _read(convert: Any, raw: Any, where: str, problems: list[str], default: Any = None) -> Any:
@@ -347,6 +407,151 @@ def _option(raw: Any, where: str) -> BranchOption:
     return BranchOption(tasks, probability)
 
 
+YEARS = (DATE_HORIZON[0].year, DATE_HORIZON[1].year)  # the years yearly holidays expand over
+
+
+def _times(raw: Any, where: str) -> Periods:
+    """Working times of a day: ``["08:00-12:00", "13:00-17:00"]`` (an empty list: no work)."""
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise ModelError(
+            f'{where}: expected working times like ["08:00-12:00", "13:00-17:00"], got {show(raw)}'
+        )
+    problems: list[str] = []
+    times = periods(raw, where, problems)
+    if problems:
+        raise ModelError(problems)
+    return times
+
+
+def _weekday_times(raw: Any, where: str) -> dict[str, Periods]:
+    if not isinstance(raw, dict):
+        raise ModelError(
+            f'{where}: expected a table of weekdays, e.g. {{ fri = ["08:00-12:00"] }}, got '
+            f"{show(raw)}"
+        )
+    known = {day for day in raw if day.lower()[:3] in WEEKDAYS}
+    problems = unknown_keys(raw, known, "weekday_hours", f"{where}: ")
+    problems = [p + f" (weekdays: {', '.join(WEEKDAYS)})" for p in problems]
+    out = {}
+    for day, times in raw.items():
+        value = _read(_times, times, f"{where} > {day}", problems)
+        if value is not None and day in known:
+            out[day.lower()[:3]] = value
+    if problems:
+        raise _Partial(problems, out)
+    return out
+
+
+def _exceptions(raw: Any, where: str) -> dict[dt.date, Periods]:
+    """``[{ date = 2027-12-24, hours = ["08:00-12:00"] }, { date = 2027-12-27 }]``: dates with
+    other working times than their weekday's (no hours: no work that day)."""
+    problems: list[str] = []
+    out: dict[dt.date, Periods] = {}
+    for k, item in enumerate(_list(raw, where)):
+        place = f"{where}[{k}]"
+        if not isinstance(item, dict) or "date" not in item:
+            problems.append(
+                f'{place}: expected {{ date = 2027-12-24, hours = ["08:00-12:00"] }} (no hours: '
+                f"a day without work), got {show(item)}"
+            )
+            continue
+        problems.extend(unknown_keys(item, ("date", "hours"), "an exception", f"{place}: "))
+        date = _read(_date, item["date"], f"{place} > date", problems)
+        times = _read(_times, item.get("hours", []), f"{place} > hours", problems, ())
+        if date is None:
+            continue
+        if date in out:
+            problems.append(f"{place} > date: {date} is given twice; give each date once")
+            continue
+        out[date] = times
+    if problems:
+        raise _Partial(problems, out)
+    return out
+
+
+def _monthdays(raw: Any, where: str) -> list[tuple[int, int]]:
+    """Yearly holidays: ``["12-25", "01-01"]`` as (month, day) pairs."""
+    problems: list[str] = []
+    out = []
+    for k, item in enumerate(_list(raw, where)):
+        place = f"{where}[{k}]"
+        month, _, day = item.partition("-") if isinstance(item, str) else ("", "", "")
+        try:
+            dt.date(2000, int(month), int(day))  # a leap year: 02-29 is a date
+        except ValueError:
+            problems.append(
+                f'{place}: expected a month and day like "12-25" (MM-DD), got {show(item)}'
+            )
+            continue
+        out.append((int(month), int(day)))
+    if problems:
+        raise _Partial(problems, out)
+    return out
+
+
+def yearly_dates(monthdays: Any) -> list[dt.date]:
+    """Each (month, day) in every year riskcast plans with (1900-2199; 02-29 in leap years)."""
+    out = []
+    for month, day in monthdays:
+        for year in range(YEARS[0], YEARS[1] + 1):
+            try:
+                out.append(dt.date(year, month, day))
+            except ValueError:  # 02-29 of a common year
+                pass
+    return out
+
+
+def _unit(raw: Any, where: str) -> str:
+    if raw not in ("d", "h"):
+        raise ModelError(
+            f'{where}: expected "d" (working days, the default) or "h" (working hours), '
+            f"got {show(raw)}"
+        )
+    return raw
+
+
+def _quoted(names: Any) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _progress_logic(raw: Any, where: str) -> str:
+    if raw not in PROGRESS_LOGIC:
+        raise ModelError(
+            f"{where}: expected one of {_quoted(PROGRESS_LOGIC)}, got {show(raw)}"
+            + (suggestion(raw, PROGRESS_LOGIC) if isinstance(raw, str) else "")
+        )
+    return raw
+
+
+def scaled(estimate: distributions.Distribution, factor: float) -> distributions.Distribution:
+    """``estimate`` times ``factor`` (> 0): the distribution of ``factor * X``, same kind."""
+    d = distributions
+    k = float(factor)
+    if isinstance(estimate, d.Fixed):
+        return d.Fixed(estimate.value * k)
+    if isinstance(estimate, d.Uniform):
+        return d.Uniform(estimate.low * k, estimate.high * k)
+    if isinstance(estimate, d.Triangular):
+        return d.Triangular(estimate.low * k, estimate.mode * k, estimate.high * k)
+    if isinstance(estimate, d.Pert):
+        return d.Pert(estimate.low * k, estimate.mode * k, estimate.high * k, estimate.lam)
+    if isinstance(estimate, d.Beta):
+        return d.Beta(estimate.low * k, estimate.high * k, estimate.alpha, estimate.beta)
+    if isinstance(estimate, d.Normal):
+        return d.Normal(estimate.mu * k, estimate.sd * k, estimate.low * k, estimate.high * k)
+    if isinstance(estimate, d.LogNormal):
+        return d.LogNormal(estimate.mu + math.log(k), estimate.sigma)
+    if isinstance(estimate, d.Exponential):
+        return d.Exponential(estimate.scale * k)
+    if isinstance(estimate, d.Discrete):
+        return d.Discrete(tuple(v * k for v in estimate.values), estimate.weights)
+    if isinstance(estimate, d.Empirical):
+        return d.Empirical(tuple(v * k for v in estimate.values))
+    raise TypeError(f"cannot scale a {type(estimate).__name__}")
+
+
 _CONVERT = {
     "string": _string,
     "number": _number,
@@ -363,6 +568,12 @@ _CONVERT = {
     "ids": _ids,
     "mitigation": _mitigation,
     "options": _each(_option),
+    "times": _times,
+    "weekday_times": _weekday_times,
+    "exceptions": _exceptions,
+    "monthdays": _monthdays,
+    "unit": _unit,
+    "progress_logic": _progress_logic,
 }
 
 
@@ -418,6 +629,7 @@ def parse_model(data: dict, source: str | None = None) -> Project:
     start = r.value(head, "project", "start", "project", dt.date(2000, 1, 1))
 
     calendars: dict[str, Calendar] = {}
+    broken: set[str] = set()  # calendars with problems: not reported again where they are used
     raw_calendars = data.get("calendars", {})
     if not isinstance(raw_calendars, dict):
         r.problems.append("[calendars] must hold tables like [calendars.team]")
@@ -428,14 +640,26 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             r.problems.append(f"{place}: must be a table")
             continue
         r.check_keys(table, "calendars", place)
+        before = len(r.problems)
+        holidays = list(r.value(table, "calendars", "holidays", place, ()))
+        holidays += yearly_dates(r.value(table, "calendars", "yearly", place, ()))
         try:
-            calendars[cal_name] = Calendar(
+            calendar = Calendar(
                 tuple(r.value(table, "calendars", "workdays", place, Calendar().workdays)),
-                tuple(r.value(table, "calendars", "holidays", place, ())),
-                r.value(table, "calendars", "hours_per_day", place, 8.0),
+                tuple(holidays),
+                r.value(table, "calendars", "hours_per_day", place),
+                r.value(table, "calendars", "hours", place, ()),
+                r.value(table, "calendars", "weekday_hours", place, {}),
+                r.value(table, "calendars", "exceptions", place, {}),
+                r.value(table, "calendars", "name", place, cal_name),
             )
-        except ModelError as exc:
+        except ModelError as exc:  # the calendar's own checks (of the parts that could be read)
             r.problems.extend(f"{place}: {p}" for p in exc.problems)
+            broken.add(cal_name)
+        else:
+            if len(r.problems) > before:
+                broken.add(cal_name)
+            calendars[cal_name] = calendar
     calendar = Calendar()
     cal_ref = r.value(head, "project", "calendar", "project")
     if cal_ref is not None:
@@ -445,6 +669,7 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             r.problems.append(
                 f"project > calendar: no [calendars.{cal_ref}] table"
                 + (f" (defined: {', '.join(calendars)})" if calendars else "")
+                + suggestion(cal_ref, calendars)
             )
 
     resources = [
@@ -457,22 +682,38 @@ def parse_model(data: dict, source: str | None = None) -> Project:
     ]
     tasks = []
     for table, place in _records(data, "task", r):
-        pct = r.value(table, "task", "percent_complete", place, 0.0)
-        if not 0 <= pct <= 100:
-            r.problems.append(f"{place} > percent_complete: must be within 0-100, got {pct}")
+
+        def get(key: str, default: Any = None, table: dict = table, place: str = place) -> Any:
+            return r.value(table, "task", key, place, default)
+
+        estimate = get("estimate", distributions.Fixed(0.0))
+        remaining = get("remaining")
+        task_calendar = get("calendar")
+        if get("unit", "d") == "h":  # hours of work: days of the task's calendar
+            hours = calendars.get(task_calendar, calendar).hours_per_day
+            estimate = scaled(estimate, 1.0 / hours)
+            if remaining is not None:
+                remaining = remaining / hours
         tasks.append(
             Task(
-                id=r.value(table, "task", "id", place, ""),
-                estimate=r.value(table, "task", "estimate", place, distributions.Fixed(0.0)),
-                name=r.value(table, "task", "name", place, ""),
-                after=tuple(r.value(table, "task", "after", place, ())),
-                tags=r.value(table, "task", "tags", place, {}),
-                not_before=r.value(table, "task", "not_before", place),
-                percent_complete=pct,
-                actual_start=r.value(table, "task", "actual_start", place),
-                actual_finish=r.value(table, "task", "actual_finish", place),
-                assignments=tuple(r.value(table, "task", "assignments", place, ())),
-                probability=r.value(table, "task", "probability", place, 1.0),
+                id=get("id", ""),
+                estimate=estimate,
+                name=get("name", ""),
+                after=tuple(get("after", ())),
+                tags=get("tags", {}),
+                not_before=get("not_before"),
+                percent_complete=get("percent_complete", 0.0),
+                actual_start=get("actual_start"),
+                actual_finish=get("actual_finish"),
+                assignments=tuple(get("assignments", ())),
+                probability=get("probability", 1.0),
+                calendar=task_calendar,
+                not_after=get("not_after"),
+                finish_not_before=get("finish_not_before"),
+                finish_not_after=get("finish_not_after"),
+                deadline=get("deadline"),
+                alap=get("alap", False),
+                remaining=remaining,
             )
         )
     milestones = [
@@ -537,6 +778,9 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         tuple(correlations),
         tuple(branches),
         r.value(head, "project", "repair_correlation", "project", False),
+        calendars,
+        r.value(head, "project", "status_date", "project"),
+        r.value(head, "project", "progress_logic", "project", "retained-logic"),
     )
     if rules:  # before validating: what is checked is what will be simulated
         from .templates import apply_rules
@@ -555,8 +799,17 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         if ': missing required key "id"' in p
     )
 
+    # A calendar the reader refused is reported once, where it is defined.
+    unbuilt = tuple(f': no calendar "{name}"' for name in broken)
+
     def new(problems: list[str]) -> list[str]:
-        return [p for p in problems if p not in no_impacts and not p.startswith(refused)]
+        return [
+            p
+            for p in problems
+            if p not in no_impacts
+            and not p.startswith(refused)
+            and not (unbuilt and any(u in p for u in unbuilt))
+        ]
 
     try:
         validate(project)
@@ -727,12 +980,38 @@ def _field_schema(f: Field) -> dict:
                     "task": {"type": "string"},
                     "type": {"enum": list(LINK_TYPES)},
                     "lag": {"type": "number"},
+                    "calendar": {"type": "string", "minLength": 1},
                 },
             },
         ]
     }
+    times = {
+        "type": "array",
+        "items": {"type": "string", "pattern": r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$"},
+    }
     kinds = {
         "string": {"type": "string", "minLength": 1},
+        "times": times,
+        "weekday_times": {
+            "type": "object",
+            "properties": {day: times for day in WEEKDAYS},
+            "additionalProperties": False,
+        },
+        "exceptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["date"],
+                "additionalProperties": False,
+                "properties": {"date": date, "hours": times},
+            },
+        },
+        "monthdays": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"^\d{2}-\d{2}$"},
+        },
+        "unit": {"enum": ["d", "h"]},
+        "progress_logic": {"enum": list(PROGRESS_LOGIC)},
         "number": {"type": "number"},
         "date": date,
         "estimate": estimate,

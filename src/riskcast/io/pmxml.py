@@ -5,9 +5,13 @@ calendar's ``HoursPerDay`` gives its working day; ``PercentComplete`` is a fract
 resource prices (``PricePerUnit``) are per hour; dates are ISO date-times.
 
 Elements read: ``Calendar`` (global ones at the top level and project calendars inside
-``Project``), ``Project`` (``PlannedStartDate``, ``ActivityDefaultCalendarObjectId``,
-``RelationshipLagCalendar``), ``WBS``, ``Activity``, ``Relationship``, ``Resource`` with
-``ResourceRate``, ``ResourceAssignment`` and ``UDFType``/``UDF`` for three-point estimates.
+``Project``: ``StandardWorkWeek`` work times, where ``<WorkTime xsi:nil="true"/>`` or none means a
+non-working day, and ``HolidayOrExceptions``; a work time's ``Finish`` is its last working
+minute), ``Project`` (``PlannedStartDate``, ``DataDate``, ``ActivityDefaultCalendarObjectId``,
+``RelationshipLagCalendar``), ``WBS``, ``Activity`` (its calendar, primary and secondary
+constraints, ``Status``, actual dates, ``RemainingDuration``), ``Relationship``, ``Resource``
+with ``ResourceRate``, ``ResourceAssignment`` and ``UDFType``/``UDF`` for three-point
+estimates. Numbers may use a decimal comma (``8,5``).
 """
 
 from __future__ import annotations
@@ -21,11 +25,17 @@ from typing import Any
 from ..errors import ModelError
 from ..model import Assignment, Resource
 from . import limits
-from ._p6 import CalendarData, P6Reader, checked_hours_per_day, pick_project, pick_rate
+from ._p6 import (
+    CalendarData,
+    P6Reader,
+    checked_hours_per_day,
+    pick_project,
+    pick_rate,
+    work_period,
+)
 from .limits import show
 from .schedules import (
     ImportResult,
-    RawLink,
     RawTask,
     local_name,
     naming,
@@ -49,6 +59,8 @@ LAG_CALENDARS = {
     "project default calendar": "project",
     "24 hour calendar": "24hour",
 }
+STATUS = {"completed": "complete", "in progress": "active", "not started": "not started"}
+NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 WEEKDAY_NAMES = {
     "monday": "mon",
     "tuesday": "tue",
@@ -103,7 +115,20 @@ class _Reader(P6Reader):
     format = "pmxml"
 
     def number(self, el: Any, name: str, place: str, default: float = 0.0) -> float:
-        return parse_number(_text(el, name), f"{place} > {name}", self.source, default)
+        """A number; a decimal comma (``8,5``, as some locales export) reads as a point."""
+        text = _text(el, name)
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")
+        return parse_number(text, f"{place} > {name}", self.source, default)
+
+    def datetime(self, el: Any, name: str, place: str) -> dt.datetime | None:
+        day = self.date(el, name, place)
+        if day is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(_text(el, name)).replace(tzinfo=None)
+        except ValueError:  # pragma: no cover (the date parsed)
+            return dt.datetime.combine(day, dt.time())
 
     def date(self, el: Any, name: str, place: str) -> dt.date | None:
         return parse_iso_date(_text(el, name), f"{place} > {name}", self.source)
@@ -120,6 +145,11 @@ class _Reader(P6Reader):
         self.calendars = {}
         for el in _children(root, "Calendar") + _children(proj, "Calendar"):
             cal = self.read_calendar(el)
+            if cal.id in self.calendars:
+                self.warnings.append(
+                    f'calendar "{cal.name}": ObjectId {show(cal.id)} appears a second time; '
+                    "the later one is used"
+                )
             self.calendars[cal.id] = cal
         self.use_project_calendar(
             _text(proj, "ActivityDefaultCalendarObjectId"),
@@ -135,12 +165,17 @@ class _Reader(P6Reader):
         self.read_links(proj, raw)
         self.read_assignments(proj, raw, resources)
         name = _text(proj, "Name") or _text(proj, "Id") or self.path.stem
-        status = self.date(proj, "DataDate", "Project")
-        return self.result(name, start, self.calendar, raw, resources, status)
+        status = self.status_date(self.datetime(proj, "DataDate", "Project"))
+        self.unused_damaged()
+        return self.result(name, start, self.calendar, raw, resources, status, self.named)
 
     def pick_project(self, root: Any) -> Any:
-        """The <Project> element to read."""
-        projects = _children(root, "Project")
+        """The <Project> element to read; projects exported only as the ends of links to
+        other projects (ExportFlag false) are not offered unless all are."""
+        every = _children(root, "Project")
+        projects = [
+            p for p in every if _text(p, "ExportFlag").lower() not in ("0", "false")
+        ] or every
         return pick_project(
             projects,
             [_text(p, "Id") for p in projects],
@@ -153,31 +188,59 @@ class _Reader(P6Reader):
 
     # -- calendars ----------------------------------------------------------------------------
     def read_calendar(self, el: Any) -> CalendarData:
+        """A Calendar element; one that cannot be read fails the import only if it is used."""
         cal = CalendarData(
             id=_text(el, "ObjectId"),
             name=_text(el, "Name"),
-            default=_text(el, "IsDefault") in ("1", "true"),
+            default=_text(el, "IsDefault").lower() in ("1", "true"),
             base=_text(el, "BaseCalendarObjectId"),
         )
-        place = f'calendar "{cal.name}"'
-        cal.hours_per_day = checked_hours_per_day(
-            self.number(el, "HoursPerDay", place),
-            bool(_text(el, "HoursPerDay")),
-            f"{place} > HoursPerDay",
-            cal.name,
-            self.warnings,
-        )
-        for week in _children(el, "StandardWorkWeek"):
-            for day in _children(week, "StandardWorkHours"):
-                weekday = WEEKDAY_NAMES.get(_text(day, "DayOfWeek").lower())
-                if weekday:
-                    cal.week[weekday] = bool(_children(day, "WorkTime"))
-        for group in _children(el, "HolidayOrExceptions"):
-            for exc in _children(group, "HolidayOrException"):
-                when = self.date(exc, "Date", place)
-                if when is not None:
-                    cal.exceptions[when] = bool(_children(exc, "WorkTime"))
+        place = f'calendar "{cal.name or cal.id}"'
+        cal.place = place
+        notes: list[str] = []
+        try:
+            cal.hours_given = bool(_text(el, "HoursPerDay"))
+            cal.hours_per_day = checked_hours_per_day(
+                self.number(el, "HoursPerDay", place),
+                cal.hours_given,
+                f"{place} > HoursPerDay",
+                cal.name,
+                notes,
+            )
+            for week in _children(el, "StandardWorkWeek"):
+                for day in _children(week, "StandardWorkHours"):
+                    weekday = WEEKDAY_NAMES.get(_text(day, "DayOfWeek").lower())
+                    if weekday:
+                        where = f"{place} > StandardWorkHours ({weekday})"
+                        cal.set_day(weekday, self.work_times(day, where, notes))
+            for group in _children(el, "HolidayOrExceptions"):
+                for exc in _children(group, "HolidayOrException"):
+                    when = self.date(exc, "Date", f"{place} > HolidayOrException")
+                    if when is not None:
+                        where = f"{place} > HolidayOrException {when}"
+                        cal.set_exception(when, self.work_times(exc, where, notes))
+        except ModelError as exc:
+            cal.error = ModelError(exc.problems, self.source)
+        self.warnings.extend(notes)
         return cal
+
+    def work_times(self, el: Any, place: str, notes: list[str]) -> list[tuple[float, float]]:
+        """The WorkTime periods of a weekday or exception, as minutes. ``<WorkTime
+        xsi:nil="true"/>`` and an empty WorkTime mean no work; an unreadable one is reported."""
+        out = []
+        for work in _children(el, "WorkTime"):
+            start, finish = _text(work, "Start"), _text(work, "Finish")
+            if work.get(NIL) == "true" or not (start or finish):
+                continue
+            period = work_period(start, finish, last_minute=True)
+            if period is None:
+                notes.append(
+                    f"{place}: work time {show(start)}-{show(finish)} is not a time span "
+                    "within a day; left out"
+                )
+                continue
+            out.append(period)
+        return sorted(out)
 
     # -- user-defined fields ---------------------------------------------------------------
     def udf_roles(self, root: Any) -> dict[str, str]:
@@ -237,20 +300,29 @@ class _Reader(P6Reader):
             if code:
                 item.tags["wbs_code"] = code
             clndr = _text(el, "CalendarObjectId")
-            cal = self.calendars.get(clndr, self.project_cal)
-            item.days = self.number(el, "PlannedDuration", label) / cal.hours_per_day
-            self.own_calendar(item, clndr, cal.name)
+            # Durations are working days of the activity's own calendar.
+            per_day = self.own_calendar(item, clndr, clndr).hours_per_day or 8.0
+            item.days = self.number(el, "PlannedDuration", label) / per_day
             kind = _text(el, "Type", "Task Dependent").lower()
             stretched = kind if kind in ("level of effort", "wbs summary") else None
             self.activity_type(item, kind in MILESTONE_TYPES, stretched)
             fraction = self.number(el, "PercentComplete", label)
-            item.percent_complete = 100.0 if _text(el, "Status") == "Completed" else fraction * 100
-            item.actual_start = self.date(el, "ActualStartDate", label)
-            item.actual_finish = self.date(el, "ActualFinishDate", label)
+            item.percent_complete = min(100.0, max(0.0, fraction * 100))
+            status = _text(el, "Status")
+            remain = _text(el, "RemainingDuration")
+            self.progress(
+                item,
+                STATUS.get(status.lower(), ""),
+                self.date(el, "ActualStartDate", label),
+                self.date(el, "ActualFinishDate", label),
+                self.number(el, "RemainingDuration", label) if remain else None,
+                per_day,
+                f"(Status {status})" if status else "",
+            )
             for which in ("Primary", "Secondary"):
                 ctype = _text(el, f"{which}ConstraintType")
                 cdate = self.date(el, f"{which}ConstraintDate", label)
-                self.constraint(item, ctype.lower() == "start on or after", ctype.lower(), cdate)
+                self.constraint(item, ctype.lower(), cdate, ctype)
             if roles:
                 values: dict[str, float] = {}
                 for udf in _children(el, "UDF"):
@@ -283,7 +355,13 @@ class _Reader(P6Reader):
 
     # -- relationships ---------------------------------------------------------------------------
     def read_links(self, proj: Any, raw: dict[str, RawTask]) -> None:
-        setting = LAG_CALENDARS.get(_text(proj, "RelationshipLagCalendar").lower(), "predecessor")
+        value = _text(proj, "RelationshipLagCalendar")
+        if value and value.lower() not in LAG_CALENDARS:
+            self.warnings.append(
+                f"Project > RelationshipLagCalendar: {show(value)} is not a lag calendar P6 "
+                "writes; lags use the predecessor's calendar"
+            )
+        setting = LAG_CALENDARS.get(value.lower(), "predecessor")
         cal_of = {
             k: _text(el, "CalendarObjectId")
             for el in _children(proj, "Activity")
@@ -308,11 +386,7 @@ class _Reader(P6Reader):
                 )
             hours = self.number(rel, "Lag", item.label)
             item.links.append(
-                RawLink(
-                    pred,
-                    kind,
-                    self.lag_days(hours, setting, cal_of.get(pred), cal_of.get(succ), item, kind),
-                )
+                self.lag_link(pred, kind, hours, setting, cal_of.get(pred), cal_of.get(succ))
             )
 
     # -- resources --------------------------------------------------------------------------------

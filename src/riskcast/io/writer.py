@@ -1,8 +1,10 @@
 """Write a Project as a commented riskcast TOML model file that a user can edit.
 
-The layout follows the model format (DESIGN.md §4): ``[project]``, ``[calendars.main]``,
-``[[resource]]``, ``[[task]]``, ``[[milestone]]`` and ``[[uncertainty]]`` rules. Durations and
-lags are working days, rates are per working day. The file is written atomically (a temporary
+The layout follows the model format (DESIGN.md §4): ``[project]``, one ``[calendars.NAME]``
+per calendar (working times, exceptions and yearly holidays included), ``[[resource]]``,
+``[[task]]`` (with its calendar, constraints and progress), ``[[milestone]]`` and
+``[[uncertainty]]`` rules. Durations and lags are working days of their calendars, rates are per
+working day. Reading the file back gives an equal plan. The file is written atomically (a temporary
 file in the same folder, then ``os.replace``), so a failure never leaves a partial model.
 """
 
@@ -17,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..calendar import Calendar, Periods, default_periods
 from ..model import Link, Milestone, Project, Task
+from .modelfile import YEARS, yearly_dates
 from .templates import Rule, parse_rule
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -76,14 +80,84 @@ def toml_value(value: Any) -> str:
 
 
 def _link(link: Link) -> Any:
-    if link.type == "FS" and link.lag == 0:
+    if link.type == "FS" and link.lag == 0 and link.calendar is None:
         return link.predecessor
     spec: dict[str, Any] = {"task": link.predecessor}
     if link.type != "FS":
         spec["type"] = link.type
     if link.lag != 0:
         spec["lag"] = float(link.lag)
+    if link.calendar is not None:
+        spec["calendar"] = link.calendar
     return spec
+
+
+def _time(minutes: float) -> str:
+    """ "08:00" for 480 minutes; a fraction of a minute is kept ("08:00.5")."""
+    hours, rest = divmod(float(minutes), 60.0)
+    text = f"{int(rest):02d}" if rest.is_integer() else ("0" if rest < 10 else "") + repr(rest)
+    return f"{int(hours):02d}:{text}"
+
+
+def times_text(times: Periods) -> list[str]:
+    """Working times as the model file writes them: ``["08:00-12:00", "13:00-17:00"]``."""
+    return [f"{_time(lo)}-{_time(hi)}" for lo, hi in times]
+
+
+def _yearly(holidays: Sequence[dt.date]) -> tuple[list[str], list[dt.date]]:
+    """Holidays on the same month and day in every year of 1900-2199 (as "MM-DD"), and the
+    others: what a model file's ``yearly`` and ``holidays`` read back to."""
+    by_day: dict[tuple[int, int], set[dt.date]] = {}
+    for date in holidays:
+        if YEARS[0] <= date.year <= YEARS[1]:
+            by_day.setdefault((date.month, date.day), set()).add(date)
+    yearly = [md for md, dates in sorted(by_day.items()) if dates == set(yearly_dates([md]))]
+    every = set(yearly_dates(yearly))
+    return [f"{m:02d}-{d:02d}" for m, d in yearly], [d for d in holidays if d not in every]
+
+
+def _calendar_lines(key: str, cal: Calendar) -> list[str]:
+    yearly, holidays = _yearly(cal.holidays)
+    pairs: list[tuple[str, Any]] = []
+    if cal.name != key:
+        pairs.append(("name", cal.name))
+    pairs.append(("workdays", list(cal.workdays)))
+    if yearly:
+        pairs.append(("yearly", yearly))
+    pairs.append(("holidays", holidays))
+    pairs.append(("hours_per_day", float(cal.hours_per_day)))
+    if cal.hours != default_periods(cal.hours_per_day):
+        pairs.append(("hours", times_text(cal.hours)))
+    if cal.weekday_hours:
+        pairs.append(
+            ("weekday_hours", {day: times_text(t) for day, t in cal.weekday_hours.items()})
+        )
+    lines = [f"[calendars.{toml_key(key)}]"]
+    # (an unnamed calendar reads back named by its table)
+    lines += [f"{k} = {toml_value(v)}" for k, v in pairs if k != "name" or v]
+    if cal.exceptions:  # one a line: dates without work first give only their date
+        lines.append("exceptions = [")
+        for date, times in cal.exceptions.items():
+            spec: dict[str, Any] = {"date": date}
+            if times:
+                spec["hours"] = times_text(times)
+            lines.append(f"    {toml_value(spec)},")
+        lines.append("]")
+    return lines
+
+
+def _calendar_keys(project: Project) -> tuple[dict[str, Calendar], str]:
+    """The calendars to write, by table name, and the project calendar's table name: its own
+    name in ``project.calendars`` when it is there, else a new table (its name, or "main")."""
+    calendars = dict(project.calendars)
+    for key, cal in calendars.items():
+        if cal == project.calendar:
+            return calendars, key
+    key = project.calendar.name or "main"
+    while key in calendars:
+        key += "_"
+    calendars[key] = project.calendar
+    return calendars, key
 
 
 def _task_lines(task: Task) -> list[str]:
@@ -95,14 +169,23 @@ def _task_lines(task: Task) -> list[str]:
         pairs.append(("after", [_link(link) for link in task.after]))
     if task.tags:
         pairs.append(("tags", {str(k): str(v) for k, v in task.tags.items()}))
-    if task.not_before is not None:
-        pairs.append(("not_before", task.not_before))
+    if task.calendar is not None:
+        pairs.append(("calendar", task.calendar))
+    for key in ("not_before", "not_after", "finish_not_before", "finish_not_after", "deadline"):
+        if getattr(task, key) is not None:
+            pairs.append((key, getattr(task, key)))
+    if task.alap:
+        pairs.append(("alap", True))
+    if task.probability != 1:
+        pairs.append(("probability", float(task.probability)))
     if task.percent_complete:
         pairs.append(("percent_complete", float(task.percent_complete)))
     if task.actual_start is not None:
         pairs.append(("actual_start", task.actual_start))
     if task.actual_finish is not None:
         pairs.append(("actual_finish", task.actual_finish))
+    if task.remaining is not None:
+        pairs.append(("remaining", float(task.remaining)))
     if task.assignments:
         pairs.append(
             (
@@ -135,8 +218,9 @@ def model_toml(
     origin = project.source or "a Python-built plan"
     lines = [
         f"# riskcast model imported from {origin}",
-        f"# written {dt.date.today().isoformat()}. Durations and lags are working days of the",
-        "# calendar below; resource rates are per working day.",
+        f"# written {dt.date.today().isoformat()}. Durations and lags are working days of each",
+        "# task's calendar (the project calendar unless the task names one); resource rates are",
+        "# per working day.",
         "#",
         "# Add uncertainty: give a task a range, e.g. estimate = { pert = [4, 5, 9] }",
         "# (low, most likely, high), or add [[uncertainty]] rules at the end. Rules give every",
@@ -154,19 +238,20 @@ def model_toml(
         lines += ["#", "# Notes from the import (what could not be carried over):"]
         for note in notes:
             lines += _comment(f"- {note}")
-    cal = project.calendar
+    calendars, main = _calendar_keys(project)
     lines += [
         "",
         "[project]",
         f"name = {toml_value(project.name)}",
         f"start = {toml_value(project.start)}",
-        'calendar = "main"',
-        "",
-        "[calendars.main]",
-        f"workdays = {toml_value(list(cal.workdays))}",
-        f"holidays = {toml_value(list(cal.holidays))}",
-        f"hours_per_day = {toml_value(float(cal.hours_per_day))}",
+        f"calendar = {toml_value(main)}",
     ]
+    if project.status_date is not None:
+        lines.append(f"status_date = {toml_value(project.status_date)}")
+    if project.progress_logic != "retained-logic":
+        lines.append(f"progress_logic = {toml_value(project.progress_logic)}")
+    for key, cal in calendars.items():
+        lines += ["", *_calendar_lines(key, cal)]
     for res in project.resources:
         lines += ["", "[[resource]]", f"id = {toml_value(res.id)}"]
         if res.name:

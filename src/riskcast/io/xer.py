@@ -7,12 +7,18 @@ day; resource rates (``RSRCRATE.cost_per_qty``) are per hour; dates are ``YYYY-M
 
 Calendars (``clndr_data``) are nested ``(0||name(attributes)(children))`` nodes: ``DaysOfWeek``
 with days 1 = Sunday .. 7 = Saturday, each holding work periods ``(s|08:00|f|12:00)``, and
-``Exceptions`` dated ``(d|43650)`` in days since 1899-12-30, non-working when they hold no periods.
+``Exceptions`` dated ``(d|43650)`` in days since 1899-12-30, non-working when they hold no periods
+(else working those periods).
 
-What is read: the project (or the one named), its calendar, WBS paths, activities, their
-relationships and lags (on the calendar the project's "calendar for relationship lag" option
-names), constraints, progress, resources with rates, assignments, and user-defined fields for
-three-point estimates.
+What is read: the project (or the one named; stub projects, ``export_flag`` N, are not offered),
+every calendar an activity uses with its work periods, exceptions and hours per day, WBS paths,
+activities on their own calendars, their relationships and lags (on the calendar the project's
+"calendar for relationship lag" option names), primary and secondary constraints, progress
+(``status_code``, actual dates, remaining duration, percent complete, the data date
+``last_recalc_date``), resources with rates, assignments, and user-defined fields for three-point
+estimates. The text is UTF-8 or UTF-16 when it is, else the Windows code page P6 wrote it in
+(named in the ERMHDR line, else judged from the base currency and the text; Windows-1252 when
+nothing says otherwise).
 """
 
 from __future__ import annotations
@@ -27,11 +33,17 @@ from pathlib import Path
 from ..errors import ModelError
 from ..model import Assignment, Resource
 from . import limits
-from ._p6 import CalendarData, P6Reader, checked_hours_per_day, pick_project, pick_rate
+from ._p6 import (
+    CalendarData,
+    P6Reader,
+    checked_hours_per_day,
+    pick_project,
+    pick_rate,
+    work_period,
+)
 from .limits import show
 from .schedules import (
     ImportResult,
-    RawLink,
     RawTask,
     naming,
     outline_paths,
@@ -50,16 +62,20 @@ LAG_CALENDARS = {
     "rcal_ProjDefault": "project",
     "rcal_24Hour": "24hour",
 }
+# Constraint codes (cstr_type, cstr_type2) as P6 names them (see _p6.CONSTRAINT_FIELDS).
 CONSTRAINTS = {
-    "CS_MSO": "must start on",
+    "CS_MSO": "start on",
+    "CS_MSOA": "start on or after",
     "CS_MSOB": "start on or before",
-    "CS_MEO": "must finish on",
+    "CS_MEO": "finish on",
     "CS_MEOA": "finish on or after",
     "CS_MEOB": "finish on or before",
     "CS_ALAP": "as late as possible",
+    "CS_ASAP": "as soon as possible",
     "CS_MANDSTART": "mandatory start",
     "CS_MANDFIN": "mandatory finish",
 }
+STATUS = {"TK_Complete": "complete", "TK_Active": "active", "TK_NotStart": "not started"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,6 +138,25 @@ def _calendar_nodes(text: str, place: str, source: str) -> tuple[list, int]:
 
 
 _SERIAL = re.compile(r"[0-9]{1,7}")
+
+
+def _periods(nodes: list, place: str, warnings: list[str] | None) -> list[tuple[float, float]]:
+    """The work periods ``(s|08:00|f|12:00)`` of a weekday or exception node, as minutes; an
+    unreadable one is reported (and left out)."""
+    out = []
+    for _, attrs, _ in nodes:
+        period = work_period(attrs.get("s", ""), attrs.get("f", ""))
+        if period is None:
+            if warnings is not None:
+                warnings.append(
+                    f"{place}: work period {show(attrs.get('s', ''))}-"
+                    f"{show(attrs.get('f', ''))} is not a time span within a day; left out"
+                )
+            continue
+        out.append(period)
+    return sorted(out)
+
+
 _LAST_SERIAL = (dt.date.max - EXCEL_EPOCH).days
 
 
@@ -149,7 +184,7 @@ def parse_calendar_data(
             found.add(node)
             for day, _, periods in children:
                 if day in P6_DAYS:
-                    cal.week[P6_DAYS[day]] = bool(periods)
+                    cal.set_day(P6_DAYS[day], _periods(periods, place, warnings))
         elif node == "Exceptions":
             found.add(node)
             for _, attrs, periods in children:
@@ -164,7 +199,9 @@ def parse_calendar_data(
                         "damaged. Export the file again from P6",
                         source,
                     )
-                cal.exceptions[EXCEL_EPOCH + dt.timedelta(int(serial))] = bool(periods)
+                cal.set_exception(
+                    EXCEL_EPOCH + dt.timedelta(int(serial)), _periods(periods, place, warnings)
+                )
         else:
             stack.extend(children)
     if warnings is not None and text.strip():
@@ -285,22 +322,119 @@ COLUMNS_READ = {c for spec in COLUMNS.values() for c in spec.required} | {
 DAMAGED = "the file is damaged or was not exported by P6; export it again from P6"
 
 
-def _decode(data: bytes, source: str) -> str:
-    """XER text: UTF-8, else the Windows code page P6 writes; UTF-16 when it has the mark."""
+# Code pages P6 writes XER files in (the Windows code page of the exporting machine), by the
+# name or number a header may give and by the base currency ERMHDR names last.
+CODE_PAGES = {
+    "874": "cp874",
+    "932": "cp932",
+    "936": "gbk",
+    "949": "cp949",
+    "950": "cp950",
+    **{str(n): f"cp{n}" for n in range(1250, 1259)},
+}
+CODE_PAGE_NAMES = {
+    "cp874": "Windows-874 (Thai)",
+    "cp932": "Windows-932 (Japanese)",
+    "gbk": "Windows-936 (Simplified Chinese)",
+    "cp949": "Windows-949 (Korean)",
+    "cp950": "Windows-950 (Traditional Chinese)",
+    "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "cp1252": "Windows-1252 (Western European)",
+    "cp1253": "Windows-1253 (Greek)",
+    "cp1254": "Windows-1254 (Turkish)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "cp1256": "Windows-1256 (Arabic)",
+    "cp1257": "Windows-1257 (Baltic)",
+    "cp1258": "Windows-1258 (Vietnamese)",
+}
+CURRENCY_CODE_PAGES = {
+    **dict.fromkeys(("RUB", "RUR", "UAH", "BYN", "BYR", "KZT", "BGN", "RSD", "MKD"), "cp1251"),
+    **dict.fromkeys(("PLN", "CZK", "HUF", "RON", "HRK", "ALL", "BAM"), "cp1250"),
+    "TRY": "cp1254",
+    "ILS": "cp1255",
+    **dict.fromkeys(("SAR", "AED", "EGP", "QAR", "KWD", "IRR", "IQD", "OMR", "BHD"), "cp1256"),
+    "THB": "cp874",
+    "JPY": "cp932",
+    "CNY": "gbk",
+    "KRW": "cp949",
+    "TWD": "cp950",
+    "VND": "cp1258",
+}
+_CODE_PAGE_FIELD = re.compile(r"(?i)(?:cp|windows-?|code ?page ?)?(874|9[345][0260]|125[0-8])")
+_HIGH_RUN = re.compile(rb"[\xc0-\xff]{3,}")
+
+
+def _code_page(data: bytes) -> tuple[str, str]:
+    """(codec, why) for XER bytes that are not UTF-8: a code page the ERMHDR line names, else
+    the one of its base currency, else Windows-1251 when the text's letters come in runs of
+    Cyrillic letters (bytes C0-FF: whole words, where Western text only has single accented
+    letters), else Windows-1252, P6's default."""
+    header = data.split(b"\n", 1)[0].decode("ascii", "replace").rstrip("\r").split("\t")
+    for value in header[1:]:
+        m = _CODE_PAGE_FIELD.fullmatch(value.strip())
+        if m and m.group(1) in CODE_PAGES:
+            return CODE_PAGES[m.group(1)], f"the code page its ERMHDR line names ({value.strip()})"
+    currency = header[-1].strip().upper() if len(header) > 1 else ""
+    if currency in CURRENCY_CODE_PAGES:
+        return CURRENCY_CODE_PAGES[currency], f"judged from its base currency {currency}"
+    high = sum(1 for b in data if b >= 0x80)
+    in_runs = sum(len(m) for m in _HIGH_RUN.findall(data))
+    if high and in_runs >= 0.6 * high:
+        return "cp1251", "judged from its text (runs of Cyrillic letters)"
+    return "cp1252", ""
+
+
+def _decode(data: bytes, source: str, warnings: list[str] | None = None) -> str:
+    """XER text: UTF-16 or UTF-8 when it has the byte-order mark, UTF-8 when it is valid
+    UTF-8, else the Windows code page P6 wrote it in (see :func:`_code_page`). Bytes the code
+    page does not define are replaced, with a warning; so is a code page that is not
+    Windows-1252 (P6's default), so that a wrong guess is seen."""
     if limits.is_utf16(data[:64]):
         return limits.decode_utf16(data, "XER file", source)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:  # P6 writes the Windows code page
-        return data.decode("cp1252", errors="replace")
+        pass
+    codec, why = _code_page(data)
+    name = CODE_PAGE_NAMES.get(codec, codec)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        if codec != "cp1252":  # the guess does not fit the bytes: P6's default instead
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = None
+            if text is not None:
+                if warnings is not None:
+                    warnings.append(
+                        f"the file is not UTF-8 and its bytes are not {name} ({why}); its "
+                        "text was read as Windows-1252 (Western European). If names look "
+                        "wrong, export the XER again from P6 with a Unicode (UTF-8) encoding"
+                    )
+                return text
+        if warnings is not None:
+            warnings.append(
+                f"the file is not UTF-8 and holds bytes {name} does not define; they were "
+                "replaced by U+FFFD. If names look wrong, export the XER again from P6 with a "
+                "Unicode (UTF-8) encoding"
+            )
+        return data.decode(codec, errors="replace")
+    if codec != "cp1252" and warnings is not None:
+        warnings.append(
+            f"the file is not UTF-8; its text was read as {name}, {why}. If names look "
+            "wrong, export the XER again from P6 with a Unicode (UTF-8) encoding"
+        )
+    return text
 
 
-def read_tables(path: Path) -> dict[str, Table]:
+def read_tables(path: Path, warnings: list[str] | None = None) -> dict[str, Table]:
     """Parse the table layout; a malformed or truncated file raises ModelError naming the table
-    and line."""
+    and line. How the text was decoded, where not plain, is reported in ``warnings``."""
     source = str(path)
     data = limits.read_bytes(path, limits.MAX_SCHEDULE_BYTES, "schedule files", source)
-    lines = _decode(data, source).lstrip("\ufeff").split("\n")
+    lines = _decode(data, source, warnings).lstrip("\ufeff").split("\n")
     if not lines[0].startswith("ERMHDR"):
         raise ModelError("line 1: an XER file starts with ERMHDR; this one does not", source)
     tables: dict[str, Table] = {}
@@ -421,6 +555,17 @@ def check_table(table: Table, columns: Columns, source: str) -> None:
                 )
 
 
+def _datetime(value: str, place: str, source: str) -> dt.datetime | None:
+    """A date-time ``YYYY-MM-DD HH:MM`` (a date alone: midnight); None when empty."""
+    day = _date(value, place, source)
+    if day is None:
+        return None
+    try:
+        return dt.datetime.strptime(value.strip()[:16], "%Y-%m-%d %H:%M")
+    except ValueError:
+        return dt.datetime.combine(day, dt.time())
+
+
 def _date(value: str, place: str, source: str) -> dt.date | None:
     if not value:
         return None
@@ -462,7 +607,7 @@ class _Reader(P6Reader):
         return f"table {table}, line {line}" + (f" > {key}" if key else "")
 
     def read(self) -> ImportResult:
-        self.tables = read_tables(self.path)
+        self.tables = read_tables(self.path, self.warnings)
         self.checked: set[str] = set()
         proj_line, proj = self.pick_project()
         self.proj_id = proj.get("proj_id", "")
@@ -489,15 +634,19 @@ class _Reader(P6Reader):
         self.read_links(raw)
         self.read_assignments(raw, resources)
         name = self.project_name or proj.get("proj_short_name") or self.path.stem
-        status = _date(  # P6's data date
-            proj.get("last_recalc_date", ""),
-            self.place("PROJECT", proj_line, "last_recalc_date"),
-            self.source,
+        status = self.status_date(  # P6's data date
+            _datetime(
+                proj.get("last_recalc_date", ""),
+                self.place("PROJECT", proj_line, "last_recalc_date"),
+                self.source,
+            )
         )
-        return self.result(name, start, self.calendar, raw, resources, status)
+        self.unused_damaged()
+        return self.result(name, start, self.calendar, raw, resources, status, self.named)
 
     def pick_project(self) -> tuple[int, dict[str, str]]:
-        """(line, row) of the PROJECT to read; rows with export_flag N only when all are."""
+        """(line, row) of the PROJECT to read. Rows with export_flag N are stubs of other
+        projects (the ends of links to them), not offered unless all rows are."""
         projects = [
             (ln, r) for ln, r in self.rows("PROJECT") if r.get("export_flag", "Y") != "N"
         ] or self.rows("PROJECT")
@@ -517,26 +666,35 @@ class _Reader(P6Reader):
         for line, row in self.rows("CALENDAR"):
             name = row.get("clndr_name", "") or row.get("clndr_id", "")
             place = self.place("CALENDAR", line, "clndr_data")
-            cal = parse_calendar_data(
-                row.get("clndr_data", ""),
-                f"{place} (calendar {limits.quote(name)})" if name else place,
-                self.source,
-                self.warnings,
-            )
+            where = f"{place} (calendar {limits.quote(name)})" if name else place
+            notes: list[str] = []
+            try:  # a calendar that cannot be read fails the import only if it is used
+                cal = parse_calendar_data(row.get("clndr_data", ""), where, self.source, notes)
+                place = self.place("CALENDAR", line, "day_hr_cnt")
+                given = row.get("day_hr_cnt", "")
+                cal.hours_given = bool(given)
+                cal.hours_per_day = checked_hours_per_day(
+                    parse_number(given, place, self.source),
+                    bool(given),
+                    place,
+                    row.get("clndr_name", ""),
+                    notes,
+                )
+            except ModelError as exc:
+                cal = CalendarData(error=ModelError(exc.problems, self.source))
+            self.warnings.extend(notes)
             cal.id = row.get("clndr_id", "")
             cal.name = row.get("clndr_name", "")
             cal.default = row.get("default_flag") == "Y"
             cal.base = row.get("base_clndr_id", "")
-            place = self.place("CALENDAR", line, "day_hr_cnt")
-            given = row.get("day_hr_cnt", "")
-            cal.hours_per_day = checked_hours_per_day(
-                parse_number(given, place, self.source), bool(given), place, cal.name, self.warnings
-            )
+            cal.place = where
+            if cal.id in out:
+                self.warnings.append(
+                    f"{where}: calendar id {show(cal.id)} appears a second time; the later "
+                    "row is used"
+                )
             out[cal.id] = cal
-        for cal in out.values():  # a calendar without a week of its own inherits its base's
-            if not cal.week and cal.base in out:
-                cal.week = dict(out[cal.base].week)
-        return out
+        return out  # base calendars are inherited from when a calendar is converted
 
     # -- WBS ------------------------------------------------------------------------------------
     def read_wbs(self) -> dict[str, tuple[str, str]]:
@@ -631,26 +789,29 @@ class _Reader(P6Reader):
             hours = parse_number(
                 r.get("target_drtn_hr_cnt", ""), place("target_drtn_hr_cnt"), self.source
             )
-            item.days = hours / self.hours_per_day(clndr)
-            # An id missing from CALENDAR is named by itself (PMXML names the fallback).
-            self.own_calendar(
-                item, clndr, self.calendars[clndr].name if clndr in self.calendars else clndr
-            )
+            # Durations are working days of the activity's own calendar.
+            per_day = self.own_calendar(item, clndr, clndr).hours_per_day or 8.0
+            item.days = hours / per_day
             kind = r.get("task_type", "TT_Task")
             self.activity_type(item, kind in MILESTONE_TYPES, STRETCHED.get(kind))
             item.percent_complete = self.percent(r, place)
-            item.actual_start = _date(
-                r.get("act_start_date", ""), place("act_start_date"), self.source
-            )
-            item.actual_finish = _date(
-                r.get("act_end_date", ""), place("act_end_date"), self.source
+            code_status = r.get("status_code", "")
+            remain = r.get("remain_drtn_hr_cnt", "")
+            self.progress(
+                item,
+                STATUS.get(code_status, ""),
+                _date(r.get("act_start_date", ""), place("act_start_date"), self.source),
+                _date(r.get("act_end_date", ""), place("act_end_date"), self.source),
+                parse_number(remain, place("remain_drtn_hr_cnt"), self.source) if remain else None,
+                per_day,
+                f"(status_code {code_status})" if code_status else "",
             )
             for suffix in ("", "2"):
                 ctype = r.get(f"cstr_type{suffix}", "")
                 cdate = _date(
                     r.get(f"cstr_date{suffix}", ""), place(f"cstr_date{suffix}"), self.source
                 )
-                self.constraint(item, ctype == "CS_MSOA", CONSTRAINTS.get(ctype, ctype), cdate)
+                self.constraint(item, CONSTRAINTS.get(ctype, ctype.lower()), cdate, ctype)
             if key in udfs:
                 u = udfs[key]
                 item.three_point = (u.get("low"), u.get("mode"), u.get("high"))
@@ -699,14 +860,19 @@ class _Reader(P6Reader):
     def lag_setting(self) -> str:
         for _, r in self.rows("SCHEDOPTIONS"):
             if r.get("proj_id") == self.proj_id:
-                return LAG_CALENDARS.get(
-                    r.get("sched_calendar_on_relationship_lag", ""), "predecessor"
-                )
+                value = r.get("sched_calendar_on_relationship_lag", "")
+                if value and value not in LAG_CALENDARS:
+                    self.warnings.append(
+                        f"SCHEDOPTIONS > sched_calendar_on_relationship_lag: {show(value)} is "
+                        "not a lag calendar P6 writes; lags use the predecessor's calendar"
+                    )
+                return LAG_CALENDARS.get(value, "predecessor")
         return "predecessor"  # P6's default
 
     def read_links(self, raw: dict[str, RawTask]) -> None:
         setting = self.lag_setting()
         task_cal = {r.get("task_id"): r.get("clndr_id", "") for _, r in self.rows("TASK")}
+        other = {r.get("task_id") for _, r in self.rows("TASK") if r.get("proj_id") != self.proj_id}
         for line, r in self.rows("TASKPRED"):
             succ, pred = r.get("task_id", ""), r.get("pred_task_id", "")
             if succ not in raw:
@@ -722,15 +888,18 @@ class _Reader(P6Reader):
             hours = parse_number(
                 r.get("lag_hr_cnt", ""), self.place("TASKPRED", line, "lag_hr_cnt"), self.source
             )
-            lag = self.lag_days(
-                hours, setting, task_cal.get(pred, ""), task_cal.get(succ, ""), item, kind
-            )
-            if pred not in raw and r.get("pred_proj_id", self.proj_id) != self.proj_id:
+            if pred not in raw and (
+                r.get("pred_proj_id", self.proj_id) != self.proj_id or pred in other
+            ):
                 self.warnings.append(
                     f"{item.label}: dropped the {kind} link from activity {pred} of another project"
                 )
                 continue
-            item.links.append(RawLink(pred, kind, lag))
+            item.links.append(
+                self.lag_link(
+                    pred, kind, hours, setting, task_cal.get(pred, ""), task_cal.get(succ, "")
+                )
+            )
 
     # -- resources ------------------------------------------------------------------------------
     def read_resources(self, start: dt.date) -> dict[str, Resource]:
