@@ -173,3 +173,13 @@ def test_parse_model_rejects_unknown_top_level_keys():
 )
 def test_huge_values_are_refused_as_unit_mistakes(tmp_path, change, expected):
     assert expected in str(problems_of(tmp_path, GOOD.replace(*change, 1)))
+
+
+def test_schema_describes_the_calendar_and_project_keys():
+    from riskcast.io.modelfile import SECTIONS
+
+    schema = model_schema()["properties"]
+    assert set(schema["project"]["properties"]) == set(SECTIONS["project"])
+    calendar = schema["calendars"]["additionalProperties"]["properties"]
+    assert set(calendar) == set(SECTIONS["calendars"])
+    json.dumps(schema)

@@ -507,3 +507,28 @@ def test_the_example_update_model_loads():
     )
     assert any(t.calendar for t in project.tasks) and project.risks
     assert all(m.target for m in project.milestones)
+
+
+def test_a_json_model_reads_the_same_keys(tmp_path):
+    import json
+
+    data = {
+        "project": {"name": "j", "start": "2027-01-04", "status_date": "2027-01-11"},
+        "calendars": {
+            "c": {
+                "hours": ["09:00-13:00"],
+                "yearly": ["07-04"],
+                "exceptions": [{"date": "2027-01-08", "hours": []}],
+            }
+        },
+        "task": [
+            {"id": "a", "estimate": 8, "unit": "h", "calendar": "c", "deadline": "2027-02-01"},
+            {"id": "b", "estimate": 1, "after": [{"task": "a", "lag": 1, "calendar": "c"}]},
+        ],
+    }
+    p = load(tmp_path, json.dumps(data), "model.json")
+    assert p.task("a").estimate == Fixed(2.0)  # 8 hours of a 4-hour day
+    assert p.task("a").deadline == D(2027, 2, 1)
+    assert p.calendars["c"].exceptions == {D(2027, 1, 8): ()}
+    assert D(2027, 7, 4) in p.calendars["c"].holidays
+    assert p.task("b").after == (Link("a", "FS", 1.0, "c"),)
