@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..calendar import Calendar
-from ..distributions import Fixed, Pert
+from ..distributions import MAX_DAYS, Fixed, Pert
 from ..errors import ModelError
 from ..model import Assignment, Link, Milestone, Project, Resource, Task
 from . import limits
@@ -234,12 +234,21 @@ def _check_finite(item: RawTask, source: str) -> None:
             if value is not None
         ]
     numbers += [(f"{link.type} lag", link.lag) for link in item.links]
+    if item.remaining is not None:
+        numbers.append(("remaining duration", item.remaining))
     for what, value in numbers:
         if not limits.finite(value):
             raise ModelError(
                 f"{item.label}: the {what} comes out as {value} working days, not a finite "
                 "number (the file's value is too large or damaged); fix it in the scheduling "
                 "tool and export the file again",
+                source,
+            )
+        if abs(value) > MAX_DAYS:
+            raise ModelError(
+                f"{item.label}: the {what} comes out as {value:.3g} working days, beyond the "
+                f"+/-{MAX_DAYS:,.0f} riskcast plans with (the file's value is too large or in "
+                "the wrong unit); fix it in the scheduling tool and export the file again",
                 source,
             )
 
