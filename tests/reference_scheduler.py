@@ -331,7 +331,9 @@ def reference_schedule(
             finish[key] = f
             continue
         starts, finishes = link_bounds(a, ("FS", "SS", "FF", "SF"))
-        starts.append(Fraction(0))
+        # the plan begins when the project calendar's start date begins work (08:00, say)
+        opening = project.calendar.periods_on(project.start)
+        starts.append(exact(opening[0][0]) if opening else Fraction(0))
         if status is not None:
             starts.append(status)
         if isinstance(a, Task):

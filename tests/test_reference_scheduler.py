@@ -108,7 +108,7 @@ def test_seven_day_successor_starts_on_saturday():
 def test_four_day_calendar():
     r = reference_schedule(
         plan(
-            # 3 days of 10 h from Mon 4 07:00 .. Wed 6 17:30
+            # 3 days of 10 h from the plan opening, Mon 4 08:00 (the project calendar), .. Thu 7 08:00
             rc.Task("z", rc.Fixed(3), calendar="4d"),
             rc.Task("x", rc.Fixed(4)),  # standard: Mon 4 08:00 .. Thu 7 17:00
             # Thu 17:00 is inside 12:30-17:30: 30 min Thursday, Mon 11 600 min, Tue 12
@@ -121,7 +121,7 @@ def test_four_day_calendar():
             rc.Task("lagged", rc.Fixed(1), after=[rc.Link("x1", "FS", 1)], calendar="4d"),
         )
     )
-    check(r["z"], at(4, 7), at(6, 17, 30))
+    check(r["z"], at(4, 8), at(7, 8))
     check(r["y"], at(7, 17), at(12, 17))
     check(r["lagged"], at(5, 17), at(6, 17))
 
