@@ -22,39 +22,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calendar import Calendar
+from .engine.timing import CUM, CUM_HI, DAY, IV, LO, WORK, CalendarTables
 from .model import DATE_HORIZON, Milestone, Project
 from .units import TIME_TOLERANCE
 
 ELAPSED = Calendar.elapsed()
 
 
-@dataclass(frozen=True, eq=False)
-class Tables:
-    """Working intervals of C calendars on the elapsed clock, concatenated (CSR by calendar).
-
-    Interval i of calendar c (``iv_ptr[c] <= i < iv_ptr[c + 1]``) spans ``[lo[i], hi[i])``
-    elapsed days with ``cum[i]`` working days of c done before it (``cum_hi[i]`` after it);
-    ``rate[c]`` is working days per elapsed day inside an interval (24 / hours_per_day).
-    ``day_first[day_ptr[c] + u]`` is the first interval ending after day u's midnight and
-    ``work_first[work_ptr[c] + k]`` the first interval whose work reaches k whole days (less a
-    margin), so a lookup scans at most a few intervals.
-    """
-
-    iv_ptr: np.ndarray  # int64 (C + 1,)
-    lo: np.ndarray  # float64
-    hi: np.ndarray  # float64
-    cum: np.ndarray  # float64
-    cum_hi: np.ndarray  # float64
-    rate: np.ndarray  # float64 (C,)
-    day_ptr: np.ndarray  # int64 (C + 1,)
-    day_first: np.ndarray  # int64
-    work_ptr: np.ndarray  # int64 (C + 1,)
-    work_first: np.ndarray  # int64
-
-    @classmethod
-    def empty(cls) -> Tables:
-        zero, one = np.zeros(1, np.int64), np.zeros(1)
-        return cls(zero, one, one, one, one, one, zero, zero, zero, zero)
+def empty_tables() -> CalendarTables:
+    """Tables of no calendar (the working-day clock needs none), well-formed for the kernel."""
+    return CalendarTables(
+        np.zeros((1, 4)), np.ones(1), np.zeros((1, 3), np.int64), np.zeros(1, np.int64)
+    )
 
 
 def horizon_days(start: dt.date) -> int:
@@ -94,13 +73,14 @@ def intervals(cal: Calendar, start: dt.date, days: int) -> tuple[np.ndarray, np.
     return lo[starts], np.maximum.reduceat(hi, starts)
 
 
-def build_tables(calendars: list[Calendar], start: dt.date) -> Tables:
-    """The lookup tables of ``calendars`` (in index order) on the elapsed clock from ``start``."""
+def build_tables(calendars: list[Calendar], start: dt.date) -> CalendarTables:
+    """The lookup tables of ``calendars`` (in index order) on the elapsed clock from ``start``
+    (layout: :data:`riskcast.engine.timing.CalendarTables`)."""
     if not calendars:
-        return Tables.empty()
+        return empty_tables()
     days = horizon_days(start)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("lo", "hi", "cum", "cum_hi", "df", "wf")}
-    iv_ptr, day_ptr, work_ptr, rate = [0], [0], [0], []
+    rows, rates, day_parts, work_parts = [], [], [], []
+    n_iv = 0
     for cal in calendars:
         lo, hi = intervals(cal, start, days)
         if len(lo) == 0:  # validated calendars work somewhere; keep the arrays well-formed
@@ -108,30 +88,20 @@ def build_tables(calendars: list[Calendar], start: dt.date) -> Tables:
         r = 24.0 / cal.hours_per_day
         cum_hi = np.cumsum((hi - lo) * r)
         cum = np.concatenate(([0.0], cum_hi[:-1]))
-        base = iv_ptr[-1]
+        rows.append(np.column_stack((lo, hi, cum, cum_hi)))
+        rates.append(r)
         day_first = np.minimum(np.searchsorted(hi, np.arange(days), side="right"), len(lo) - 1)
         whole = np.arange(int(cum_hi[-1]) + 1, dtype=float)
         work_first = np.minimum(np.searchsorted(cum_hi, whole - 1e-6, side="right"), len(lo) - 1)
-        for key, value in (("lo", lo), ("hi", hi), ("cum", cum), ("cum_hi", cum_hi)):
-            parts[key].append(value)
-        parts["df"].append(day_first + base)
-        parts["wf"].append(work_first + base)
-        iv_ptr.append(base + len(lo))
-        day_ptr.append(day_ptr[-1] + days)
-        work_ptr.append(work_ptr[-1] + len(work_first))
-        rate.append(r)
-    return Tables(
-        iv_ptr=np.array(iv_ptr, np.int64),
-        lo=np.concatenate(parts["lo"]),
-        hi=np.concatenate(parts["hi"]),
-        cum=np.concatenate(parts["cum"]),
-        cum_hi=np.concatenate(parts["cum_hi"]),
-        rate=np.array(rate),
-        day_ptr=np.array(day_ptr, np.int64),
-        day_first=np.concatenate(parts["df"]).astype(np.int64),
-        work_ptr=np.array(work_ptr, np.int64),
-        work_first=np.concatenate(parts["wf"]).astype(np.int64),
-    )
+        day_parts.append(day_first + n_iv)
+        work_parts.append(work_first + n_iv)
+        n_iv += len(lo)
+    first = np.concatenate(day_parts + work_parts).astype(np.int64)
+    ptr = np.zeros((len(calendars) + 1, 3), np.int64)
+    ptr[1:, IV] = np.cumsum([len(r) for r in rows])
+    ptr[1:, DAY] = np.cumsum([len(d) for d in day_parts])
+    ptr[:, WORK] = ptr[-1, DAY] + np.concatenate(([0], np.cumsum([len(w) for w in work_parts])))
+    return CalendarTables(np.ascontiguousarray(np.vstack(rows)), np.array(rates), ptr, first)
 
 
 def same_as_clock(cal: Calendar, clock: Calendar) -> bool:
@@ -155,7 +125,7 @@ class Clock:
 
     calendar: Calendar
     start: dt.date
-    tables: Tables
+    tables: CalendarTables
     calendars: tuple[Calendar, ...]  # those with tables, by index
 
     @property
@@ -183,30 +153,31 @@ class Clock:
             return float((date - self.start).days + 1)
         return float(self.calendar.days_until_end_of(self.start, date))
 
+    def _rows(self, c: int) -> np.ndarray:
+        tb = self.tables
+        return tb.iv[tb.ptr[c, IV] : tb.ptr[c + 1, IV]]
+
     def work_at(self, c: int, t: float) -> float:
         """W_c(t): working days of calendar c done by clock time t (t itself when c < 0)."""
         if c < 0:
             return t
-        tb = self.tables
-        lo, hi = tb.lo[tb.iv_ptr[c] : tb.iv_ptr[c + 1]], tb.hi[tb.iv_ptr[c] : tb.iv_ptr[c + 1]]
-        cum = tb.cum[tb.iv_ptr[c] : tb.iv_ptr[c + 1]]
+        lo, hi, cum = self._rows(c)[:, :3].T
         i = min(int(np.searchsorted(hi, t, side="right")), len(lo) - 1)
-        return float(cum[i] + max(0.0, min(t, hi[i]) - lo[i]) * tb.rate[c])
+        return float(cum[i] + max(0.0, min(t, hi[i]) - lo[i]) * self.tables.rate[c])
 
     def time_at(self, c: int, w: float, roll: bool) -> float:
         """The earliest clock time with ``w`` working days of c done (``roll``: the instant
         work resumes after it)."""
         if c < 0:
             return w
-        tb = self.tables
-        sl = slice(tb.iv_ptr[c], tb.iv_ptr[c + 1])
-        cum, cum_hi, lo = tb.cum[sl], tb.cum_hi[sl], tb.lo[sl]
+        rows = self._rows(c)
+        lo, cum, cum_hi = rows[:, LO], rows[:, CUM], rows[:, CUM_HI]
         if roll:
             i = int(np.searchsorted(cum_hi, w + TIME_TOLERANCE, side="right"))
         else:
             i = int(np.searchsorted(cum_hi, w - TIME_TOLERANCE, side="left"))
         i = min(i, len(lo) - 1)
-        return float(lo[i] + max(0.0, w - cum[i]) / tb.rate[c])
+        return float(lo[i] + max(0.0, w - cum[i]) / self.tables.rate[c])
 
 
 def activity_calendar(project: Project, item) -> Calendar:
@@ -235,6 +206,6 @@ def plan_clock(project: Project) -> Clock:
         used = [project.calendar]
     first = used[0]
     if first.counts_whole_days and all(same_as_clock(c, first) for c in used):
-        return Clock(first, project.start, Tables.empty(), ())
+        return Clock(first, project.start, empty_tables(), ())
     needing = tuple(c for c in used if not same_as_clock(c, ELAPSED))
     return Clock(ELAPSED, project.start, build_tables(list(needing), project.start), needing)

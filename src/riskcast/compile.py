@@ -113,16 +113,11 @@ class Network:
     late_idx: np.ndarray  # int64 (L,), tasks with a late constraint
     late_start: np.ndarray  # float64 (L,), a start at or after this misses (inf: none)
     late_finish: np.ndarray  # float64 (L,), a finish after this misses (inf: none)
-    iv_ptr: np.ndarray  # the calendars' tables, see riskcast.clock.Tables
-    iv_lo: np.ndarray
-    iv_hi: np.ndarray
-    iv_cum: np.ndarray
-    iv_cum_hi: np.ndarray
+    # The tables of the calendars that need them (fields of engine.timing.CalendarTables).
+    cal_iv: np.ndarray
     cal_rate: np.ndarray
-    day_ptr: np.ndarray
-    day_first: np.ndarray
-    work_ptr: np.ndarray
-    work_first: np.ndarray
+    cal_ptr: np.ndarray
+    cal_first: np.ndarray
     alap_idx: np.ndarray  # int64, as-late-as-possible tasks, last in dependency order first
     succ_ptr: np.ndarray  # int64 (n + 1,): links out of each activity ...
     succ_link: np.ndarray  # int64 (E,): ... as indices into the pred_* arrays
@@ -517,7 +512,6 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         np.array(pred_type, np.int64),
         np.array(pred_lag, np.float64),
     )
-    tb = clock.tables
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(pred_ptr))
     by_pred = np.argsort(pred_idx, kind="stable").astype(np.int64)
     succ_ptr = np.zeros(n + 1, np.int64)
@@ -545,16 +539,7 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         fixed_finish=timing.fixed_finish,
         dur_scale=timing.dur_scale,
         **timing.late_arrays(),
-        iv_ptr=tb.iv_ptr,
-        iv_lo=tb.lo,
-        iv_hi=tb.hi,
-        iv_cum=tb.cum,
-        iv_cum_hi=tb.cum_hi,
-        cal_rate=tb.rate,
-        day_ptr=tb.day_ptr,
-        day_first=tb.day_first,
-        work_ptr=tb.work_ptr,
-        work_first=tb.work_first,
+        **{f"cal_{name}": value for name, value in clock.tables._asdict().items()},
         pred_ptr=pred_ptr,
         pred_idx=pred_idx,
         pred_type=pred_type,

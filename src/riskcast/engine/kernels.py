@@ -18,10 +18,18 @@ from ._jit import entry_decorators, leaf
 from .codes import FF, FINISHED, FS, NOT_STARTED, SF, SS, STARTED
 from .rng import uniform
 from .sampling import correlated_uniforms, quantile, sample_block
-from .timing import advance, roll, time_at, work_at
+from .timing import (
+    CalendarTables,
+    finish_block,
+    roll_block,
+    shift_block,
+    start_block,
+    time_block,
+    work_block,
+)
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "d1d022cc33948ddaa88e38e5"
+SOURCES_DIGEST = "89cc3e69dcc93a83b76ec618"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -29,6 +37,7 @@ BLOCK = 64  # iterations scheduled together, activity-major
 # Streamed per activity: start, and duration minus a reference r and its square (shifted sums
 # keep the variance exact when the spread is tiny against the value); finish = start + duration.
 N_SUMS = 3
+N_TMP = 3  # rows of scratch the calendar path needs (see schedule_task)
 GROUP = 62  # targets whose criticality one backward sweep counts (bits of an int64)
 
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
@@ -39,8 +48,8 @@ Arrays = namedtuple(
     "risk_p_low risk_p_high risk_task_ptr risk_task_idx impact_ptr impact_risk impact_multiply "
     "impact_code impact_params impact_key slot_key group_ptr factor_ptr factors task_slot "
     "risk_slot plan_duration general task_cal pred_cal finish_floor progress fixed_start "
-    "fixed_finish dur_scale late_idx late_start late_finish iv_ptr iv_lo iv_hi iv_cum iv_cum_hi "
-    "cal_rate day_ptr day_first work_ptr work_first alap_idx succ_ptr succ_link link_owner",
+    "fixed_finish dur_scale late_idx late_start late_finish cal_iv cal_rate cal_ptr cal_first alap_idx succ_ptr succ_link "
+    "link_owner",
 )
 
 
@@ -52,137 +61,171 @@ Outputs = namedtuple(
 
 
 @leaf
-def link_start_bound(a, e: int, base: float, d: float, c: int) -> float:
-    """The start that link e allows its successor (duration d on calendar c), from the
-    predecessor's finish or start ``base``: the lag is worked on the link's calendar, and a
-    bound on the finish (FF, SF) becomes the start that finishes there."""
-    v = base
-    lag = a.pred_lag[e]
-    if lag != 0.0:
-        v = advance(a, a.pred_cal[e], v, lag)
-    if a.pred_type[e] >= FF and d > 0.0:
-        v = advance(a, c, v, -d)
-    return v
+def calendar_tables(a):
+    """The calendars' tables as the timing functions take them (four arrays, not the Arrays)."""
+    return CalendarTables(a.cal_iv, a.cal_rate, a.cal_ptr, a.cal_first)
 
 
 @leaf
-def binds(a, j: int, e: int) -> bool:
-    """Whether link e still holds task j: a started task's remaining work waits only for its
-    finish-to-start and finish-to-finish predecessors (retained logic), or for none."""
-    kind = a.progress[j]
-    if kind == NOT_STARTED:
+def link_bound_block(tb, lag, lag_cal, on_finish, base, d, c, count, out, spare) -> None:
+    """out[k]: the start a link allows its successor (duration d[k] on calendar c), from the
+    predecessor's finish or start ``base``: the lag is worked on the link's calendar
+    ``lag_cal``, and a bound on the finish (``on_finish``: FF, SF) becomes the start that
+    finishes there. ``spare``: scratch."""
+    if lag != 0.0:
+        shift_block(tb, lag_cal, base, lag, count, out)
+    else:
+        for k in range(count):
+            out[k] = base[k]
+    if on_finish:
+        start_block(tb, c, out, d, count, spare)
+        for k in range(count):
+            out[k] = spare[k]
+
+
+@leaf
+def binds(progress: int, kind: int) -> bool:
+    """Whether a link of type ``kind`` still holds a task in state ``progress``: a started
+    task's remaining work waits only for its finish-to-start and finish-to-finish predecessors
+    (retained logic), or for none."""
+    if progress == NOT_STARTED:
         return True
-    if kind == STARTED:
-        return a.pred_type[e] != SS and a.pred_type[e] != SF
+    if progress == STARTED:
+        return kind != SS and kind != SF
     return False
 
 
 @leaf
-def schedule_task(a, j: int, d: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray):
+def schedule_task(a, j: int, d, count: int, start, finish, tmp) -> None:
     """Start and finish of task j on its own calendar, with link and lag calendars, floors and
-    progress (the general path of :func:`forward_block`)."""
+    progress (the general path of :func:`forward_block`); ``tmp`` (>= 3, BLOCK) is scratch."""
     s, f = start[j], finish[j]
     if a.progress[j] == FINISHED:
         for k in range(count):
             s[k] = a.fixed_start[j]
             f[k] = a.fixed_finish[j]
         return
+    tb = calendar_tables(a)
     c = a.task_cal[j]
     floor = a.start_floor[j]
     for k in range(count):
         s[k] = floor
+    v = tmp[0]
     for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
-        if not binds(a, j, e):
+        if not binds(a.progress[j], a.pred_type[e]):
             continue
         i = a.pred_idx[e]
         kind = a.pred_type[e]
         base = finish[i] if kind == FS or kind == FF else start[i]
+        if a.pred_lag[e] == 0.0 and kind < FF:  # the common case: no conversion at all
+            for k in range(count):
+                if base[k] > s[k]:
+                    s[k] = base[k]
+            continue
+        link_bound_block(tb, a.pred_lag[e], a.pred_cal[e], kind >= FF, base, d, c, count, v, tmp[1])
         for k in range(count):
-            v = link_start_bound(a, e, base[k], d[k], c)
-            if v > s[k]:
-                s[k] = v
+            if v[k] > s[k]:
+                s[k] = v[k]
     y = a.finish_floor[j]
     if y > 0.0:
         for k in range(count):
-            v = advance(a, c, y, -d[k]) if d[k] > 0.0 else y
-            if v > s[k]:
-                s[k] = v
-    for k in range(count):
-        if d[k] > 0.0:
-            s[k] = roll(a, c, s[k])
-            f[k] = advance(a, c, s[k], d[k])
-        else:
-            f[k] = s[k]
+            v[k] = y
+        start_block(tb, c, v, d, count, tmp[1])
+        for k in range(count):
+            if tmp[1, k] > s[k]:
+                s[k] = tmp[1, k]
+    if c < 0:
+        for k in range(count):
+            f[k] = s[k] + d[k]
+    else:  # the work done by the start is the same whether or not the start rolls on to work
+        work_block(tb, c, s, count, v)
+        time_block(tb, c, v, count, True, tmp[1])
+        for k in range(count):
+            v[k] += d[k]
+        time_block(tb, c, v, count, False, f)
+        for k in range(count):
+            if d[k] > 0.0:
+                s[k] = tmp[1, k]
+            else:  # a zero-duration task keeps the instant its links give it
+                f[k] = s[k]
     if a.progress[j] != NOT_STARTED:  # the remaining work ran from s; the task began earlier
         for k in range(count):
             s[k] = a.fixed_start[j]
 
 
 @leaf
-def alap_block(a, count, dur, start, finish, project, acc) -> None:
+def alap_block(a, count, dur, start, finish, project, acc, tmp) -> None:
     """Move each as-late-as-possible task (``a.alap_idx``, successors first) to the latest
     finish its successors' dates in this run allow (no successor: the project finish); the
-    task keeps its duration and calendar, and no other date moves."""
+    task keeps its duration and calendar, and no other date moves. ``tmp``: (>= 3, BLOCK)."""
     sums = acc.shape[0] > 0
+    tb = calendar_tables(a)
+    latest, v, spare = tmp[0], tmp[1], tmp[2]
     for q in range(a.alap_idx.shape[0]):
         j = a.alap_idx[q]
         c = a.task_cal[j]
         d, s, f = dur[j], start[j], finish[j]
         if sums:
             acc[0, j] -= block_sum(s, count)
+        bound = False
         for k in range(count):
-            latest = np.inf
-            bound = False
-            for x in range(a.succ_ptr[j], a.succ_ptr[j + 1]):
-                e = a.succ_link[x]
-                o = a.link_owner[e]
-                if a.progress[o] == FINISHED or not binds(a, o, e):
-                    continue
-                kind = a.pred_type[e]
-                if kind == FS or kind == SS:
-                    v = resumed(a, o, dur[o, k], start[o, k], finish[o, k])
-                else:
-                    v = finish[o, k]
-                if a.pred_lag[e] != 0.0:
-                    v = advance(a, a.pred_cal[e], v, -a.pred_lag[e])
-                if kind == SS or kind == SF:  # a bound on this task's start
-                    v = advance(a, c, v, d[k]) if d[k] > 0.0 else v
-                bound = True
-                if v < latest:
-                    latest = v
-            if not bound:
-                latest = project[k]
-            if latest > f[k] + TIE:
-                f[k] = latest
-                if d[k] > 0.0:
-                    s[k] = (
-                        time_at(a, c, work_at(a, c, latest) - d[k], True)
-                        if c >= 0
-                        else latest - d[k]
-                    )
-                else:
-                    s[k] = latest
+            latest[k] = np.inf
+        for x in range(a.succ_ptr[j], a.succ_ptr[j + 1]):
+            e = a.succ_link[x]
+            o = a.link_owner[e]
+            kind = a.pred_type[e]
+            if a.progress[o] == FINISHED or not binds(a.progress[o], kind):
+                continue
+            if kind == FS or kind == SS:
+                resumed_block(a, tb, o, dur[o], start[o], finish[o], count, v)
+            else:
+                for k in range(count):
+                    v[k] = finish[o, k]
+            if a.pred_lag[e] != 0.0:
+                shift_block(tb, a.pred_cal[e], v, -a.pred_lag[e], count, v)
+            if kind == SS or kind == SF:  # a bound on this task's start
+                finish_block(tb, c, v, d, count, spare)
+                for k in range(count):
+                    v[k] = spare[k]
+            bound = True
+            for k in range(count):
+                if v[k] < latest[k]:
+                    latest[k] = v[k]
+        if not bound:
+            for k in range(count):
+                latest[k] = project[k]
+        start_block(tb, c, latest, d, count, spare)
+        for k in range(count):
+            if latest[k] > f[k] + TIE:
+                f[k] = latest[k]
+                s[k] = spare[k]
         if sums:
             acc[0, j] += block_sum(s, count)
 
 
 @leaf
-def resumed(a, j: int, d: float, s: float, f: float) -> float:
-    """When task j's work (of the last ``d`` days) began: its start, or for a started task the
-    instant its remaining work resumed."""
+def resumed_block(a, tb, j: int, d, s, f, count: int, out) -> None:
+    """out[k]: when task j's work (of the last d[k] days) began: its start s[k], or for a
+    started task the instant its remaining work resumed."""
     if a.progress[j] == NOT_STARTED:
-        return s
-    c = a.task_cal[j]
-    if c < 0:
-        return f - d
-    return time_at(a, c, work_at(a, c, f) - d, True)
+        for k in range(count):
+            out[k] = s[k]
+    else:
+        start_block(tb, a.task_cal[j], f, d, count, out)
 
 
 @leaf
 def forward_block(
-    a, dur: np.ndarray, count: int, start: np.ndarray, finish: np.ndarray, acc: np.ndarray
+    a,
+    dur: np.ndarray,
+    count: int,
+    start: np.ndarray,
+    finish: np.ndarray,
+    acc: np.ndarray,
+    tmp: np.ndarray,
 ) -> None:
-    """Early start/finish of every activity for ``count`` iterations (arrays (n, BLOCK)).
+    """Early start/finish of every activity for ``count`` iterations (arrays (n, BLOCK);
+    ``tmp`` (N_TMP, BLOCK) is scratch).
 
     FS: start >= finish_p + lag; SS: start >= start_p + lag; FF: finish >= finish_p + lag;
     SF: finish >= start_p + lag; and start >= start_floor >= 0. Tasks flagged ``general``
@@ -200,7 +243,7 @@ def forward_block(
             for k in range(count):
                 d[k] *= scale
         if a.general[j]:
-            schedule_task(a, j, d, count, start, finish)
+            schedule_task(a, j, d, count, start, finish, tmp)
             if sums:
                 acc[0, j] += block_sum(s, count)
                 shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)
@@ -244,12 +287,13 @@ def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dur[:, 0] = durations
     start = np.empty((n, 1))
     finish = np.empty((n, 1))
-    forward_block(a, dur, 1, start, finish, np.empty((0, n)))
+    tmp = np.empty((N_TMP, 1))
+    forward_block(a, dur, 1, start, finish, np.empty((0, n)), tmp)
     if a.alap_idx.shape[0]:
         project = np.zeros(1)
         for j in a.last_candidates:
             project[0] = max(project[0], finish[j, 0])
-        alap_block(a, 1, dur, start, finish, project, np.empty((0, n)))
+        alap_block(a, 1, dur, start, finish, project, np.empty((0, n)), tmp)
     return start[:, 0].copy(), finish[:, 0].copy()
 
 
@@ -334,7 +378,7 @@ def block_shifted_moments(x: np.ndarray, r: float, m: int) -> tuple[float, float
 
 @leaf
 def count_critical(
-    a, m, first_target, mask, dur, start, finish, occurred, risk_bits, crit, risk_crit
+    a, m, first_target, mask, dur, start, finish, occurred, risk_bits, crit, risk_crit, tmp
 ) -> None:
     """Count zero-float activities towards the targets whose bits are set in ``mask`` (n, BLOCK):
     bit b of ``mask[j, k]`` says activity j drives target ``first_target + b`` in column k.
@@ -365,7 +409,7 @@ def count_critical(
                     hit[k] |= bits[k]
         s, d = start[j], dur[j]
         if a.general[j]:
-            drivers_general(a, j, m, bits, mask, dur, start, finish)
+            drivers_general(a, j, m, bits, mask, dur, start, finish, tmp)
         else:
             for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
                 i = a.pred_idx[e]
@@ -391,27 +435,28 @@ def count_critical(
 
 
 @leaf
-def drivers_general(a, j, m, bits, mask, dur, start, finish) -> None:
+def drivers_general(a, j, m, bits, mask, dur, start, finish, tmp) -> None:
     """Pass task j's target bits to the predecessors whose link drives it (general path): a link
     drives when the start it allows, moved to working time, is the task's (resumed) start."""
     if a.progress[j] == FINISHED:
         return
+    tb = calendar_tables(a)
     c = a.task_cal[j]
-    d, s, f = dur[j], start[j], finish[j]
+    d = dur[j]
+    began, v, spare = tmp[0], tmp[1], tmp[2]
+    resumed_block(a, tb, j, d, start[j], finish[j], m, began)
     for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
-        if not binds(a, j, e):
+        kind = a.pred_type[e]
+        if not binds(a.progress[j], kind):
             continue
         i = a.pred_idx[e]
-        kind = a.pred_type[e]
         base = finish[i] if kind == FS or kind == FF else start[i]
+        link_bound_block(tb, a.pred_lag[e], a.pred_cal[e], kind >= FF, base, d, c, m, v, spare)
+        roll_block(tb, c, v, m, spare)
         into = mask[i]
         for k in range(m):
-            if bits[k] == 0:
-                continue
-            v = link_start_bound(a, e, base[k], d[k], c)
-            if d[k] > 0.0:
-                v = roll(a, c, v)
-            if v >= resumed(a, j, d[k], s[k], f[k]) - TIE:
+            x = spare[k] if d[k] > 0.0 else v[k]
+            if bits[k] != 0 and x >= began[k] - TIE:
                 into[k] |= bits[k]
 
 
@@ -455,6 +500,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         cols = np.empty(BLOCK, np.int64)
         no_sums = np.empty((0, n))
         fracs = np.empty(BLOCK)
+        tmp = np.empty((N_TMP, BLOCK))
         mask = np.zeros((n, BLOCK), np.int64)
         risk_bits = np.zeros((n_risks, BLOCK), np.int64)
         acc = sums[c]
@@ -484,7 +530,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
             )
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)
-            forward_block(a, dur, m, start, finish, acc if full else no_sums)
+            forward_block(a, dur, m, start, finish, acc if full else no_sums, tmp)
             for k in range(m):
                 project[k] = 0.0
             for j in a.last_candidates:
@@ -493,7 +539,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                     if f[k] > project[k]:
                         project[k] = f[k]
             if a.alap_idx.shape[0]:
-                alap_block(a, m, dur, start, finish, project, acc if full else no_sums)
+                alap_block(a, m, dur, start, finish, project, acc if full else no_sums, tmp)
             for q in range(n_targets):
                 f = finish[a.milestone_idx[q]]
                 for k in range(m):
@@ -542,4 +588,5 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                     risk_bits,
                     crit,
                     risk_critical[c],
+                    tmp,
                 )

@@ -1,69 +1,131 @@
 """Working time on a calendar, by table lookup (the tables of :mod:`riskcast.clock`).
 
-``a`` is the kernel's Arrays; calendar c's intervals are ``a.iv_ptr[c] .. a.iv_ptr[c + 1] - 1``.
-Each lookup starts from a direct index (the clock's day, or whole days of work) and scans
-forward over at most a few intervals.
+Every function works on a block of iterations at once (``count`` values), with the loop over
+the block inside it: a call per iteration would pass the tables' arrays, and pay for them, once
+per value. Each lookup starts from a direct index (the clock's day, or whole days of work) and
+scans forward over at most a few intervals. ``out`` may be the input array unless said otherwise.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import leaf
 
-
-@leaf
-def work_at(a, c: int, t: float) -> float:
-    """W_c(t): working days of calendar c done by clock time t (elapsed days)."""
-    first, last = a.day_ptr[c], a.day_ptr[c + 1] - 1
-    u = first + int(t) if t > 0.0 else first
-    if u > last:
-        u = last
-    i = a.day_first[u]
-    end = a.iv_ptr[c + 1] - 1
-    while i < end and a.iv_hi[i] <= t:
-        i += 1
-    if t <= a.iv_lo[i]:
-        return a.iv_cum[i]
-    if t >= a.iv_hi[i]:  # past the tables' horizon: no more work is counted
-        return a.iv_cum_hi[i]
-    return a.iv_cum[i] + (t - a.iv_lo[i]) * a.cal_rate[c]
+# The working intervals of C calendars on the elapsed clock, concatenated by calendar:
+#   iv     float64 (N, 4)  per interval: lo, hi (elapsed days) and the calendar's working days
+#                          done at lo (cum) and at hi (cum_hi)
+#   rate   float64 (C,)    working days per elapsed day inside an interval (24 / hours_per_day)
+#   ptr    int64 (C + 1, 3) calendar c's first interval, day entry and work entry
+#   first  int64           day entries (all calendars), then work entries: for the clock's day
+#                          u, the first interval ending after its midnight; for k whole days of
+#                          work, the first interval whose work reaches k (less a margin)
+CalendarTables = namedtuple("CalendarTables", "iv rate ptr first")
+LO, HI, CUM, CUM_HI = 0, 1, 2, 3
+IV, DAY, WORK = 0, 1, 2
 
 
 @leaf
-def time_at(a, c: int, w: float, roll: bool) -> float:
-    """The earliest clock time by which ``w`` working days of calendar c are done; with
-    ``roll``, the instant work continues after that (where a task holding ``w`` starts)."""
-    first, last = a.work_ptr[c], a.work_ptr[c + 1] - 1
-    k = first + int(w) if w > 0.0 else first
-    if k > last:
-        k = last
-    i = a.work_first[k]
-    end = a.iv_ptr[c + 1] - 1
-    if roll:
-        while i < end and a.iv_cum_hi[i] <= w + TIE:
+def work_block(tb, c: int, t, count: int, out) -> None:
+    """out[k] = W_c(t[k]): working days of calendar c done by clock time t[k] (elapsed days)."""
+    iv, first, rate = tb.iv, tb.first, tb.rate[c]
+    day0, day_last = tb.ptr[c, DAY], tb.ptr[c + 1, DAY] - 1
+    end = tb.ptr[c + 1, IV] - 1
+    for k in range(count):
+        x = t[k]
+        u = day0 + int(x) if x > 0.0 else day0
+        if u > day_last:
+            u = day_last
+        i = first[u]
+        while i < end and iv[i, HI] <= x:
             i += 1
-    else:
-        while i < end and a.iv_cum_hi[i] < w - TIE:
-            i += 1
-    x = w - a.iv_cum[i]
-    if x < 0.0:
-        x = 0.0
-    return a.iv_lo[i] + x / a.cal_rate[c]
+        if x <= iv[i, LO]:
+            out[k] = iv[i, CUM]
+        elif x >= iv[i, HI]:  # past the tables' horizon: no more work is counted
+            out[k] = iv[i, CUM_HI]
+        else:
+            out[k] = iv[i, CUM] + (x - iv[i, LO]) * rate
 
 
 @leaf
-def advance(a, c: int, t: float, w: float) -> float:
-    """Clock time after working ``w`` days of calendar c from t; c < 0 is the clock's own time.
-    Forwards, the instant the work is done (17:00 Friday); backwards (a lead, w < 0), the
-    instant that work begins (08:00 Monday, not 17:00 the Friday before)."""
-    if c < 0:
-        return t + w
-    return time_at(a, c, work_at(a, c, t) + w, w < 0.0)
+def time_block(tb, c: int, w, count: int, roll: bool, out) -> None:
+    """out[k] = the earliest clock time by which w[k] working days of calendar c are done; with
+    ``roll``, the instant work continues after that (where a task holding w[k] starts)."""
+    iv, first, rate = tb.iv, tb.first, tb.rate[c]
+    work0, work_last = tb.ptr[c, WORK], tb.ptr[c + 1, WORK] - 1
+    end = tb.ptr[c + 1, IV] - 1
+    for k in range(count):
+        x = w[k]
+        u = work0 + int(x) if x > 0.0 else work0
+        if u > work_last:
+            u = work_last
+        i = first[u]
+        if roll:
+            while i < end and iv[i, CUM_HI] <= x + TIE:
+                i += 1
+        else:
+            while i < end and iv[i, CUM_HI] < x - TIE:
+                i += 1
+        x -= iv[i, CUM]
+        out[k] = iv[i, LO] + (x if x > 0.0 else 0.0) / rate
 
 
 @leaf
-def roll(a, c: int, t: float) -> float:
-    """t, or the next working instant of calendar c when t is in its non-working time."""
+def shift_block(tb, c: int, t, lag: float, count: int, out) -> None:
+    """out[k] = clock time after working ``lag`` days of calendar c from t[k] (c < 0: the
+    clock's own time). Forwards, the instant the work is done (17:00 Friday); backwards (a
+    lead), the instant that work begins (08:00 Monday, not 17:00 the Friday before)."""
     if c < 0:
-        return t
-    return time_at(a, c, work_at(a, c, t), True)
+        for k in range(count):
+            out[k] = t[k] + lag
+        return
+    work_block(tb, c, t, count, out)
+    for k in range(count):
+        out[k] += lag
+    time_block(tb, c, out, count, lag < 0.0, out)
+
+
+@leaf
+def finish_block(tb, c: int, t, d, count: int, out) -> None:
+    """out[k] = the instant d[k] working days of calendar c from t[k] are done (d[k] = 0:
+    t[k]). ``out`` must not be ``t``."""
+    if c < 0:
+        for k in range(count):
+            out[k] = t[k] + d[k]
+        return
+    work_block(tb, c, t, count, out)
+    for k in range(count):
+        out[k] += d[k]
+    time_block(tb, c, out, count, False, out)
+    for k in range(count):
+        if d[k] <= 0.0:
+            out[k] = t[k]
+
+
+@leaf
+def start_block(tb, c: int, t, d, count: int, out) -> None:
+    """out[k] = the start from which d[k] working days of calendar c finish at t[k] (d[k] = 0:
+    t[k]). ``out`` must not be ``t``."""
+    if c < 0:
+        for k in range(count):
+            out[k] = t[k] - d[k]
+        return
+    work_block(tb, c, t, count, out)
+    for k in range(count):
+        out[k] -= d[k]
+    time_block(tb, c, out, count, True, out)
+    for k in range(count):
+        if d[k] <= 0.0:
+            out[k] = t[k]
+
+
+@leaf
+def roll_block(tb, c: int, t, count: int, out) -> None:
+    """out[k] = t[k], or the next working instant of calendar c when t[k] is non-working."""
+    if c < 0:
+        for k in range(count):
+            out[k] = t[k]
+        return
+    work_block(tb, c, t, count, out)
+    time_block(tb, c, out, count, True, out)
