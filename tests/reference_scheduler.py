@@ -36,16 +36,18 @@ Rules, as in docs/scheduling.md, with the choices the document leaves open (mark
   dates: its start for start links, the next working instant after its finish for finish links
   (a finish bound up to there is met in its working time); a started successor under retained
   logic allows up to its remaining work's start (FS) or as its finish (FF), otherwise nothing.
-  Without a successor that holds it: the project finish (the latest early finish of all
-  activities). *Choices* where no latest date exists: a start limit in the task's non-working
+  Never past the project finish (the latest early finish of all activities), which is all that
+  holds a task without a successor. *Choices* where no latest date exists: a start limit in the task's non-working
   time gives that limit as the start instant (the same working moment, the same start date); a
   lead whose successor date lies in non-working time of the lag's calendar gives the limit, met
   in working time of that calendar only.
 * Dates: a start on the date of the first working moment at or after it, a finish on the date of
   the last working moment before it (the activity's calendar). *Choice*: for a zero-duration
   activity every moment counts (working time or not): its start is on the date of its instant,
-  its finish on the date of the moment just before (the previous date at exactly midnight).
-  Progress dates are the actual dates themselves.
+  its finish on the date of the moment just before (the previous date at exactly midnight), and
+  at such a boundary it is on one date, the day it ends. Progress dates are the actual dates
+  themselves; a started task with no work left ends at the moment before its resumed instant,
+  never before the date it began.
 * Late constraints never move a date: ``late_start_missed`` when the start date is after
   ``not_after``; ``late_finish_missed`` when the finish date is after ``finish_not_after`` or
   ``deadline`` (the earlier of them).
@@ -317,9 +319,12 @@ def reference_schedule(
             resume = [start[key]] + ([status] if status is not None else [])
             logic = project.progress_logic == "retained-logic"
             finishes: list[Fraction] = []
+            if a.finish_not_before is not None:  # a finish constraint holds the remaining work
+                finishes.append(cal.day_end(a.finish_not_before))
             if logic:
-                starts, finishes = link_bounds(a, ("FS", "FF"))
+                starts, held = link_bounds(a, ("FS", "FF"))
                 resume += starts
+                finishes += held
             work = rem * cal.minutes_per_day
             if work > 0:
                 resumed[key] = cal.next_working(max(resume))
@@ -328,6 +333,7 @@ def reference_schedule(
                     f = max(f, cal.finish_of(max(finishes)))
             else:
                 resumed[key] = f = max(resume + finishes)
+                zero.add(key)
             finish[key] = f
             continue
         starts, finishes = link_bounds(a, ("FS", "SS", "FF", "SF"))
@@ -393,8 +399,7 @@ def reference_schedule(
                 y = scal.next_working(finish[succ.id])
             t = link_calendar(link, succ).latest_before_shift(y, exact(link.lag))
             (finish_limits if link.type in ("FS", "FF") else start_limits).append(t)
-        if not start_limits and not finish_limits:  # no successor (that it still holds)
-            finish_limits.append(project_finish)
+        finish_limits.append(project_finish)  # never past the project finish
         if work > 0:
             candidates = [cal.finish_of(t) for t in finish_limits]
             candidates += [cal.add(t, work) for t in start_limits]
@@ -407,6 +412,10 @@ def reference_schedule(
             t = max(min(finish_limits + start_limits), finish[key])
             start[key] = finish[key] = t
 
+    def moment_before(f: Fraction) -> dt.date:
+        """The date of the moment before f (f itself at the project's first instant)."""
+        return project.start + dt.timedelta(days=max(-day_of(-f) - 1, 0))
+
     out = {}
     for key in order:
         a = acts[key]
@@ -414,11 +423,17 @@ def reference_schedule(
         s, f = start[key], finish[key]
         if key in actual:
             start_date = a.actual_start
-            finish_date = a.actual_finish or cal.finish_date(f)
+            if a.actual_finish is not None:
+                finish_date = a.actual_finish
+            elif key in zero:  # no work left: done at the instant it resumed (the moment before)
+                finish_date = max(moment_before(f), start_date)  # never before it began
+            else:
+                finish_date = cal.finish_date(f)
         elif key in zero:
             start_date = project.start + dt.timedelta(days=day_of(s))
-            # the moment before f; a finish at the start itself is on the start date
-            finish_date = project.start + dt.timedelta(days=max(-day_of(-f) - 1, 0))
+            finish_date = moment_before(f)
+            # a zero-length task at a day boundary is on one date: the day it ends
+            start_date = min(start_date, finish_date)
         else:
             start_date, finish_date = cal.start_date(s), cal.finish_date(f)
         late_start = late_finish = False

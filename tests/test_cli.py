@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,51 @@ def test_export_and_no_charts(tmp_path):
     ]
     assert [r["id"] for r in rows] == [t.id for t in rc.load(CHECKOUT).tasks]
     assert not [p for p in export.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def _tool_ids(path: Path) -> dict[str, tuple[str, str]]:
+    """(id users see, unique id) of each activity, read straight from the file."""
+    if path.suffix == ".xer":
+        lines = path.read_text(encoding="cp1252").splitlines()
+        out, fields, table = {}, [], ""
+        for line in lines:
+            cells = line.split("\t")
+            if cells[0] == "%T":
+                table = cells[1]
+            elif cells[0] == "%F":
+                fields = cells[1:]
+            elif cells[0] == "%R" and table == "TASK":
+                row = dict(zip(fields, cells[1:], strict=False))
+                out[row["task_code"]] = (row["task_code"], row["task_id"])
+        return out
+    ns = {"p": "http://schemas.microsoft.com/project"}
+    tasks = ET.parse(path).getroot().iterfind("p:Tasks/p:Task", ns)
+    return {
+        t.findtext("p:UID", namespaces=ns): (
+            t.findtext("p:ID", namespaces=ns),
+            t.findtext("p:UID", namespaces=ns),
+        )
+        for t in tasks
+    }
+
+
+@pytest.mark.parametrize(
+    "schedule", ["mpxj/xer/percent-complete-8.4.xer", "mpxj/mspdi/sample1.xml"]
+)
+def test_export_of_an_imported_schedule_names_the_tools_ids(tmp_path, schedule):
+    # The ids users see in MS Project (ID) or P6 (activity ID) and the tool's unique ids stand
+    # next to riskcast's; no task starts after it finishes (zero-duration ones included).
+    path = ROOT / "tests" / "data" / schedule
+    export = tmp_path / "tasks.csv"
+    result = riskcast(
+        "run", path, "-n", "1024", "--out", tmp_path / "o", "--no-charts", "--export", export
+    )
+    assert result.returncode == 0, result.stderr
+    rows = _read_csv(export)
+    assert list(rows[0])[:4] == ["id", "source_id", "source_uid", "name"]
+    ids = _tool_ids(path)
+    assert rows and all((r["source_id"], r["source_uid"]) == ids[r["id"]] for r in rows)
+    assert all(r["plan_start"] <= r["plan_finish"] for r in rows)
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "explain"])

@@ -203,3 +203,21 @@ def test_a_simulation_beyond_the_memory_limit_is_refused_before_any_work(
         rc.simulate(checkout_model, iterations=0)
     with pytest.raises(rc.RiskcastError, match="integer from 0 to"):
         rc.simulate(checkout_model, iterations=10, seed=-1)
+
+
+@pytest.mark.parametrize("calendar", [None, "ops"])
+def test_a_zero_duration_task_at_a_days_end_starts_and_finishes_that_day(calendar):
+    # z follows a one-day task: it sits at Monday's end, so its start is not Tuesday
+    tasks = (
+        rc.Task("a", rc.Fixed(1.0)),
+        rc.Task("z", rc.Fixed(0.0), after=("a",)),
+        rc.Task("o", rc.Fixed(0.5), after=("z",), calendar=calendar),
+    )
+    ops = {"ops": rc.Calendar.elapsed()}
+    project = rc.Project("edge", dt.date(2027, 1, 4), tasks, calendars=ops)
+    rows = {r["id"]: r for r in rc.simulate(project, iterations=64, seed=1).task_table()}
+    monday, tuesday = dt.date(2027, 1, 4), dt.date(2027, 1, 5)
+    assert (rows["z"]["plan_start"], rows["z"]["plan_finish"]) == (monday, monday)
+    # on the 24-hour calendar o starts at Monday's end and runs into Tuesday
+    first = monday if calendar else tuesday
+    assert (rows["o"]["plan_start"], rows["o"]["plan_finish"]) == (first, tuesday)

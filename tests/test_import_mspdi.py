@@ -166,7 +166,9 @@ def test_sample1_structure_constraints_resources():
     assert project.name == "MPXJ Sample"
     assert project.start == dt.date(2003, 1, 7)
     t23 = project.task("23")
-    assert t23.tags == {
+    assert t23.tags == {  # <ID>21</ID>: the row number MS Project shows
+        "source_id": "21",
+        "source_uid": "23",
         "wbs": "Task Relationships / Resource Assignments",
         "wbs_code": "3.13.1",
         "outline": "1.3.13.1",

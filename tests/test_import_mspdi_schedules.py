@@ -8,12 +8,14 @@ also wrote each expanded date in the pre-2007 layout: those dates are the expect
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
 
 import pytest
 
+import riskcast as rc
 from riskcast.errors import ModelError
 from riskcast.io.mspdi import read_mspdi
 
@@ -122,6 +124,54 @@ def test_derived_calendar_inherits_its_base_and_overrides_days(tmp_path):
     assert crew.periods_of_weekday(5) == ((540.0, 780.0),)
     assert crew.periods_of_weekday(0) == ((480.0, 720.0), (780.0, 1020.0))
     assert crew.holidays == (dt.date(2027, 1, 6),)
+
+
+def test_alternate_work_weeks_hold_their_dates(tmp_path):
+    # Summer hours from Mon 2027-01-11 to Sun 2027-01-24: Monday-Thursday 07:00-15:30 (8 h
+    # with a 30-minute break), Friday off; weekends and other weeks keep the default week. An
+    # exception inside the work week still wins (Tuesday 19th off).
+    def day(kind: int, *times: tuple[str, str]) -> str:
+        rows = "".join(
+            f"<WorkingTime><FromTime>{a}</FromTime><ToTime>{b}</ToTime></WorkingTime>"
+            for a, b in times
+        )
+        working = f"<DayWorking>1</DayWorking><WorkingTimes>{rows}</WorkingTimes>"
+        return f"<WeekDay><DayType>{kind}</DayType>{working if times else '<DayWorking>0</DayWorking>'}</WeekDay>"
+
+    summer = "".join(
+        day(k, ("07:00:00", "11:30:00"), ("12:00:00", "15:30:00")) for k in range(2, 6)
+    )
+    work_week = (
+        "<WorkWeeks><WorkWeek><TimePeriod><FromDate>2027-01-11T00:00:00</FromDate>"
+        "<ToDate>2027-01-24T23:59:00</ToDate></TimePeriod><Name>Summer</Name>"
+        f"<WeekDays>{summer}{day(6)}</WeekDays></WorkWeek></WorkWeeks>"
+    )
+    off = (
+        "<Exceptions><Exception><TimePeriod><FromDate>2027-01-19T00:00:00</FromDate>"
+        "<ToDate>2027-01-19T23:59:00</ToDate></TimePeriod><Occurrences>1</Occurrences>"
+        "<Type>1</Type><DayWorking>0</DayWorking></Exception></Exceptions>"
+    )
+    calendar = (
+        "<Calendar><UID>5</UID><Name>Summer crew</Name><IsBaseCalendar>0</IsBaseCalendar>"
+        f"<BaseCalendarUID>1</BaseCalendarUID>{off}{work_week}</Calendar>"
+    )
+    path = mspdi(tmp_path, task(1, "<CalendarUID>5</CalendarUID>", "PT40H0M0S"), calendar)
+    result = read_mspdi(path)
+    assert not [w for w in result.warnings if "work week" in w]
+    project = result.project
+    crew = project.calendars[project.task("1").calendar]
+    summer_hours = ((420.0, 690.0), (720.0, 930.0))
+    assert crew.periods_on(dt.date(2027, 1, 12)) == summer_hours
+    assert crew.periods_on(dt.date(2027, 1, 15)) == ()  # a summer Friday
+    assert crew.periods_on(dt.date(2027, 1, 16)) == ()  # Saturday: the default week
+    assert crew.periods_on(dt.date(2027, 1, 19)) == ()  # the exception wins
+    assert crew.periods_on(dt.date(2027, 1, 25)) == ((480.0, 720.0), (780.0, 1020.0))
+    assert crew.periods_on(dt.date(2027, 1, 8)) == ((480.0, 720.0), (780.0, 1020.0))
+    # 40 h from Mon 11th (not before): Mon 11 - Thu 14 (4 x 8 h), Friday off, then Mon 18th
+    late = dataclasses.replace(project.task("1"), not_before=dt.date(2027, 1, 11))
+    project = dataclasses.replace(project, tasks=(late,))
+    row = rc.simulate(project, iterations=64, seed=1).task_table()[0]
+    assert (row["plan_start"], row["plan_finish"]) == (dt.date(2027, 1, 11), dt.date(2027, 1, 18))
 
 
 def exception(name: str, first: str, last: str, count: int, kind: int, **fields) -> str:

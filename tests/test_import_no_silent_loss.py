@@ -376,3 +376,46 @@ def test_pmxml_duplicate_activity_id_is_renamed_with_a_warning_naming_both(tmp_p
         'imported as "A1000#140002"'
     ) in result.warnings
     assert [t.id for t in result.project.tasks] == ["A1000", "A1000#140002"]
+
+
+def _milestones_after_a(**fields) -> tuple[Project, list[str]]:
+    """Task a, then a linked zero-duration milestone m carrying ``fields``."""
+    import datetime as dt
+
+    from riskcast.calendar import Calendar
+    from riskcast.io.schedules import RawLink, RawTask, assemble
+
+    a = RawTask(key="1", id="a", name="A", days=2.0)
+    m = RawTask(key="2", id="m", name="M", milestone=True, links=[RawLink("1", "FS")], **fields)
+    warnings: list[str] = []
+    project = assemble(
+        name="p",
+        start=dt.date(2027, 1, 4),
+        calendar=Calendar(),
+        raw=[a, m],
+        source="plan.xml",
+        warnings=warnings,
+        status_date=dt.date(2027, 1, 11) if "actual_start" in fields else None,
+    )
+    return project, warnings
+
+
+def test_a_linked_milestone_keeps_what_only_a_task_holds():
+    import datetime as dt
+
+    # a due date alone: a milestone, reported as one, with its target
+    project, warnings = _milestones_after_a(target=dt.date(2027, 1, 8))
+    assert [m.id for m in project.milestones] == ["m"] and warnings == []
+    assert project.milestones[0].target == dt.date(2027, 1, 8)
+    # a floor: a zero-duration task that keeps it, said by name
+    project, warnings = _milestones_after_a(not_before=dt.date(2027, 1, 20))
+    assert project.milestones == () and project.task("m").not_before == dt.date(2027, 1, 20)
+    assert any('"m"' in w and "start-no-earlier-than" in w for w in warnings)
+    project, warnings = _milestones_after_a(alap=True)
+    assert project.task("m").alap and any("as late as possible" in w for w in warnings)
+    # achieved: fixed at its actual date, without a word
+    done = dt.date(2027, 1, 6)
+    project, warnings = _milestones_after_a(actual_start=done, actual_finish=done)
+    assert (project.task("m").actual_start, project.task("m").actual_finish) == (done, done)
+    assert warnings == []
+    validate(project)

@@ -38,7 +38,9 @@ def test_project_calendar_and_activity():
     assert (task.id, task.name, task.estimate) == ("A1000", "Test", Fixed(45.0))
     assert task.percent_complete == 100.0
     assert (task.actual_start, task.actual_finish) == (dt.date(2021, 2, 5), dt.date(2021, 4, 19))
-    assert task.tags == {"wbs": "Test Project", "wbs_code": "1"}
+    # The ids P6 shows (activity ID) and keeps (ObjectId 140001) travel as tags.
+    tool_ids = {"source_id": "A1000", "source_uid": "140001"}
+    assert task.tags == {"wbs": "Test Project", "wbs_code": "1", **tool_ids}
     assert result.warnings == []
 
 

@@ -202,15 +202,15 @@ def test_not_before_on_a_weekend():
         plan(
             # Sat 9 00:00, rolled to Mon 11 08:00
             rc.Task("a", rc.Fixed(1), not_before=jan(9)),
-            # zero duration: not rolled, at Sat 9 00:00; it starts on Saturday and, at exactly
-            # midnight, finishes on the day that ends (Friday)
+            # zero duration: not rolled, at Sat 9 00:00; at exactly midnight it is on one date,
+            # the day that ends (Friday): never a start after its finish
             rc.Task("z", rc.Fixed(0), not_before=jan(9)),
             # a weekday bound earlier than the logic does not move it: Mon 4 08:00
             rc.Task("b", rc.Fixed(1), not_before=START),
         )
     )
     check(r["a"], at(11, 8), at(11, 17))
-    check(r["z"], at(9), at(9), finish_date=jan(8))
+    check(r["z"], at(9), at(9), start_date=jan(8), finish_date=jan(8))
     check(r["b"], at(4, 8), at(4, 17))
 
 

@@ -187,6 +187,17 @@ def activity_calendar(project: Project, item) -> Calendar:
     return project.calendars[item.calendar]
 
 
+def _actuals_off_work(project: Project) -> bool:
+    """Whether an actual date falls on a day its task's calendar does not work: working days
+    cannot hold it (a finish on a Saturday is not the end of Friday), the elapsed clock can."""
+    for task in project.tasks:
+        cal = activity_calendar(project, task)
+        for date in (task.actual_start, task.actual_finish):
+            if date is not None and not cal.periods_on(date):
+                return True
+    return False
+
+
 def plan_clock(project: Project) -> Clock:
     """The clock of a valid ``project`` and the tables of the calendars that need them."""
     used: list[Calendar] = []
@@ -205,7 +216,9 @@ def plan_clock(project: Project) -> Clock:
     if not used:
         used = [project.calendar]
     first = used[0]
-    if first.counts_whole_days and all(same_as_clock(c, first) for c in used):
+    # the project calendar opens the plan (its first working instant) and dates milestones
+    uniform = all(same_as_clock(c, first) for c in (*used, project.calendar))
+    if first.counts_whole_days and uniform and not _actuals_off_work(project):
         return Clock(first, project.start, empty_tables(), ())
     needing = tuple(c for c in used if not same_as_clock(c, ELAPSED))
     return Clock(ELAPSED, project.start, build_tables(list(needing), project.start), needing)

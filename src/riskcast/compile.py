@@ -187,18 +187,21 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
 
 
 def _last_candidates(
-    n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag, progress
+    n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag, progress, task_cal
 ) -> np.ndarray:
     """Activities whose finish can be the project finish: those without a successor link that
     forces the successor to finish no earlier (FS or FF with lag >= 0; durations are >= 0).
-    Links into finished tasks, or started ones that no longer follow their links, force
-    nothing."""
+    An FF successor on its own calendar may finish earlier (a finish bound in its non-working
+    time is met at the end of its working time before it), so only one working in clock time
+    counts. Links into finished tasks, or started ones that no longer follow their links,
+    force nothing."""
     bounded = np.zeros(n, bool)
     for j in range(n):
         if progress[j] in (FINISHED, STARTED_OVERRIDE):
             continue
         for e in range(pred_ptr[j], pred_ptr[j + 1]):
-            if pred_type[e] in (0, 2) and pred_lag[e] >= 0:
+            forcing = pred_type[e] == FS or (pred_type[e] == FF and task_cal[j] < 0)
+            if forcing and pred_lag[e] >= 0:
                 bounded[pred_idx[e]] = True
     return np.flatnonzero(~bounded).astype(np.int64)
 
@@ -229,14 +232,15 @@ class _Timing:
         clock, estimate = self.clock, task.estimate
         self.task_cal[k] = c
         floor = self.origin
-        if task.not_before is not None:
-            floor = clock.date_start(task.not_before)
+        if task.actual_start is not None:  # it began: its remaining work resumes at the status
+            floor = 0.0  # date (validation requires one), not when the plan opens
+        elif task.not_before is not None:
+            floor = max(floor, clock.date_start(task.not_before))
         if self.status is not None and task.actual_finish is None:
             floor = max(floor, self.status)
         self.start_floor[k] = max(floor, 0.0)
-        if task.finish_not_before is not None:  # the end of that date's work
-            end = clock.date_end(task.finish_not_before)
-            self.finish_floor[k] = clock.time_at(c, clock.work_at(c, end), False)
+        if task.finish_not_before is not None:  # the end of that date's work (or the date)
+            self.finish_floor[k] = self.instant(c, task.finish_not_before, start=False)
         ends = [x for x in (task.finish_not_after, task.deadline) if x is not None]
         if task.not_after is not None or ends:
             self.late.append(
@@ -254,7 +258,8 @@ class _Timing:
                 self.fixed_finish[k] = max(done, began)
                 self.progress[k] = FINISHED
                 estimate = d.Fixed(clock.work_at(c, self.fixed_finish[k]) - clock.work_at(c, began))
-            else:
+            else:  # the remaining work resumes no earlier than the work began
+                self.start_floor[k] = max(self.start_floor[k], began)
                 self.progress[k] = STARTED_OVERRIDE if self.override else STARTED
                 if task.remaining is not None:
                     most_likely = estimate.most_likely
@@ -551,7 +556,7 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         keys=keys,
         milestone_idx=np.array([index[m.id] for m in project.milestones], np.int64),
         last_candidates=_last_candidates(
-            n, pred_ptr, pred_idx, pred_type, pred_lag, timing.progress
+            n, pred_ptr, pred_idx, pred_type, pred_lag, timing.progress, timing.task_cal
         ),
         plan_duration=plan,
         mean_duration=mean,

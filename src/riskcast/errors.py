@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 
@@ -19,13 +20,24 @@ class ModelError(RiskcastError, ValueError):
     def __init__(self, problems: str | Iterable[str], source: str | None = None):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.source = source
-        head = f"{source}: " if source else ""
-        if len(self.problems) == 1:
-            message = head + self.problems[0]
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"{head}{len(self.problems)} problems:\n{lines}"
-        super().__init__(message)
+        super().__init__(_message(self.problems, source))
+
+    def restated(self, problems: list[str] | None = None, source: str | None = None) -> ModelError:
+        """A copy of this error (same class and fields) with other ``problems`` or ``source``:
+        e.g. naming the user's file instead of a temporary copy read in its place."""
+        err = copy.copy(self)
+        err.problems = list(self.problems if problems is None else problems)
+        err.source = self.source if source is None else source
+        err.args = (_message(err.problems, err.source),)
+        return err
+
+
+def _message(problems: list[str], source: str | None) -> str:
+    head = f"{source}: " if source else ""
+    if len(problems) == 1:
+        return head + problems[0]
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{head}{len(problems)} problems:\n{lines}"
 
 
 class CycleError(ModelError):

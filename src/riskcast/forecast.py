@@ -50,6 +50,31 @@ FINISH_ID = "finish"  # the id of the project finish in forecasts
 LAST_DATE = dt.date(9000, 1, 1)  # simulated dates stay well inside what dates and charts hold
 
 
+def activity_dates(
+    calendar: Calendar, origin: dt.date, start: np.ndarray, finish: np.ndarray, started: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and finish dates of activities from clock times (n,) each.
+
+    A start is on the date of its instant, a finish on the date its last moment of work is in.
+    A zero-length activity at a day boundary (a milestone at 17:00 or midnight) is one date:
+    its finish's (the day it ends), or for a started task (``started``, bool (n,)) the date it
+    actually began.
+
+    Returns
+    -------
+    start_dates, finish_dates : numpy.ndarray
+        object (n,) of ``datetime.date``.
+    """
+    starts = calendar.start_dates(origin, start).astype(dt.date)
+    finishes = calendar.finish_dates(origin, finish).astype(dt.date)
+    for j in np.flatnonzero(starts > finishes):
+        if started[j]:
+            finishes[j] = starts[j]
+        else:
+            starts[j] = finishes[j]
+    return starts, finishes
+
+
 def _check_dates_representable(project: Project, network: Network, latest: float) -> None:
     """ModelError when the latest simulated finish is dated after :data:`LAST_DATE` (durations
     in the wrong unit, say minutes given as days), before any date conversion overflows. On the
@@ -401,7 +426,7 @@ class Forecast:
 
         rows = np.array([network.index(t.id) for t in project.tasks], np.int64)
         plan_start, plan_finish = forward_pass(network, network.plan_duration)
-        stats = statistics.streamed_task_statistics(runs, network, rows, plan_start)
+        stats = statistics.streamed_task_statistics(runs, network, rows, (plan_start, plan_finish))
         mean_start = runs.sums[0] / runs.iterations
 
         def target(id: str, name: str, row: int, cpm: float, date: dt.date | None):
@@ -615,14 +640,18 @@ class Forecast:
         -------
         list of dict
             Keys ``id``, ``name``, ``plan_start``, ``plan_finish`` (dates),
-            ``mean_start_days``, ``mean_finish_days``, ``mean_duration_days``,
-            ``sd_duration_days`` (working days), ``p10_finish`` ... ``p90_finish`` (dates),
-            ``criticality``, ``sensitivity``.
+            ``mean_start_days``, ``mean_finish_days`` (days from the start on the plan's
+            clock: working days of the project calendar, or calendar days when tasks work on
+            several calendars), ``mean_duration_days``, ``sd_duration_days`` (working days of
+            the task's calendar), ``p10_finish`` ... ``p90_finish`` (dates), ``criticality``,
+            ``sensitivity``.
         """
         cal, start = self.calendar, self.start
         s = self.stats
-        plan_start = cal.start_dates(start, s["plan_start"]).astype(dt.date)
-        plan_finish = cal.finish_dates(start, s["plan_finish"]).astype(dt.date)
+        started = s["started"] if "started" in s else np.zeros(len(self.task_ids))
+        plan_start, plan_finish = activity_dates(
+            cal, start, s["plan_start"], s["plan_finish"], started > 0
+        )
         quantiles = {
             q: cal.finish_dates(start, s[f"finish_p{q}"]).astype(dt.date) for q in (10, 50, 80, 90)
         }

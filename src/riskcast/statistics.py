@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .engine.codes import NOT_STARTED
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -196,15 +197,17 @@ def spearman(x: np.ndarray, y_centred_ranks: np.ndarray) -> np.ndarray:
 
 
 def streamed_task_statistics(
-    runs: Runs, network: Network, rows: np.ndarray, plan_start: np.ndarray
+    runs: Runs, network: Network, rows: np.ndarray, plan: tuple[np.ndarray, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Statistics of every run, from the engine's streamed sums and counts.
 
-    ``rows`` are the network indices of the tasks (model order); arrays are per task, or per
-    target (milestones then the project finish) x task.
+    ``rows`` are the network indices of the tasks (model order); ``plan`` the plan's (start,
+    finish), (n,) each; arrays are per task, or per target (milestones then the project
+    finish) x task.
     """
     n = runs.iterations
-    start_sum, shifted, squares = runs.sums
+    start_sum, shifted, squares, finish_sum = runs.sums
+    plan_start, plan_finish = plan
     reference = network.plan_duration
     mean_start = start_sum / n
     mean_duration = reference + shifted / n
@@ -215,9 +218,10 @@ def streamed_task_statistics(
         "risk_occurred": runs.risk_occurred / n,
         "risk_critical": runs.risk_critical / n,
         "plan_start": plan_start[rows],
-        "plan_finish": (plan_start + network.plan_duration)[rows],
+        "plan_finish": plan_finish[rows],
+        "started": (network.progress[rows] != NOT_STARTED).astype(np.float64),
         "mean_start": mean_start[rows],
-        "mean_finish": (mean_start + mean_duration)[rows],
+        "mean_finish": (finish_sum / n)[rows],
         "duration_mean": mean_duration[rows],
         "duration_sd": np.sqrt(variance)[rows],
     }

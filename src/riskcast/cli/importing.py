@@ -48,6 +48,12 @@ def parse_import(sub: Any) -> None:
         help="the project to import from a Primavera XER or PMXML file holding several (its "
         "P6 project ID / short name; without it such a file is an error listing them)",
     )
+    p.add_argument(
+        "--via-mpxj",
+        action="store_true",
+        help="convert with the MPXJ library even a format riskcast reads itself (for files "
+        "riskcast's reader cannot read; needs pip install 'riskcast[mpxj]' and Java)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="do not print importer warnings")
 
 
@@ -69,7 +75,12 @@ def cmd_import(args: argparse.Namespace, s: Streams) -> int:
             )
         three_point = tuple(names)
     check_paths([args.file], None, [("-o", args.output)])
-    result = read_schedule(args.file, Uncertainty(three_point=three_point), project=args.project)
+    result = read_schedule(
+        args.file,
+        Uncertainty(three_point=three_point),
+        project=args.project,
+        reader="mpxj" if args.via_mpxj else "auto",
+    )
     if rules:
         apply_rules(result.project, rules)  # fail here, before writing, if a rule does not apply
     if not args.quiet:

@@ -41,6 +41,9 @@ TASK_EXPORT_COLUMNS = (
     "criticality",
     "sensitivity",
 )
+# Tags the importers set: the id users see in MS Project (ID) or P6 (activity ID), and the
+# tool's unique id (MS Project UID, P6 internal task id).
+SOURCE_ID_COLUMNS = ("source_id", "source_uid")
 TASK_COLUMNS = (
     "id",
     "name",
@@ -136,7 +139,11 @@ def cmd_run(args: argparse.Namespace, s: Streams) -> int:
 
     def compute() -> Report:
         forecast = simulate(project, args, s, quiet(args))
-        return RunReport(forecast, wanted or default_ids(forecast), args)
+        report = RunReport(forecast, wanted or default_ids(forecast), args)
+        report.source_ids = {
+            t.id: {k: t.tags[k] for k in SOURCE_ID_COLUMNS if k in t.tags} for t in project.tasks
+        }
+        return report
 
     return deliver(args, s, compute)
 
@@ -150,6 +157,8 @@ class RunReport(Report):
 
     def __init__(self, forecast: Any, ids: Sequence[str], args: argparse.Namespace):
         self.forecast, self.ids, self.args = forecast, ids, args
+        # The ids the task has in the tool it was imported from (tags source_id, source_uid).
+        self.source_ids: dict[str, dict[str, str]] = {}
         self.confidence: float = args.confidence
         c = f"p{self.confidence:g}"
         self.columns = [
@@ -197,7 +206,13 @@ class RunReport(Report):
     def extra_files(self) -> list[tuple[Path, str]]:
         if not self.args.export:
             return []
-        return [(Path(self.args.export), csv_text(self.forecast.task_table(), TASK_EXPORT_COLUMNS))]
+        rows = self.forecast.task_table()
+        found = {k for ids in self.source_ids.values() for k in ids}
+        columns = list(TASK_EXPORT_COLUMNS)
+        if found:  # an imported schedule: the tool's own ids next to riskcast's
+            columns[1:1] = [k for k in SOURCE_ID_COLUMNS if k in found]
+            rows = [{**row, **self.source_ids.get(row["id"], {})} for row in rows]
+        return [(Path(self.args.export), csv_text(rows, columns))]
 
     def table(self) -> str:
         forecast, conf = self.forecast, self.confidence

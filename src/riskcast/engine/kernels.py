@@ -25,19 +25,21 @@ from .timing import (
     shift_block,
     start_block,
     time_block,
+    unshift_block,
     work_block,
 )
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "89cc3e69dcc93a83b76ec618"
+SOURCES_DIGEST = "767d57181f0439a5f965bf7c"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
 BLOCK = 64  # iterations scheduled together, activity-major
-# Streamed per activity: start, and duration minus a reference r and its square (shifted sums
-# keep the variance exact when the spread is tiny against the value); finish = start + duration.
-N_SUMS = 3
-N_TMP = 3  # rows of scratch the calendar path needs (see schedule_task)
+# Streamed per activity: start, duration minus a reference r and its square (shifted sums
+# keep the variance exact when the spread is tiny against the value), and finish (on calendars
+# and with progress a finish is not start + duration).
+N_SUMS = 4
+N_TMP = 4  # rows of scratch the calendar path needs (see schedule_task)
 GROUP = 62  # targets whose criticality one backward sweep counts (bits of an int64)
 
 # The compiled network as the kernel sees it (stream keys already combined with the seed).
@@ -156,8 +158,8 @@ def schedule_task(a, j: int, d, count: int, start, finish, tmp) -> None:
 @leaf
 def alap_block(a, count, dur, start, finish, project, acc, tmp) -> None:
     """Move each as-late-as-possible task (``a.alap_idx``, successors first) to the latest
-    finish its successors' dates in this run allow (no successor: the project finish); the
-    task keeps its duration and calendar, and no other date moves. ``tmp``: (>= 3, BLOCK)."""
+    finish its successors' dates in this run and the project finish allow; the task keeps its
+    duration and calendar, and no other date moves. ``tmp``: (>= 4, BLOCK)."""
     sums = acc.shape[0] > 0
     tb = calendar_tables(a)
     latest, v, spare = tmp[0], tmp[1], tmp[2]
@@ -167,9 +169,9 @@ def alap_block(a, count, dur, start, finish, project, acc, tmp) -> None:
         d, s, f = dur[j], start[j], finish[j]
         if sums:
             acc[0, j] -= block_sum(s, count)
-        bound = False
-        for k in range(count):
-            latest[k] = np.inf
+            acc[3, j] -= block_sum(f, count)
+        for k in range(count):  # no task moves past the project finish
+            latest[k] = project[k]
         for x in range(a.succ_ptr[j], a.succ_ptr[j + 1]):
             e = a.succ_link[x]
             o = a.link_owner[e]
@@ -178,29 +180,30 @@ def alap_block(a, count, dur, start, finish, project, acc, tmp) -> None:
                 continue
             if kind == FS or kind == SS:
                 resumed_block(a, tb, o, dur[o], start[o], finish[o], count, v)
-            else:
+            else:  # a finish holds until the successor's next working instant
+                roll_block(tb, a.task_cal[o], finish[o], count, v)
                 for k in range(count):
-                    v[k] = finish[o, k]
+                    if dur[o, k] <= 0.0:  # a zero-length successor is at its instant
+                        v[k] = finish[o, k]
             if a.pred_lag[e] != 0.0:
-                shift_block(tb, a.pred_cal[e], v, -a.pred_lag[e], count, v)
+                unshift_block(tb, a.pred_cal[e], v, a.pred_lag[e], count, v, spare, tmp[3])
             if kind == SS or kind == SF:  # a bound on this task's start
                 finish_block(tb, c, v, d, count, spare)
                 for k in range(count):
                     v[k] = spare[k]
-            bound = True
             for k in range(count):
                 if v[k] < latest[k]:
                     latest[k] = v[k]
-        if not bound:
-            for k in range(count):
-                latest[k] = project[k]
+        # work ends at the end of the task's working time before the latest instant
         start_block(tb, c, latest, d, count, spare)
+        finish_block(tb, c, spare, d, count, v)
         for k in range(count):
-            if latest[k] > f[k] + TIE:
-                f[k] = latest[k]
+            if v[k] > f[k] + TIE:
+                f[k] = v[k]
                 s[k] = spare[k]
         if sums:
             acc[0, j] += block_sum(s, count)
+            acc[3, j] += block_sum(f, count)
 
 
 @leaf
@@ -232,7 +235,7 @@ def forward_block(
     (their own calendar, lag calendars, a finish floor or progress) take
     :func:`schedule_task`; the rest work on the clock's own time, vectorised.
     With a non-empty ``acc`` (N_SUMS, n), each activity's sums are added while its rows are
-    still in cache: start, d - r and (d - r)^2 with r its plan duration.
+    still in cache: start, d - r and (d - r)^2 with r its plan duration, and finish.
     """
     sums = acc.shape[0] > 0
     for j in range(dur.shape[0]):
@@ -249,6 +252,7 @@ def forward_block(
                 shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)
                 acc[1, j] += shifted
                 acc[2, j] += squares
+                acc[3, j] += block_sum(finish[j], count)
             continue
         nb = a.start_floor[j]
         for k in range(count):
@@ -276,6 +280,7 @@ def forward_block(
             shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)
             acc[1, j] += shifted
             acc[2, j] += squares
+            acc[3, j] += block_sum(f, count)
 
 
 @entry
@@ -467,7 +472,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     ``a`` is an :data:`Arrays`; ``out`` an :data:`Outputs`, for the M targets (milestones) plus
     the project finish as target M, R risks and n activities:
       finishes       float64 (M + 1, count)        finish of each target per iteration
-      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2
+      sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2, finish
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
       kept_duration  float32 (n, KB * BLOCK)       durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]

@@ -42,8 +42,9 @@ class Runs:
     binned:    list of M + 1 :class:`~riskcast.engine.binning.Binned`, or None
     kept_finishes: float64 (M + 1, kept), the target finishes of the runs kept in full
     critical:  int64 (M + 1, n), iterations with zero total float towards each target
-    sums:      float64 (N_SUMS, n), sums over iterations of start, d - r and (d - r)^2, where d is
-               the duration and r the activity's plan duration (``Network.plan_duration``)
+    sums:      float64 (N_SUMS, n), sums over iterations of start, d - r, (d - r)^2 and finish,
+               where d is the duration and r the activity's plan duration
+               (``Network.plan_duration``)
     kept_duration, kept_finish: float32 (n, >= kept), every activity in the first ``kept``
                iterations; :meth:`kept_rows` gives the (n, kept) view
     risk_occurred: int64 (R,), iterations in which each risk occurred

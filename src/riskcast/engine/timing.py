@@ -129,3 +129,31 @@ def roll_block(tb, c: int, t, count: int, out) -> None:
         return
     work_block(tb, c, t, count, out)
     time_block(tb, c, out, count, True, out)
+
+
+@leaf
+def unshift_block(tb, c: int, y, lag: float, count: int, out, spare, flags) -> None:
+    """out[k] = the latest instant whose shift by ``lag`` (:func:`shift_block`) is at most
+    y[k]: how late a task may end (or start) and still let its successor's link keep y[k].
+    That is the instant work resumes, except after a lead to a y[k] in non-working time, where
+    no latest instant exists and the limit (met in working time only) is given. ``out`` may be
+    ``y``; ``spare`` and ``flags`` are scratch."""
+    if c < 0:
+        for k in range(count):
+            out[k] = y[k] - lag
+        return
+    work_block(tb, c, y, count, spare)
+    if lag > 0.0:
+        for k in range(count):
+            spare[k] -= lag
+        time_block(tb, c, spare, count, True, out)
+        return
+    time_block(tb, c, spare, count, True, flags)  # y rolled on to working time
+    for k in range(count):
+        flags[k] = 1.0 if abs(flags[k] - y[k]) <= TIE else 0.0  # y is working time
+        spare[k] -= lag
+    time_block(tb, c, spare, count, False, out)
+    time_block(tb, c, spare, count, True, spare)
+    for k in range(count):
+        if flags[k] > 0.0:
+            out[k] = spare[k]

@@ -290,6 +290,7 @@ class _Reader(ScheduleReader):
         place = f"calendar {limits.quote(name)} (UID {uid})"
         week: dict[str, tuple[tuple[float, float], ...]] = {}  # weekday -> times, () = off
         days: dict[dt.date, tuple[tuple[float, float], ...]] = {}
+        weeks: dict[dt.date, tuple[tuple[float, float], ...]] = {}  # alternate work weeks
         for cal in reversed(chain):  # base first, so a derived calendar overrides it
             where = f"calendar {limits.quote(self.text(cal, 'Name'))}"
             olds = []
@@ -307,11 +308,15 @@ class _Reader(ScheduleReader):
             # MS Project 2007+ writes both layouts; the Exceptions hold the recurrences.
             for exc in exceptions or olds:
                 self.add_exception(exc, days, where)
-            if cal.find("p:WorkWeeks/p:WorkWeek", NS) is not None:
-                self.warnings.append(
-                    f"{where}: alternate work weeks are not imported; riskcast uses the "
-                    "default week"
-                )
+            for ww in cal.findall("p:WorkWeeks/p:WorkWeek", NS):
+                self.add_work_week(ww, weeks, where)
+
+        def regular(date: dt.date) -> tuple[tuple[float, float], ...]:
+            weekday = WEEKDAYS[date.weekday()]
+            return week.get(weekday, STANDARD_TIMES if weekday in WEEKDAYS[:5] else ())
+
+        # a work week's days that differ from the default week; an exception overrides them
+        days = {**{d: t for d, t in weeks.items() if t != regular(d)}, **days}
         if not chain:
             week = {d: STANDARD_TIMES for d in WEEKDAYS[:5]}
         workdays = tuple(
@@ -350,6 +355,38 @@ class _Reader(ScheduleReader):
             raise ModelError([f"{place}: {p}" for p in exc.problems], self.source) from None
         self.calendars[name] = calendar
         return calendar
+
+    def add_work_week(self, el: Any, days: dict, where: str) -> None:
+        """Put the dates of an alternate work week (say, summer hours from June to August)
+        into ``days``: each date whose weekday the work week defines gets its times; the
+        others keep the default week."""
+        name = self.text(el, "Name") or "(unnamed)"
+        label = f"{where}: work week {limits.quote(name)}"
+        first = self.date(el, "TimePeriod/p:FromDate", label)
+        last = self.date(el, "TimePeriod/p:ToDate", label)
+        if first is None or last is None:
+            self.warnings.append(f"{label}: without a from and to date; ignored")
+            return
+        span = (last - first).days + 1
+        if not 0 < span <= MAX_EXCEPTION_DAYS:
+            self.warnings.append(f"{label}: {first} to {last} ignored (spans {span} days)")
+            return
+        defined = {}
+        for day in el.findall("p:WeekDays/p:WeekDay", NS):
+            weekday = DAY_TYPES.get(self.text(day, "DayType"))
+            if weekday is None:
+                continue
+            working = self.text(day, "DayWorking") == "1"
+            defined[weekday] = (
+                (self.working_times(day, f"{label} > {weekday}") or STANDARD_TIMES)
+                if working
+                else ()
+            )
+        for k in range(span):
+            date = first + dt.timedelta(days=k)
+            weekday = WEEKDAYS[date.weekday()]
+            if weekday in defined:
+                days[date] = defined[weekday]
 
     def add_exception(self, el: Any, days: dict, where: str) -> None:
         """Put the dates of one exception (recurrences expanded) into ``days``: date -> its
@@ -585,7 +622,12 @@ class _Reader(ScheduleReader):
             path = stack[-1][2] if stack else ""
             if path:
                 item.tags["wbs"] = path
-            for tag, key in (("wbs_code", "WBS"), ("outline", "OutlineNumber")):
+            for tag, key in (
+                ("source_id", "ID"),
+                ("source_uid", "UID"),
+                ("wbs_code", "WBS"),
+                ("outline", "OutlineNumber"),
+            ):
                 if self.text(task, key):
                     item.tags[tag] = self.text(task, key)
             if item.summary:

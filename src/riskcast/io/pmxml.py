@@ -292,6 +292,7 @@ class _Reader(P6Reader):
                 code = f"{code}#{key}"
             used[code] = key
             item = RawTask(key=key, id=code, name=_text(el, "Name"))
+            item.tags["source_id"], item.tags["source_uid"] = _text(el, "Id") or key, key
             label = item.label
             _required(el, "PlannedDuration", label)
             path, code = paths.get(_text(el, "WBSObjectId"), ("", ""))

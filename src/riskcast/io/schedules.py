@@ -25,7 +25,7 @@ from typing import Any
 
 from ..calendar import Calendar
 from ..distributions import MAX_DAYS, Fixed, Pert
-from ..errors import ModelError
+from ..errors import ArgumentError, ModelError
 from ..model import Assignment, Link, Milestone, Project, Resource, Task
 from . import limits
 from .limits import show
@@ -253,6 +253,21 @@ def _check_finite(item: RawTask, source: str) -> None:
             )
 
 
+def _held_by_a_task(item: RawTask) -> str:
+    """What of a zero-duration milestone only a task holds (progress, floors, as late as
+    possible), in words; empty when a riskcast Milestone holds all of it."""
+    held = []
+    if item.actual_start is not None:
+        held.append("progress")
+    if item.not_before is not None:
+        held.append(f"a start-no-earlier-than date {item.not_before}")
+    if item.finish_not_before is not None:
+        held.append(f"a finish-no-earlier-than date {item.finish_not_before}")
+    if item.alap:
+        held.append("as late as possible")
+    return ", ".join(held)
+
+
 def assemble(
     *,
     name: str,
@@ -272,8 +287,9 @@ def assemble(
 
     Summary tasks are not activities: a link on a summary is given to every leaf under it
     (successor side) or taken from every leaf under it (predecessor side), with a warning.
-    A zero-duration milestone with predecessors becomes a Milestone; without predecessors it
-    becomes a Task with Fixed(0), so that it still anchors its successors at its date.
+    A zero-duration milestone with predecessors becomes a Milestone; without predecessors, or
+    with progress, a start or finish floor or as-late-as-possible (which only a task holds), it
+    becomes a Task with Fixed(0), so that its dates still hold and anchor its successors.
     """
     by_key = {item.key: item for item in raw}
     leaves = _leaves(by_key)
@@ -367,14 +383,16 @@ def assemble(
                 continue
             after[k] = Link(ids[link.predecessor], link.type, link.lag, link.calendar)
         if item.milestone and item.days == 0 and after:
-            if item.not_before is not None:
+            held = _held_by_a_task(item)
+            if not held:  # a milestone follows its links only: it is reported as one
+                milestones.append(Milestone(item.id, tuple(after.values()), item.name, item.target))
+                continue
+            if item.actual_start is None:  # an achieved milestone needs no word
                 warnings.append(
-                    f"{item.label}: milestone has a start-no-earlier-than date "
-                    f"{item.not_before}; riskcast milestones follow their links only, "
-                    "so it is not applied"
+                    f"{item.label}: milestone with {held}, which a riskcast milestone does "
+                    "not hold; imported as a zero-duration task (its dates are in the task "
+                    "table, not among the milestones)"
                 )
-            milestones.append(Milestone(item.id, tuple(after.values()), item.name, item.target))
-            continue
         tasks.append(
             Task(
                 id=item.id,
@@ -790,6 +808,11 @@ def _text_kind(head: bytes, source: str) -> str:
     )
 
 
+MPXJ_INSTALL = "pip install 'riskcast[mpxj]' plus a Java runtime (11 or later)"
+# Offered where a built-in reader cannot read a file: MPXJ reads more variants of each format.
+MPXJ_OFFER = "MPXJ may read it: riskcast import --via-mpxj (pip install 'riskcast[mpxj]', Java 11+)"
+
+
 def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
     """Convert ``path`` with MPXJ (Java) to MSPDI XML in a temp folder and read that."""
     import importlib.util
@@ -801,22 +824,33 @@ def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
             raise ModelError(
                 f"this is binary data, not a text schedule; {BUILT_IN} (and TOML or JSON "
                 "models). Other tools' binary files (e.g. .mpp) need the MPXJ converter: "
-                "pip install 'riskcast[mpxj]' plus a Java runtime",
+                f"{MPXJ_INSTALL}",
                 source,
             )
         raise ModelError(
             f"{what} is not a format built into riskcast (built in: MS Project MSPDI XML, "
-            "Primavera XER and PMXML). Install the MPXJ converter to read it: "
-            "pip install 'riskcast[mpxj]' plus a Java runtime; or save the schedule as MSPDI XML "
-            "(MS Project: File > Save As > XML) or XER.",
+            f"Primavera XER and PMXML). Install the MPXJ converter to read it: {MPXJ_INSTALL}; "
+            "or save the schedule as MSPDI XML (MS Project: File > Save As > XML) or XER.",
+            source,
+        )
+    if importlib.util.find_spec("jpype") is None:
+        raise ModelError(
+            f"the MPXJ converter is installed without JPype, which it runs on: {MPXJ_INSTALL}",
             source,
         )
     try:
-        import jpype  # mpxj depends on it
+        import jpype
         import mpxj  # noqa: F401  (puts MPXJ's jars on the class path)
 
         if not jpype.isJVMStarted():
-            jpype.startJVM()
+            try:
+                jpype.startJVM()
+            except Exception as exc:  # JVMNotFoundException and kin
+                raise ModelError(
+                    f"the MPXJ converter needs a Java runtime (11 or later), and none was found "
+                    f"({exc}); install one, or set JAVA_HOME to it",
+                    source,
+                ) from None
         try:  # MPXJ renamed its Java packages from net.sf.mpxj to org.mpxj
             from org.mpxj.mspdi import MSPDIWriter  # type: ignore[import-not-found]
             from org.mpxj.reader import UniversalProjectReader  # type: ignore[import-not-found]
@@ -831,18 +865,51 @@ def _read_with_mpxj(path: Path, what: str, **options: Any) -> ImportResult:
             MSPDIWriter().write(project, str(xml_path))
             from .mspdi import read_mspdi
 
-            result = read_mspdi(xml_path, **options)
+            try:
+                result = read_mspdi(xml_path, **options)
+            except ModelError as exc:  # name the user's file, not the deleted copy
+                problems = [p.replace(str(xml_path), source) for p in exc.problems]
+                raise exc.restated(problems, source) from None
     except ModelError:
         raise
     except Exception as exc:  # Java exceptions arrive as many types
         raise ModelError(f"MPXJ could not convert {what}: {exc}", source) from None
     # Name the original file in later errors, not the temporary copy.
     project = dataclasses.replace(result.project, source=source)
-    return ImportResult(project, result.warnings, f"mpxj->{result.source_format}")
+    warnings = [w.replace(str(xml_path), source) for w in result.warnings]
+    return ImportResult(project, warnings, f"mpxj->{result.source_format}")
+
+
+def _read_built_in(
+    path: Path, kind: str, project: str | None, options: dict[str, Any]
+) -> ImportResult:
+    """Read ``path`` with riskcast's own reader of ``kind``; a file it finds damaged or cannot
+    decode is an error that offers the MPXJ path."""
+    try:
+        if kind == "mspdi":
+            from .mspdi import read_mspdi
+
+            return read_mspdi(path, **options)
+        if kind == "xer":
+            from .xer import read_xer
+
+            return read_xer(path, project=project, **options)
+        from .pmxml import read_pmxml
+
+        return read_pmxml(path, project=project, **options)
+    except ModelError as exc:
+        if not any("damaged" in p or "encoding" in p for p in exc.problems):
+            raise  # the file is read; the schedule itself is what needs fixing
+        problems = [*exc.problems[:-1], f"{exc.problems[-1]}. {MPXJ_OFFER}"]
+        raise exc.restated(problems) from None
 
 
 def read_schedule(
-    path: str | os.PathLike[str], uncertainty: Any = None, *, project: str | None = None
+    path: str | os.PathLike[str],
+    uncertainty: Any = None,
+    *,
+    project: str | None = None,
+    reader: str = "auto",
 ) -> ImportResult:
     """Read an MS Project / Primavera schedule into a riskcast :class:`Project`.
 
@@ -850,29 +917,25 @@ def read_schedule(
     :class:`~riskcast.io.templates.Uncertainty` (three-point custom fields and/or template rules)
     or a list of rules (:class:`~riskcast.io.templates.Rule` or their text, e.g.
     ``"pert(-10%, 0%, +30%)"``). ``project`` picks one project (P6 short name / Id) from an XER
-    or PMXML file holding several. Durations and lags come back in working days of the project
-    calendar; what could not be carried over is listed in ``warnings``.
+    or PMXML file holding several. ``reader`` is ``"auto"`` (riskcast's own reader for MSPDI,
+    XER and PMXML, MPXJ for other formats) or ``"mpxj"`` (convert with MPXJ even a format
+    riskcast reads itself; what a built-in reader cannot read, its error offers this for).
+    Durations and lags come back in working days of the project calendar; what could not be
+    carried over is listed in ``warnings``.
     """
     from . import templates
 
     path = Path(path)
     spec = templates.as_uncertainty(uncertainty)
+    if reader not in ("auto", "mpxj"):
+        raise ArgumentError(f'reader must be "auto" or "mpxj", not {reader!r}')
     kind = sniff_format(path)
     options: dict[str, Any] = {"three_point": spec.three_point}
-    if kind == "mspdi":
-        from .mspdi import read_mspdi
-
-        result = read_mspdi(path, **options)
-    elif kind == "xer":
-        from .xer import read_xer
-
-        result = read_xer(path, project=project, **options)
-    elif kind == "pmxml":
-        from .pmxml import read_pmxml
-
-        result = read_pmxml(path, project=project, **options)
+    if reader == "mpxj" or kind.startswith("mpxj:"):
+        what = kind.split(":", 1)[1] if kind.startswith("mpxj:") else f"this {kind.upper()} file"
+        result = _read_with_mpxj(path, what, **options)
     else:
-        result = _read_with_mpxj(path, kind.split(":", 1)[1], **options)
+        result = _read_built_in(path, kind, project, options)
     if spec.rules:
         result = ImportResult(
             templates.apply_rules(result.project, spec.rules), result.warnings, result.source_format

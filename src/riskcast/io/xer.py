@@ -779,6 +779,7 @@ class _Reader(P6Reader):
                 code = f"{code}#{key}"
             used[code] = line
             item = RawTask(key=key, id=code, name=r.get("task_name", ""))
+            item.tags["source_id"], item.tags["source_uid"] = r.get("task_code") or key, key
             place = lambda k, ln=line: self.place("TASK", ln, k)  # noqa: E731
             path, wbs_code = wbs.get(r.get("wbs_id", ""), ("", ""))
             if path:
