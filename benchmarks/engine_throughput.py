@@ -72,7 +72,7 @@ def numpy_simulation(
         es = np.empty((n, c))
         ef = np.empty((n, c))
         for j in range(n):
-            s = np.full(c, net.not_before[j])
+            s = np.full(c, net.start_floor[j])
             for e in range(net.pred_ptr[j], net.pred_ptr[j + 1]):
                 i, kind, lag = net.pred_idx[e], net.pred_type[e], net.pred_lag[e]
                 base = ef[i] if kind in (0, 2) else es[i]
