@@ -30,7 +30,7 @@ from .errors import ArgumentError, CycleError, ModelError, RiskcastError
 from .explain import explain
 from .forecast import Forecast, MilestoneForecast
 from .io.modelfile import model_schema
-from .model import Assignment, Link, Milestone, Project, Resource, Task, validate
+from .model import Assignment, CapacityChange, Link, Milestone, Project, Resource, Task, validate
 from .quality import schedule_warnings
 from .risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from .simulate import simulate
@@ -87,6 +87,7 @@ __all__ = [
     "Branch",
     "BranchOption",
     "Calendar",
+    "CapacityChange",
     "Correlation",
     "CycleError",
     "Discrete",

@@ -40,8 +40,10 @@ from .engine.codes import (
     TRIANGULAR,
     UNIFORM,
 )
+from .engine.levelling import NO_LEVELLING
 from .errors import ModelError
 from .model import Milestone, Project, Task, topological_order, validate
+from .resources import pool_arrays
 
 LINK_CODE = {"FS": FS, "SS": SS, "FF": FF, "SF": SF}
 COMPILED = "_compiled"  # set on a Project: (scenario, Network) of its latest compilation
@@ -122,6 +124,19 @@ class Network:
     succ_ptr: np.ndarray  # int64 (n + 1,): links out of each activity ...
     succ_link: np.ndarray  # int64 (E,): ... as indices into the pred_* arrays
     link_owner: np.ndarray  # int64 (E,): the successor of each link
+    # Resource levelling (riskcast.resources; engine/levelling.py). Off until levelled().
+    level_scheme: np.ndarray  # int64 (1,): NO_LEVELLING, PARALLEL or SERIAL
+    level_rank: np.ndarray  # int64 (n,): place in the priority order (0 first)
+    pool_ids: tuple[str, ...]  # the limited pools (a capacity given), P of them
+    dem_ptr: np.ndarray  # int64 (n + 1,): CSR of each activity's demand on limited pools
+    dem_pool: np.ndarray  # int64: pool index
+    dem_units: np.ndarray  # float64: units held from start to finish
+    cap_ptr: np.ndarray  # int64 (P + 1,): CSR of each pool's capacity steps
+    cap_time: np.ndarray  # float64: clock time each step begins (the first: -inf)
+    cap: np.ndarray  # float64: the capacity from then on
+    alap_free_idx: np.ndarray  # int64: the alap tasks that need no limited pool (levelled runs)
+    task_priority: np.ndarray  # float64 (n,): each task's own priority (none: 0)
+    model_position: np.ndarray  # int64 (n,): the activity's place in the model (tasks first)
 
     @property
     def n(self) -> int:
@@ -526,7 +541,18 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         for k, id in enumerate(order)
         if getattr(by_id[id], "alap", False) and timing.progress[k] == NOT_STARTED
     ]
+    pools = pool_arrays(project, order, clock)
+    free = [k for k in alap if pools["dem_ptr"][k + 1] == pools["dem_ptr"][k]]
+    position = {a.id: k for k, a in enumerate(project.activities)}
     return Network(
+        **pools,
+        level_scheme=np.array([NO_LEVELLING], np.int64),
+        level_rank=np.zeros(n, np.int64),
+        alap_free_idx=np.array(free[::-1], np.int64),
+        task_priority=np.array(
+            [float(getattr(by_id[i], "priority", None) or 0.0) for i in order], np.float64
+        ),
+        model_position=np.array([position[i] for i in order], np.int64),
         alap_idx=np.array(alap[::-1], np.int64),
         succ_ptr=succ_ptr,
         succ_link=by_pred,

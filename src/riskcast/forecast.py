@@ -414,6 +414,10 @@ class Forecast:
         self.status_date: dt.date | None = None  # the data date of a schedule update
         self.precision: float | None = None  # working days, when the precision rule chose the runs
         self.mitigation: str | list[str] = "pre"  # the risk scenario simulated
+        # (scheme, priority rule) when limited resource pools were levelled in every run
+        self.levelling: tuple[str, str] | None = None
+        # with levelling: the same runs without resource limits (not kept in JSON files)
+        self.unlevelled: Forecast | None = None
 
     @classmethod
     def from_runs(cls, project: Project, network: Network, runs: Runs) -> Forecast:
@@ -790,6 +794,7 @@ class Forecast:
             "risks": {"ids": self.risk_ids, "titles": self.risk_titles},
             "precision": self.precision,
             "mitigation": self.mitigation,
+            "levelling": None if self.levelling is None else list(self.levelling),
             "stats": {k: v.tolist() for k, v in self.stats.items()},
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
             "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
@@ -855,6 +860,8 @@ class Forecast:
         )
         forecast.precision = data["precision"]
         forecast.mitigation = data["mitigation"]
+        levelling = data.get("levelling")
+        forecast.levelling = None if levelling is None else tuple(levelling)
         if data.get("status_date"):
             forecast.status_date = as_date(data["status_date"], "status_date")
         forecast._misses = [

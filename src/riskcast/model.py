@@ -16,6 +16,7 @@ from typing import Any
 from .calendar import Calendar
 from .distributions import MAX_DAYS, Distribution, Fixed, from_spec
 from .errors import CycleError, ModelError
+from .resources import resource_problems
 from .risks import Branch, Correlation, Risk, risk_problems
 from .suggest import suggestion
 
@@ -93,12 +94,31 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class CapacityChange:
+    """From ``date`` on, a resource pool has ``capacity`` units (until its next change)."""
+
+    date: dt.date
+    capacity: float
+
+
+@dataclass(frozen=True)
 class Resource:
-    """A person, team or machine; ``rate`` is its cost per working day (project currency)."""
+    """A person, team or machine pool; ``rate`` is its cost per working day (project currency).
+
+    ``capacity`` is the number of units available at once (None: unlimited, so the pool never
+    delays a task); ``changes`` set another capacity from a date on (a hire in March). Tasks
+    that together need more than the capacity are levelled in every run: see
+    :func:`riskcast.simulate`'s ``scheme`` and ``priority``.
+    """
 
     id: str
     name: str = ""
     rate: float = 0.0
+    capacity: float | None = None
+    changes: tuple[CapacityChange, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple(self.changes))
 
 
 @dataclass(frozen=True)
@@ -117,7 +137,8 @@ class Task:
 
     Progress (with ``Project.status_date``): ``actual_start`` and ``actual_finish`` fix finished
     work; a started, unfinished task has ``remaining`` working days (or ``percent_complete``)
-    left at the status date. ``assignments`` carry resources read from schedules.
+    left at the status date. ``assignments`` name the resource pools the task needs while it
+    runs; ``priority`` (higher first) orders tasks competing for a pool, before the rule.
     """
 
     id: str
@@ -138,6 +159,7 @@ class Task:
     deadline: dt.date | None = None
     alap: bool = False
     remaining: float | None = None
+    priority: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimate", from_spec(self.estimate))
@@ -366,6 +388,7 @@ def validate(project: Project) -> None:
     order = _dependency_order(predecessors, project)
     cycles = [] if order is not None else _cycles(predecessors)
     problems.extend(risk_problems(project, order))
+    problems.extend(resource_problems(project))
     for cycle in cycles:
         problems.append("links form a cycle: " + " -> ".join(f'"{n}"' for n in cycle))
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -12,10 +13,12 @@ import numpy as np
 
 from .compile import compile_project
 from .engine.kernels import CHUNK
+from .engine.levelling import NO_LEVELLING
 from .engine.run import memory_bytes, normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .model import Project
+from .resources import levelled
 from .statistics import Finishes, check_confidence, check_percentile, percentile_ranks
 
 if TYPE_CHECKING:
@@ -85,6 +88,8 @@ def simulate(
     batch: int = 16 * CHUNK,
     progress: Callable[[int, int], None] | None = None,
     mitigation: str | Iterable[str] = "pre",
+    scheme: str | None = "parallel",
+    priority: str = "lft",
 ) -> Forecast:
     """Simulate ``project`` and return its :class:`~riskcast.forecast.Forecast`.
 
@@ -116,6 +121,13 @@ def simulate(
     mitigation : str or iterable of str, default "pre"
         "pre" (risks as they are), "post" (every mitigation applied) or the ids of the mitigated
         risks (an iterable, or one comma-separated string).
+    scheme : {"parallel", "serial"} or None, default "parallel"
+        How tasks that compete for a resource pool with a ``capacity`` are levelled in every
+        run: the parallel (non-delay) or the serial schedule generation scheme (see
+        :mod:`riskcast.resources`). None ignores capacities. Without a limited pool, every
+        scheme gives the unlevelled schedule exactly.
+    priority : {"lft", "listed", "min-slack", "max-duration"}, default "lft"
+        The rule that orders competing tasks, after each task's own ``priority``.
 
     Returns
     -------
@@ -152,7 +164,9 @@ def simulate(
             f"mitigation {mitigation!r} asks for mitigated risks, but the project has no risks; "
             'simulate it as it is (mitigation="pre", no --mitigated)'
         )
-    network = compile_project(project, mitigated=mitigated_risks(mitigation))
+    network = levelled(
+        compile_project(project, mitigated=mitigated_risks(mitigation)), scheme, priority
+    )
     needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads)
     if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
@@ -164,9 +178,10 @@ def simulate(
         if precision is None
         else precision_rule(precision, precision_percentile, confidence, total)
     )
+    seed_value = normalise_seed(seed)
     runs = run(
         network,
-        normalise_seed(seed),
+        seed_value,
         total,
         batch=batch,
         threads=threads,
@@ -188,6 +203,12 @@ def simulate(
             )
     forecast.precision = precision
     forecast.mitigation = mitigation if isinstance(mitigation, str) else sorted(mitigation)
+    if network.level_scheme[0] != NO_LEVELLING:
+        forecast.levelling = (scheme, priority)
+        # the same draws without resource limits: the delay the limits cause
+        free = dataclasses.replace(network, level_scheme=np.array([NO_LEVELLING], np.int64))
+        unlimited = run(free, seed_value, runs.iterations, batch=batch, threads=threads)
+        forecast.unlevelled = Forecast.from_runs(project, free, unlimited)
     return forecast
 
 

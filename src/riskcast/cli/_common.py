@@ -83,6 +83,26 @@ def add_mitigated(
     p.add_argument("--mitigated", type=_scenario, default=default, metavar=metavar, help=help)
 
 
+def add_levelling(p: argparse.ArgumentParser) -> None:
+    """``--scheme`` and ``--priority``: how tasks competing for limited pools are levelled."""
+    from ..resources import PRIORITY_RULES, SCHEMES
+
+    p.add_argument(
+        "--scheme",
+        choices=(*SCHEMES, "none"),
+        default="parallel",
+        help="resource levelling in every run, for pools with a capacity: the parallel "
+        "(non-delay) or serial schedule generation scheme, or none (default parallel)",
+    )
+    p.add_argument(
+        "--priority",
+        choices=PRIORITY_RULES,
+        default="lft",
+        help="the order of tasks competing for a pool, after their own priority "
+        "(default lft: latest finish first come first)",
+    )
+
+
 def add_format(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
@@ -263,6 +283,9 @@ def simulate(project: Any, args: argparse.Namespace, s: Streams, quiet: bool) ->
     kwargs: dict[str, Any] = {"seed": value, "threads": args.threads, "progress": bar}
     if getattr(args, "mitigation", None) is not None:
         kwargs["mitigation"] = args.mitigation
+    if getattr(args, "scheme", None) is not None:
+        kwargs["scheme"] = None if args.scheme == "none" else args.scheme
+        kwargs["priority"] = args.priority
     if getattr(args, "precision", None) is not None:
         from ..simulate import MAX_ITERATIONS
 

@@ -12,6 +12,7 @@ from ._common import (
     add_command,
     add_format,
     add_iterations,
+    add_levelling,
     add_mitigated,
     add_seed,
     add_threads,
@@ -125,6 +126,7 @@ def parse_run(sub: Any) -> None:
     )
     add_threads(p)
     add_mitigated(p)
+    add_levelling(p)
     p.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no notes on stderr"
     )
@@ -214,6 +216,23 @@ class RunReport(Report):
             rows = [{**row, **self.source_ids.get(row["id"], {})} for row in rows]
         return [(Path(self.args.export), csv_text(rows, columns))]
 
+    def _resource_delay(self) -> list[str]:
+        """The same runs without resource limits, side by side: the delay the limits cause."""
+        forecast, conf = self.forecast, self.confidence
+        rows = [["milestone", f"P{conf:g} levelled", f"P{conf:g} unlimited", "delay"]]
+        for mid in self.ids:
+            m, free = forecast.milestone(mid), forecast.unlevelled.milestone(mid)
+            delay = m.percentile_days(conf) - free.percentile_days(conf)
+            rows.append(
+                [
+                    m.name,
+                    m.percentile(conf).isoformat(),
+                    free.percentile(conf).isoformat(),
+                    f"{delay:+.1f} d",
+                ]
+            )
+        return ["resource limits (the same runs without them):", *aligned(rows)]
+
     def table(self) -> str:
         forecast, conf = self.forecast, self.confidence
         qs = _percentiles(conf)
@@ -250,6 +269,11 @@ class RunReport(Report):
         ]
         if forecast.status_date is not None:
             lines.insert(1, f"forecast from the status date {forecast.status_date.isoformat()}")
+        if forecast.levelling is not None:
+            scheme, rule = forecast.levelling
+            lines.insert(1, f"resources levelled in every run ({scheme} scheme, {rule} priority)")
+        if forecast.unlevelled is not None:
+            lines += ["", *self._resource_delay()]
         misses = forecast.constraint_misses()
         if misses:
             rows = [["task", "constraint", "date", "plan", "runs missing it"]]
@@ -298,6 +322,9 @@ class RunReport(Report):
             "precision": self.args.precision,
             "confidence": conf,
             "mitigation": forecast.mitigation,
+            "levelling": None
+            if forecast.levelling is None
+            else dict(zip(("scheme", "priority"), forecast.levelling, strict=True)),
             "milestones": milestones,
             "status_date": iso(forecast.status_date),
             "constraints": [

@@ -26,7 +26,18 @@ OPTIONS = {"error_model": "numpy", "nogil": True}
 _ENGINE = Path(__file__).parent
 # What the entry kernels' machine code is made of, besides kernels.py itself.
 HELPER_SOURCES = [
-    *(_ENGINE / name for name in ("_jit.py", "codes.py", "rng.py", "sampling.py", "timing.py")),
+    *(
+        _ENGINE / name
+        for name in (
+            "_jit.py",
+            "codes.py",
+            "rng.py",
+            "sampling.py",
+            "timing.py",
+            "forward.py",
+            "levelling.py",
+        )
+    ),
     *(_ENGINE.parent / name for name in ("tables.py", "units.py")),
 ]
 

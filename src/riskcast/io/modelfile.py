@@ -22,6 +22,7 @@ from ..model import (
     LINK_TYPES,
     PROGRESS_LOGIC,
     Assignment,
+    CapacityChange,
     Link,
     Milestone,
     Project,
@@ -115,6 +116,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "actual_finish": Field("date", False, "Actual finish date"),
         "assignments": Field("assignments", False, "Resources: [{resource, units}]"),
         "probability": Field("number", False, "Chance the task happens at all (default 1)"),
+        "priority": Field(
+            "number", False, "Higher first among tasks competing for a limited resource"
+        ),
     },
     "milestone": {
         "id": Field("string", True, "Unique id"),
@@ -126,6 +130,12 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "id": Field("string", True, "Unique id"),
         "name": Field("string", False, "Display name"),
         "rate": Field("number", False, "Cost per working day"),
+        "capacity": Field(
+            "number", False, "Units available at once (omit: unlimited); tasks are levelled"
+        ),
+        "changes": Field(
+            "capacity_changes", False, "Another capacity from a date on: [{from, capacity}]"
+        ),
     },
     "risk": {
         "id": Field("string", True, "Unique risk id"),
@@ -298,6 +308,16 @@ def _assignment(raw: Any, where: str) -> Assignment:
     if units < 0:
         raise ModelError(f"{where} > units: must be >= 0, got {units}")
     return Assignment(raw["resource"], units)
+
+
+def _capacity_change(raw: Any, where: str) -> CapacityChange:
+    if not isinstance(raw, dict) or set(raw) != {"from", "capacity"}:
+        raise ModelError(
+            f"{where}: expected {{ from = 2027-03-01, capacity = 3 }}, got {show(raw)}"
+        )
+    return CapacityChange(
+        _date(raw["from"], f"{where} > from"), _number(raw["capacity"], f"{where} > capacity")
+    )
 
 
 def _each(convert: Any, partial: bool = False) -> Any:
@@ -562,6 +582,7 @@ _CONVERT = {
     "dates": _each(_date),
     "tags": _tags,
     "assignments": _each(_assignment),
+    "capacity_changes": _each(_capacity_change),
     "bool": _bool,
     "probability": _probability,
     "impacts": _each(_impact, partial=True),
@@ -677,6 +698,8 @@ def parse_model(data: dict, source: str | None = None) -> Project:
             r.value(t, "resource", "id", p, ""),
             r.value(t, "resource", "name", p, ""),
             r.value(t, "resource", "rate", p, 0.0),
+            r.value(t, "resource", "capacity", p),
+            tuple(r.value(t, "resource", "changes", p, ())),
         )
         for t, p in _records(data, "resource", r)
     ]
@@ -706,6 +729,7 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 actual_start=get("actual_start"),
                 actual_finish=get("actual_finish"),
                 assignments=tuple(get("assignments", ())),
+                priority=get("priority"),
                 probability=get("probability", 1.0),
                 calendar=task_calendar,
                 not_after=get("not_after"),
@@ -1046,6 +1070,18 @@ def _field_schema(f: Field) -> dict:
                 "properties": {
                     "tasks": {"type": "array", "items": {"type": "string"}},
                     "probability": probability,
+                },
+            },
+        },
+        "capacity_changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["from", "capacity"],
+                "additionalProperties": False,
+                "properties": {
+                    "from": {"type": "string", "format": "date"},
+                    "capacity": {"type": "number", "minimum": 0},
                 },
             },
         },

@@ -186,6 +186,8 @@ def _task_lines(task: Task) -> list[str]:
         pairs.append(("actual_finish", task.actual_finish))
     if task.remaining is not None:
         pairs.append(("remaining", float(task.remaining)))
+    if task.priority is not None:
+        pairs.append(("priority", float(task.priority)))
     if task.assignments:
         pairs.append(
             (
@@ -257,6 +259,11 @@ def model_toml(
         if res.name:
             lines.append(f"name = {toml_value(res.name)}")
         lines.append(f"rate = {toml_value(float(res.rate))}")
+        if res.capacity is not None:
+            lines.append(f"capacity = {toml_value(float(res.capacity))}")
+        if res.changes:
+            changes = [{"from": c.date, "capacity": float(c.capacity)} for c in res.changes]
+            lines.append(f"changes = {toml_value(changes)}")
     for task in project.tasks:
         lines += ["", *_task_lines(task)]
     for m in project.milestones:

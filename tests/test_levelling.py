@@ -1,0 +1,291 @@
+"""Resource levelling: hand-checked schedules, a feasibility checker over random models, and
+exact agreement with the unlevelled simulation when capacities never bind."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import riskcast as rc
+from riskcast.compile import compile_project
+from riskcast.engine.run import forward_pass
+from riskcast.resources import PRIORITY_RULES, levelled
+from tests.test_reference_scheduler import random_plan
+
+START = dt.date(2027, 1, 4)  # a Monday
+
+
+def jan(day: int) -> dt.date:
+    return dt.date(2027, 1, day)
+
+
+def needs(pool: str, units: float = 1.0) -> tuple[rc.Assignment, ...]:
+    return (rc.Assignment(pool, units),)
+
+
+def plan_dates(project: rc.Project, scheme: str | None, priority: str = "lft") -> dict:
+    rows = rc.simulate(project, iterations=64, seed=1, scheme=scheme, priority=priority)
+    return {r["id"]: (r["plan_start"], r["plan_finish"]) for r in rows.task_table()}
+
+
+@pytest.mark.parametrize("scheme", ["parallel", "serial"])
+def test_two_tasks_needing_the_one_developer_run_one_after_the_other(scheme):
+    tasks = (
+        rc.Task("a", rc.Fixed(10), assignments=needs("dev")),
+        rc.Task("b", rc.Fixed(10), assignments=needs("dev")),
+        rc.Task("c", rc.Fixed(3)),  # needs nobody: not held back
+    )
+    project = rc.Project("p", START, tasks, resources=(rc.Resource("dev", capacity=1),))
+    assert plan_dates(project, None)["b"] == (jan(4), jan(15))
+    dates = plan_dates(project, scheme)
+    # equal late finish: model order decides; b starts the Monday after a's Friday
+    assert dates == {"a": (jan(4), jan(15)), "b": (jan(18), jan(29)), "c": (jan(4), jan(6))}
+
+
+def three_on_two(rule: str) -> dict:
+    tasks = (
+        rc.Task("x", rc.Fixed(4), assignments=needs("qa")),
+        rc.Task("y", rc.Fixed(2), assignments=needs("qa")),
+        rc.Task("z", rc.Fixed(3), assignments=needs("qa")),
+    )
+    project = rc.Project("p", START, tasks, resources=(rc.Resource("qa", capacity=2),))
+    return plan_dates(project, "parallel", rule)
+
+
+def test_three_tasks_on_a_capacity_of_two_follow_the_rule():
+    # listed: x and y start Monday; z waits for y (done Tuesday) and runs Wed-Fri
+    assert three_on_two("listed") == {
+        "x": (jan(4), jan(7)),
+        "y": (jan(4), jan(5)),
+        "z": (jan(6), jan(8)),
+    }
+    # longest first: x and z start Monday; y waits for z (done Wednesday): Thu-Fri
+    assert three_on_two("max-duration") == {
+        "x": (jan(4), jan(7)),
+        "y": (jan(7), jan(8)),
+        "z": (jan(4), jan(6)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("scheme", "expected"),
+    [
+        # serial: the first task in priority order (a) goes first, at its earliest start
+        # (Tuesday); b then fits only after it
+        ("serial", {"a": (jan(5), jan(6)), "b": (jan(7), jan(11))}),
+        # parallel: on Monday only b can start, and it does (non-delay); a waits for it
+        ("parallel", {"a": (jan(7), jan(8)), "b": (jan(4), jan(6))}),
+    ],
+)
+def test_serial_and_parallel_schemes_differ_as_documented(scheme, expected):
+    tasks = (
+        rc.Task("a", rc.Fixed(2), assignments=needs("dev"), not_before=jan(5), priority=1),
+        rc.Task("b", rc.Fixed(3), assignments=needs("dev")),
+    )
+    project = rc.Project("p", START, tasks, resources=(rc.Resource("dev", capacity=1),))
+    assert plan_dates(project, scheme, "listed") == expected
+
+
+def test_a_capacity_change_lets_more_run_at_once():
+    # one tester until a second one joins on Wednesday 6th
+    team = rc.Resource("qa", capacity=1, changes=(rc.CapacityChange(jan(6), 2),))
+    tasks = tuple(rc.Task(k, rc.Fixed(4), assignments=needs("qa")) for k in "abc")
+    project = rc.Project("p", START, tasks, resources=(team,))
+    dates = plan_dates(project, "parallel", "listed")
+    # a: Mon-Thu; b starts when the second tester arrives; c when a is done
+    assert dates == {"a": (jan(4), jan(7)), "b": (jan(6), jan(11)), "c": (jan(8), jan(13))}
+
+
+def test_without_limited_pools_levelling_changes_nothing():
+    tasks = (
+        rc.Task("a", rc.Pert(1, 2, 5), assignments=needs("dev")),
+        rc.Task("b", rc.Pert(1, 3, 4)),
+    )
+    project = rc.Project("p", START, tasks, resources=(rc.Resource("dev"),))  # unlimited
+    free = rc.simulate(project, iterations=2048, seed=3, scheme=None)
+    level = rc.simulate(project, iterations=2048, seed=3)
+    np.testing.assert_array_equal(free.project_finish.samples, level.project_finish.samples)
+    assert level.levelling is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("scheme", ["parallel", "serial"])
+def test_ample_capacity_gives_the_unlevelled_runs_exactly(seed, scheme):
+    # Random plans with calendars, lag calendars, leads, floors and progress, every task on a
+    # pool of a capacity nobody reaches: the same draws give the same dates, bit for bit.
+    base = random_plan(700 + seed)
+    tasks = tuple(
+        dataclasses.replace(
+            t,
+            estimate=rc.Triangular(
+                0.5 * t.estimate.most_likely, t.estimate.most_likely, 2 * t.estimate.most_likely + 1
+            ),
+            assignments=() if t.alap else needs("crew", 1 + k % 3),
+        )
+        for k, t in enumerate(base.tasks)
+    )
+    project = dataclasses.replace(base, tasks=tasks, resources=(rc.Resource("crew", capacity=1e6),))
+    free = rc.simulate(project, iterations=1024, seed=seed, scheme=None)
+    level = rc.simulate(project, iterations=1024, seed=seed, scheme=scheme)
+    assert level.levelling == (scheme, "lft")
+    np.testing.assert_array_equal(free.project_finish.samples, level.project_finish.samples)
+    for m in project.milestones:
+        np.testing.assert_array_equal(free.milestone(m.id).samples, level.milestone(m.id).samples)
+    assert free.task_table() == level.task_table()
+
+
+# --- an independent feasibility checker over random models --------------------------------
+
+
+def check_feasible(project: rc.Project, start: dict, finish: dict, durations: dict) -> None:
+    """Every task once, with its duration; every link and floor held; no pool over capacity."""
+    assert set(start) == {t.id for t in project.tasks}
+    tol = 1e-9
+    for t in project.tasks:
+        assert finish[t.id] - start[t.id] == pytest.approx(durations[t.id], abs=tol)
+        assert start[t.id] >= -tol
+        for link in t.after:
+            p = link.predecessor
+            if link.type == "FS":
+                assert start[t.id] >= finish[p] + link.lag - tol
+            elif link.type == "SS":
+                assert start[t.id] >= start[p] + link.lag - tol
+            elif link.type == "FF":
+                assert finish[t.id] >= finish[p] + link.lag - tol
+            else:
+                assert finish[t.id] >= start[p] + link.lag - tol
+    for pool in project.resources:
+        users = [
+            (t.id, sum(a.units for a in t.assignments if a.resource == pool.id))
+            for t in project.tasks
+        ]
+        for id, _ in users:
+            at = start[id]  # usage only rises at a start: checking each start checks all
+            used = sum(u for k, u in users if u and start[k] <= at < finish[k] - tol)
+            assert used <= pool.capacity + tol, f"{pool.id} at {at}: {used} > {pool.capacity}"
+
+
+@st.composite
+def levelled_models(draw):
+    n = draw(st.integers(2, 12))
+    pools = [
+        rc.Resource(f"p{k}", capacity=draw(st.integers(1, 3)))
+        for k in range(draw(st.integers(1, 3)))
+    ]
+    tasks = []
+    for i in range(n):
+        after = []
+        for p in draw(st.lists(st.integers(0, i - 1), max_size=3, unique=True)) if i else []:
+            kind = draw(st.sampled_from(["FS", "SS", "FF", "SF"]))
+            after.append(rc.Link(f"t{p}", kind, draw(st.sampled_from([0.0, 1.0, -1.0, 2.5]))))
+        assignments = []
+        for pool in draw(st.lists(st.sampled_from(pools), max_size=2, unique_by=lambda r: r.id)):
+            assignments.append(rc.Assignment(pool.id, draw(st.integers(1, int(pool.capacity)))))
+        tasks.append(
+            rc.Task(
+                f"t{i}",
+                rc.Fixed(draw(st.sampled_from([0.0, 1.0, 2.0, 3.5, 5.0]))),
+                after=tuple(after),
+                assignments=tuple(assignments),
+            )
+        )
+    return rc.Project("random", START, tuple(tasks), resources=tuple(pools))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    levelled_models(),
+    st.sampled_from(["parallel", "serial"]),
+    st.sampled_from(PRIORITY_RULES),
+)
+def test_levelled_schedules_are_feasible(project, scheme, rule):
+    network = levelled(compile_project(project), scheme, rule)
+    start, finish = forward_pass(network, network.plan_duration)
+    ids = network.ids
+    durations = {t.id: t.estimate.most_likely for t in project.tasks}
+    check_feasible(
+        project,
+        {id: start[k] for k, id in enumerate(ids)},
+        {id: finish[k] for k, id in enumerate(ids)},
+        durations,
+    )
+
+
+# --- the model's rules ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "units", "message"),
+    [
+        (rc.Resource("dev", capacity=1), 2, 'needs 2 of "dev", which has 1 at most'),
+        (rc.Resource("dev", capacity=-1), 1, "capacity: must be a number of units >= 0"),
+        (rc.Resource("dev", capacity=float("nan")), 1, "capacity: must be a number"),
+        (
+            rc.Resource("dev", capacity=3, changes=(rc.CapacityChange(jan(20), 1),)),
+            2,
+            'needs 2 of "dev", which has 1 from its last change on',
+        ),
+        (rc.Resource("dev", changes=(rc.CapacityChange(jan(20), 1),)), 1, "needs a capacity"),
+        (
+            rc.Resource("dev", capacity=1, changes=(rc.CapacityChange(jan(1), 2),)),
+            1,
+            "is not after the project start",
+        ),
+        (rc.Resource("qa", capacity=1), 1, 'unknown resource "dev"'),
+    ],
+)
+def test_bad_pools_and_demands_are_model_errors(resource, units, message):
+    task = rc.Task("t", rc.Fixed(1), assignments=needs("dev", units))
+    project = rc.Project("p", START, (task,), resources=(resource,))
+    with pytest.raises(rc.ModelError, match=message.replace("(", r"\(")):
+        rc.simulate(project, iterations=64, seed=1)
+
+
+def test_unknown_scheme_and_rule_are_argument_errors():
+    project = rc.Project(
+        "p",
+        START,
+        (rc.Task("t", rc.Fixed(1), assignments=needs("dev")),),
+        resources=(rc.Resource("dev", capacity=1),),
+    )
+    with pytest.raises(rc.ArgumentError, match="scheme must be one of parallel, serial"):
+        rc.simulate(project, iterations=64, seed=1, scheme="paralel")
+    with pytest.raises(rc.ArgumentError, match="priority must be one of"):
+        rc.simulate(project, iterations=64, seed=1, priority="fifo")
+
+
+def test_the_model_file_reads_and_writes_capacities(tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        """
+[project]
+name = "p"
+start = 2027-01-04
+
+[[resource]]
+id = "ios"
+capacity = 2
+changes = [{ from = 2027-03-01, capacity = 3 }]
+
+[[task]]
+id = "a"
+estimate = 5
+priority = 2
+assignments = [{ resource = "ios", units = 2 }]
+""",
+        encoding="utf-8",
+    )
+    project = rc.load(model)
+    (pool,) = project.resources
+    assert (pool.capacity, pool.changes) == (2, (rc.CapacityChange(dt.date(2027, 3, 1), 3),))
+    assert project.task("a").priority == 2
+    from riskcast.io.writer import write_model_toml
+
+    again = rc.load(write_model_toml(project, tmp_path / "again.toml"))
+    assert again.resources == project.resources
+    assert again.task("a").priority == 2
