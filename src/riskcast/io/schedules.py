@@ -718,8 +718,9 @@ def _xml_root(head: bytes) -> tuple[str, str] | None:
 def sniff_format(path: str | os.PathLike[str]) -> str:
     """Name the format of ``path`` from its first bytes.
 
-    Returns "mspdi", "pmxml" or "xer" for the built-in readers, "mpxj:<what>" for files MPXJ may
-    read (binary .mpp, MPX, other XML and archives), or raises ModelError for a file that is
+    Returns "mspdi", "pmxml", "xer" or "psplib" (a PSPLIB RCPSP instance) for the built-in
+    readers, "mpxj:<what>" for files MPXJ may read (binary .mpp, MPX, other XML and archives),
+    or raises ModelError for a file that is
     clearly something else (JSON, an image, CSV, a riskcast model, ...) or too large. UTF-16
     text is read as its UTF-8 equivalent.
     """
@@ -742,6 +743,10 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         return "mpxj:a ZIP archive"
     if stripped[:4].upper() == b"MPX,":
         return "mpxj:an MPX file"
+    if stripped.startswith(b"****") and (
+        b"PRECEDENCE RELATIONS:" in head or b"REQUESTS/DURATIONS:" in head
+    ):
+        return "psplib"  # a PSPLIB RCPSP instance (.sm)
     what = limits.signature(head)
     if what is not None:
         raise ModelError(f"this is {what}, not a schedule; {BUILT_IN}", source)
@@ -931,7 +936,17 @@ def read_schedule(
         raise ArgumentError(f'reader must be "auto" or "mpxj", not {reader!r}')
     kind = sniff_format(path)
     options: dict[str, Any] = {"three_point": spec.three_point}
-    if reader == "mpxj" or kind.startswith("mpxj:"):
+    if kind == "psplib":
+        if reader == "mpxj":
+            raise ModelError(
+                "MPXJ does not read PSPLIB instances; riskcast reads this file itself "
+                '(without --via-mpxj / reader="mpxj")',
+                str(path),
+            )
+        from .psplib import read_psplib
+
+        result = read_psplib(path, **options)
+    elif reader == "mpxj" or kind.startswith("mpxj:"):
         what = kind.split(":", 1)[1] if kind.startswith("mpxj:") else f"this {kind.upper()} file"
         result = _read_with_mpxj(path, what, **options)
     else:
