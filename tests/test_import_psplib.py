@@ -18,7 +18,7 @@ from riskcast.io.schedules import read_schedule, sniff_format
 
 ROOT = Path(__file__).parent.parent
 LOCAL = Path(__file__).parent / "data" / "psplib"
-SHARED = Path("/work/shared/data/psplib")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "psplib"
 J301_1 = LOCAL / "j301_1.sm"
 
 FILES = [pytest.param(p, id=f"local-{p.stem}") for p in sorted(LOCAL.glob("*.sm"))] + [
@@ -143,9 +143,10 @@ def test_without_resource_limits_the_finish_is_the_mpm_time(path):
     assert forecast.milestone("end").cpm_days == mpm_time
 
 
-def _optimum(path: Path) -> int | None:
+def optimum(path: Path) -> int | None:
     """The proven optimal makespan from the shared solution tables, when there is one."""
-    table = SHARED / "solutions" / f"{path.stem.split('_')[0][:-1]}_optimum_kobe.csv"
+    size = next(k for k in ("j120", "j30", "j60", "j90") if path.stem.startswith(k))
+    table = SHARED / "solutions" / f"{size}_optimum_kobe.csv"
     if not table.exists():
         return None
     for line in table.read_text().splitlines()[1:]:
@@ -161,16 +162,16 @@ def test_with_resource_limits_the_finish_is_no_better_than_possible(path):
     cannot beat the critical path nor the instance's proven optimum."""
     inst = reread(path)
     forecast = rc.simulate(rc.load(path), iterations=64, seed=1)
-    bound = max(inst.mpm_time, _optimum(path) or 0)
+    bound = max(inst.mpm_time, optimum(path) or 0)
     assert np.all(forecast.project_finish.samples >= bound)
 
 
 def test_optimum_table_is_found_where_shared_data_is():
     if not (SHARED / "solutions").exists():
         pytest.skip("no shared PSPLIB solutions")
-    assert _optimum(J301_1) == 43
-    assert _optimum(LOCAL / "j601_1.sm") == 77
-    assert _optimum(LOCAL / "j1201_2.sm") == 109
+    assert optimum(J301_1) == 43
+    assert optimum(LOCAL / "j601_1.sm") == 77
+    assert optimum(LOCAL / "j1201_2.sm") == 109
 
 
 # --------------------------------------------------------------------------------------------

@@ -289,3 +289,28 @@ assignments = [{ resource = "ios", units = 2 }]
     again = rc.load(write_model_toml(project, tmp_path / "again.toml"))
     assert again.resources == project.resources
     assert again.task("a").priority == 2
+
+
+# --- PSPLIB: real instances with their optimal makespans -------------------------------------
+
+from tests.test_import_psplib import FILES as PSPLIB_FILES  # noqa: E402
+from tests.test_import_psplib import optimum  # noqa: E402
+
+
+@pytest.mark.parametrize("path", PSPLIB_FILES)
+def test_psplib_levelled_plans_are_feasible_and_never_beat_the_optimum(path):
+    project = rc.load(path)
+    best = optimum(path)
+    durations = {t.id: t.estimate.most_likely for t in project.tasks}
+    for scheme in ("parallel", "serial"):
+        for rule in PRIORITY_RULES:
+            network = levelled(compile_project(project), scheme, rule)
+            start, finish = forward_pass(network, network.plan_duration)
+            tasks = {t.id for t in project.tasks}
+            dates = [
+                {id: x[k] for k, id in enumerate(network.ids) if id in tasks}
+                for x in (start, finish)
+            ]
+            check_feasible(project, *dates, durations)
+            if best is not None:
+                assert finish.max() >= best, (scheme, rule)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import leaf
-from .codes import NOT_STARTED
+from .codes import FF, FS, NOT_STARTED
 from .forward import block_shifted_moments, block_sum, calendar_tables, schedule_task
 from .timing import finish_block, roll_block
 
@@ -95,171 +95,192 @@ def breakpoint_at(times, levels, count: int, x: float) -> tuple[int, int]:
     return i + 1, count + 1
 
 
+# Each per-task function takes the few arrays it reads: a call that passed the kernel's whole
+# Arrays (dozens of arrays) would cost more than the work it does.
+
+
 @leaf
-def conflict(a, w, j: int, s: float, f: float) -> float:
-    """-1 when task j's demand fits in every limited pool over [s, f); otherwise the first
-    instant after s at which usage or capacity changes past the first clash (where to try next)."""
-    for e in range(a.dem_ptr[j], a.dem_ptr[j + 1]):
-        p, need = a.dem_pool[e], a.dem_units[e]
-        times, levels, count = w.t[p], w.u[p], w.npts[p]
-        c0, c1 = a.cap_ptr[p], a.cap_ptr[p + 1]
-        i = segment(times, count, s)
-        c = c0 + segment(a.cap_time[c0:c1], c1 - c0, s)
-        x = s
-        while x < f:
-            usage_end = times[i + 1] if i + 1 < count else np.inf
-            cap_end = a.cap_time[c + 1] if c + 1 < c1 else np.inf
-            if levels[i] + need > a.cap[c] + TIE:
-                return min(usage_end, cap_end)
-            if usage_end <= cap_end:
-                x = usage_end
-                i += 1
-            else:
-                x = cap_end
-                c += 1
+def clash(times, levels, count: int, cap_time, cap, need: float, s: float, f: float) -> float:
+    """-1 when ``need`` more units fit in a pool (usage steps ``times``/``levels``, capacity
+    steps ``cap_time``/``cap``) over [s, f); otherwise the first instant after the first clash
+    at which usage or capacity changes (where to try next)."""
+    i = segment(times, count, s)
+    steps = cap_time.shape[0]
+    c = segment(cap_time, steps, s)
+    x = s
+    while x < f:
+        usage_end = times[i + 1] if i + 1 < count else np.inf
+        cap_end = cap_time[c + 1] if c + 1 < steps else np.inf
+        if levels[i] + need > cap[c] + TIE:
+            return min(usage_end, cap_end)
+        if usage_end <= cap_end:
+            x = usage_end
+            i += 1
+        else:
+            x = cap_end
+            c += 1
     return -1.0
 
 
 @leaf
-def hold(a, w, j: int, s: float, f: float) -> None:
+def conflict(dem_ptr, dem_pool, dem_units, cap_ptr, cap_time, cap, t, u, npts, j, s, f):
+    """-1 when task j's demand fits in every limited pool over [s, f); otherwise where to try
+    next (see :func:`clash`)."""
+    for e in range(dem_ptr[j], dem_ptr[j + 1]):
+        p = dem_pool[e]
+        c0, c1 = cap_ptr[p], cap_ptr[p + 1]
+        nxt = clash(t[p], u[p], npts[p], cap_time[c0:c1], cap[c0:c1], dem_units[e], s, f)
+        if nxt >= 0.0:
+            return nxt
+    return -1.0
+
+
+@leaf
+def hold(dem_ptr, dem_pool, dem_units, t, u, npts, j: int, s: float, f: float) -> None:
     """Add task j's units to its pools' usage over [s, f)."""
     if f <= s:
         return
-    for e in range(a.dem_ptr[j], a.dem_ptr[j + 1]):
-        p, need = a.dem_pool[e], a.dem_units[e]
-        times, levels = w.t[p], w.u[p]
-        first, count = breakpoint_at(times, levels, w.npts[p], s)
+    for e in range(dem_ptr[j], dem_ptr[j + 1]):
+        p, need = dem_pool[e], dem_units[e]
+        times, levels = t[p], u[p]
+        first, count = breakpoint_at(times, levels, npts[p], s)
         last, count = breakpoint_at(times, levels, count, f)
-        w.npts[p] = count
+        npts[p] = count
         for k in range(first, last):
             levels[k] += need
 
 
 @leaf
-def placed_at(tb, c: int, w, t: float, d: float) -> tuple[float, float]:
+def placed_at(tb, c: int, x, y, z, t: float, d: float) -> tuple[float, float]:
     """Start and finish of d days of work on calendar c started at t or the next working
-    instant after it (the forward pass's rule; zero duration: at t)."""
+    instant after it (the forward pass's rule; zero duration: at t). x, y, z: (1,) scratch."""
     if d <= 0.0:
         return t, t
     if c < 0:
         return t, t + d
-    w.x[0] = t
-    roll_block(tb, c, w.x, 1, w.y)
-    w.z[0] = d
-    finish_block(tb, c, w.y, w.z, 1, w.x)
-    return w.y[0], w.x[0]
+    x[0] = t
+    roll_block(tb, c, x, 1, y)
+    z[0] = d
+    finish_block(tb, c, y, z, 1, x)
+    return y[0], x[0]
 
 
 @leaf
-def earliest_fit(a, tb, w, j: int, lo: float) -> tuple[float, float]:
-    """The earliest start at or after ``lo`` (>= the precedence-earliest start) at which task j's
-    demand fits for its whole duration, and its finish."""
-    c, d = a.task_cal[j], w.d[j, 0]
-    if lo <= w.es[j]:
-        s, f = w.es[j], w.ef[j]  # the forward pass's own dates, bit for bit
-    else:
-        s, f = placed_at(tb, c, w, lo, d)
-    while True:
-        nxt = conflict(a, w, j, s, f)
-        if nxt < 0.0:
-            return s, f
-        s, f = placed_at(tb, c, w, nxt, d)
+def clock_dates(pred_ptr, pred_idx, pred_type, pred_lag, floor, j, d, s, f):
+    """The forward pass's dates of a task on the clock's own time (no calendar, floor of the
+    start only, not started): :func:`~.forward.forward_block`'s arithmetic for one run."""
+    v = floor
+    for e in range(pred_ptr[j], pred_ptr[j + 1]):
+        i, kind = pred_idx[e], pred_type[e]
+        base = f[i, 0] if kind == FS or kind == FF else s[i, 0]
+        if kind < FF:
+            b = base + pred_lag[e]
+        else:
+            b = base + pred_lag[e] - d
+        if b > v:
+            v = b
+    return v, v + d
 
 
 @leaf
-def competes(a, w, j: int) -> bool:
-    """Whether task j waits for limited pools (demand, work to do, not started)."""
-    return a.dem_ptr[j + 1] > a.dem_ptr[j] and w.d[j, 0] > 0.0 and a.progress[j] == NOT_STARTED
-
-
-@leaf
-def place(a, w, j: int, s: float, f: float) -> None:
-    """Fix task j at [s, f) and hold its units."""
-    w.s[j, 0] = s
-    w.f[j, 0] = f
-    hold(a, w, j, s, f)
-
-
-@leaf
-def release(a, w, j: int, nstack: int) -> int:
+def push_ready(succ_ptr, succ_link, link_owner, npl, stack, j: int, nstack: int) -> int:
     """Count task j as placed for its successors; push those it was the last one for."""
-    for x in range(a.succ_ptr[j], a.succ_ptr[j + 1]):
-        o = a.link_owner[a.succ_link[x]]
-        w.npl[o] -= 1
-        if w.npl[o] == 0:
-            w.stack[nstack] = o
+    for x in range(succ_ptr[j], succ_ptr[j + 1]):
+        o = link_owner[succ_link[x]]
+        npl[o] -= 1
+        if npl[o] == 0:
+            stack[nstack] = o
             nstack += 1
     return nstack
 
 
 @leaf
-def settle(a, w, tmp, nstack: int, nready: int) -> int:
-    """Take the pushed tasks: each gets its precedence-earliest dates; those that compete for
-    limited pools join the ready list, the others are placed there (releasing theirs)."""
-    while nstack > 0:
-        nstack -= 1
-        j = w.stack[nstack]
-        schedule_task(a, j, w.d[j], 1, w.s, w.f, tmp)
-        w.es[j] = w.cand[j] = w.s[j, 0]
-        w.ef[j] = w.f[j, 0]
-        if competes(a, w, j):
-            w.ready[nready] = j
-            nready += 1
-        else:
-            place(a, w, j, w.es[j], w.ef[j])
-            nstack = release(a, w, j, nstack)
-    return nready
-
-
-@leaf
-def best(a, w, nready: int, t: float) -> int:
-    """The position in the ready list of the first task in priority order whose next possible
-    start is at most t (-1: none)."""
-    q = -1
-    for r in range(nready):
-        j = w.ready[r]
-        if w.cand[j] <= t + TIE and (q < 0 or a.level_rank[j] < a.level_rank[w.ready[q]]):
-            q = r
-    return q
-
-
-@leaf
 def level_run(a, tb, w, tmp) -> None:
     """One run's levelled schedule: durations ``w.d`` in, dates ``w.s``, ``w.f`` out."""
-    n = w.es.shape[0]
-    for p in range(w.npts.shape[0]):
-        w.t[p, 0] = -np.inf
-        w.u[p, 0] = 0.0
-        w.npts[p] = 1
+    pred_ptr, pred_idx, pred_type, pred_lag = a.pred_ptr, a.pred_idx, a.pred_type, a.pred_lag
+    succ_ptr, succ_link, link_owner = a.succ_ptr, a.succ_link, a.link_owner
+    dem_ptr, dem_pool, dem_units = a.dem_ptr, a.dem_pool, a.dem_units
+    cap_ptr, cap_time, cap = a.cap_ptr, a.cap_time, a.cap
+    general, progress, task_cal, rank = a.general, a.progress, a.task_cal, a.level_rank
+    start_floor = a.start_floor
+    d, s, f, es, ef, cand = w.d, w.s, w.f, w.es, w.ef, w.cand
+    npl, ready, stack, t, u, npts = w.npl, w.ready, w.stack, w.t, w.u, w.npts
+    x, y, z = w.x, w.y, w.z
+    serial = a.level_scheme[0] == SERIAL
+    n = es.shape[0]
+    for p in range(npts.shape[0]):
+        t[p, 0] = -np.inf
+        u[p, 0] = 0.0
+        npts[p] = 1
     nstack = 0
     for j in range(n):
-        w.npl[j] = a.pred_ptr[j + 1] - a.pred_ptr[j]
-        if w.npl[j] == 0:
-            w.stack[nstack] = j
+        npl[j] = pred_ptr[j + 1] - pred_ptr[j]
+        if npl[j] == 0:
+            stack[nstack] = j
             nstack += 1
-    nready = settle(a, w, tmp, nstack, 0)
-    serial = a.level_scheme[0] == SERIAL
-    while nready > 0:
-        # serial: the first ready task in priority order; parallel: the next decision time
-        t = np.inf
+    nready = 0
+    placed = -1  # the task just placed, whose successors are to be pushed
+    while True:
+        if placed >= 0:
+            nstack = push_ready(succ_ptr, succ_link, link_owner, npl, stack, placed, nstack)
+            placed = -1
+        # the pushed tasks get their precedence-earliest dates; those that need no limited
+        # pool, no time, or have started are placed there at once (they compete for nothing)
+        while nstack > 0:
+            nstack -= 1
+            j = stack[nstack]
+            if general[j]:
+                schedule_task(a, j, d[j], 1, s, f, tmp)
+                es[j], ef[j] = s[j, 0], f[j, 0]
+            else:
+                es[j], ef[j] = clock_dates(
+                    pred_ptr, pred_idx, pred_type, pred_lag, start_floor[j], j, d[j, 0], s, f
+                )
+            cand[j] = es[j]
+            if dem_ptr[j + 1] > dem_ptr[j] and d[j, 0] > 0.0 and progress[j] == NOT_STARTED:
+                ready[nready] = j
+                nready += 1
+            else:
+                s[j, 0], f[j, 0] = es[j], ef[j]
+                hold(dem_ptr, dem_pool, dem_units, t, u, npts, j, es[j], ef[j])
+                nstack = push_ready(succ_ptr, succ_link, link_owner, npl, stack, j, nstack)
+        if nready == 0:
+            return
+        # serial: the first ready task in priority order; parallel: the ready tasks whose next
+        # possible start is the earliest (the decision time), first in priority order
+        horizon = np.inf
         if not serial:
             for r in range(nready):
-                t = min(t, w.cand[w.ready[r]])
-        while nready > 0:
-            q = best(a, w, nready, t)
+                horizon = min(horizon, cand[ready[r]])
+        while placed < 0:
+            q = -1
+            for r in range(nready):
+                j = ready[r]
+                if cand[j] <= horizon + TIE and (q < 0 or rank[j] < rank[ready[q]]):
+                    q = r
             if q < 0:
                 break
-            j = w.ready[q]
-            s, f = earliest_fit(a, tb, w, j, w.cand[j])
-            if s > t + TIE:  # parallel: it waits for the next decision time
-                w.cand[j] = s
+            j = ready[q]
+            c, dj = task_cal[j], d[j, 0]
+            if cand[j] <= es[j]:
+                sj, fj = es[j], ef[j]  # the forward pass's own dates, bit for bit
+            else:
+                sj, fj = placed_at(tb, c, x, y, z, cand[j], dj)
+            while True:  # the earliest start from there at which its units are free
+                nxt = conflict(
+                    dem_ptr, dem_pool, dem_units, cap_ptr, cap_time, cap, t, u, npts, j, sj, fj
+                )
+                if nxt < 0.0:
+                    break
+                sj, fj = placed_at(tb, c, x, y, z, nxt, dj)
+            if sj > horizon + TIE:  # parallel: it waits for a later decision time
+                cand[j] = sj
                 continue
             nready -= 1
-            w.ready[q] = w.ready[nready]
-            place(a, w, j, s, f)
-            nready = settle(a, w, tmp, release(a, w, j, 0), nready)
-            if serial:
-                break
+            ready[q] = ready[nready]
+            s[j, 0], f[j, 0] = sj, fj
+            hold(dem_ptr, dem_pool, dem_units, t, u, npts, j, sj, fj)
+            placed = j
 
 
 @leaf
