@@ -314,3 +314,153 @@ def test_psplib_levelled_plans_are_feasible_and_never_beat_the_optimum(path):
             check_feasible(project, *dates, durations)
             if best is not None:
                 assert finish.max() >= best, (scheme, rule)
+
+
+# --- what the pools did: resource criticality and usage -------------------------------------
+
+
+def two_on_one_dev(extra: tuple = ()) -> rc.Project:
+    tasks = (
+        rc.Task("a", rc.Triangular(8, 10, 14), assignments=needs("dev")),
+        rc.Task("b", rc.Triangular(8, 10, 14), assignments=needs("dev")),
+        *extra,
+    )
+    return rc.Project(
+        "p",
+        START,
+        tasks,
+        (rc.Milestone("done", ("a", "b")),),
+        resources=(rc.Resource("dev", capacity=1), rc.Resource("qa", capacity=5)),
+    )
+
+
+def test_resource_criticality_counts_the_runs_a_pool_held_back_a_critical_task():
+    # b always waits for the developer and always finishes last; the QA pool never binds; a
+    # short task that waits for the developer only after both is off the critical path of done
+    quick = rc.Task("x", rc.Fixed(1), assignments=(*needs("qa"), *needs("dev")), priority=-1)
+    forecast = rc.simulate(two_on_one_dev((quick,)), iterations=2048, seed=2)
+    assert forecast.resource_criticality("done") == {"dev": 1.0, "qa": 0.0}
+    # the project finish: x, held back by the developer, is the last task in every run
+    assert forecast.resource_criticality() == {"dev": 1.0, "qa": 0.0}
+    again = rc.Forecast.from_json(forecast.to_json())
+    assert again.resource_criticality("done") == {"dev": 1.0, "qa": 0.0}
+    assert (
+        rc.simulate(two_on_one_dev(), iterations=64, seed=1, scheme=None).resource_criticality()
+        == {}
+    )
+
+
+def test_daily_usage_is_the_time_weighted_units_of_each_day():
+    from riskcast.utilisation import daily_usage
+
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(0, 8, (6, 40))
+    finishes = starts + rng.uniform(0, 4, (6, 40))
+    units = rng.integers(1, 4, 6).astype(float)
+    got = daily_usage(starts, finishes, units, 14)
+    fine = np.linspace(0, 14, 14 * 400, endpoint=False) + 1 / 800  # midpoints of 1/400 days
+    busy = (starts[:, :, None] <= fine) & (fine < finishes[:, :, None])
+    brute = (units[:, None, None] * busy).sum(axis=0).reshape(40, 14, 400).mean(axis=2)
+    np.testing.assert_allclose(got, brute, atol=4 / 400 * units.sum())
+
+
+def test_usage_of_a_pool_with_fixed_durations_is_known_exactly():
+    # one developer on a (10 days) then b (10 days): one unit in use for 20 working days; the
+    # QA pool of 2 has one tester on t (Mon-Wed) and a capacity that rises to 3 on Thursday 7th
+    tester = rc.Task("t", rc.Fixed(3), assignments=needs("qa"))
+    project = two_on_one_dev((tester,))
+    fixed = tuple(
+        dataclasses.replace(t, estimate=rc.Fixed(t.estimate.most_likely)) for t in project.tasks
+    )
+    qa = rc.Resource("qa", capacity=2, changes=(rc.CapacityChange(jan(7), 3),))
+    project = dataclasses.replace(project, tasks=fixed, resources=(project.resources[0], qa))
+    forecast = rc.simulate(project, iterations=64, seed=1)
+    dev = forecast.resource_usage("dev")
+    assert dev["dates"][0] == np.datetime64("2027-01-04") and len(dev["dates"]) == 20
+    for band in ("p50", "p90", "mean"):
+        np.testing.assert_array_equal(dev[band], np.ones(20))
+    use = forecast.resource_usage("qa")
+    np.testing.assert_array_equal(use["p50"], [1, 1, 1] + [0] * 17)
+    np.testing.assert_array_equal(use["capacity"], [2, 2, 2] + [3] * 17)
+    with pytest.raises(rc.ArgumentError, match=r'no levelled pool "qq" \(levelled: dev, qa\)'):
+        forecast.resource_usage("qq")
+
+
+def test_the_charts_of_a_levelled_forecast():
+    pytest.importorskip("matplotlib")
+    from riskcast import plotting
+
+    forecast = rc.simulate(two_on_one_dev(), iterations=2048, seed=2)
+    ax = plotting.resource_usage(forecast, "dev")
+    gids = {line.get_gid() for line in ax.get_lines()}
+    assert {"p50", "p90", "capacity"} <= gids
+    ax = plotting.levelling_scurves(forecast, "done")
+    gids = {line.get_gid() for line in ax.get_lines()}
+    assert {"levelled", "unlimited", "p80-levelled", "p80-unlimited"} <= gids
+    free = rc.simulate(two_on_one_dev(), iterations=64, seed=2, scheme=None)
+    with pytest.raises(rc.ArgumentError, match="not levelled"):
+        plotting.levelling_scurves(free, "done")
+
+
+def test_the_command_line_levels_and_says_so(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from riskcast.io.writer import write_model_toml
+
+    model = write_model_toml(two_on_one_dev(), tmp_path / "team.toml")
+    out = tmp_path / "out"
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, "-m", "riskcast", "run", str(model), "-n", "2000", "--seed", "4"]
+        return subprocess.run([*args, *extra], capture_output=True, text=True)
+
+    done = run("--out", str(out), "--scheme", "serial", "--priority", "min-slack")
+    assert done.returncode == 0, done.stderr
+    assert "resources levelled in every run (serial scheme, min-slack priority)" in done.stdout
+    assert "P80 unlimited" in done.stdout and "dev   100%" in done.stdout
+    as_json = run("--format", "json", "--no-charts", "--scheme", "serial", "--priority", "lft")
+    summary = json.loads(as_json.stdout)
+    assert summary["levelling"] == {"scheme": "serial", "priority": "lft"}
+    charts = {p.name for p in (out / "charts").iterdir()}
+    assert {"usage-dev.png", "usage-qa.png", "levelling-done.png"} <= charts
+    plain = run("--scheme", "none", "--no-charts")
+    assert plain.returncode == 0 and "levelled" not in plain.stdout
+    bad = run("--scheme", "paralel")
+    assert bad.returncode == 2 and "invalid choice: 'paralel'" in bad.stderr
+
+
+# --- capacities from MS Project and P6 -------------------------------------------------------
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "mpxj"
+
+
+def test_ms_project_max_units_are_the_capacity():
+    from riskcast.io.schedules import read_schedule
+
+    project = read_schedule(DATA / "mspdi" / "sample1.xml").project
+    # <MaxUnits>1</MaxUnits> on both work resources: one full-time unit each
+    assert [(r.id, r.capacity) for r in project.resources] == [("1", 1.0), ("2", 1.0)]
+
+
+def test_p6_max_units_per_time_with_its_periods_and_an_over_allocation(tmp_path):
+    from riskcast.io.schedules import read_schedule
+
+    text = (DATA / "xer" / "resource-rates-test.xer").read_text(encoding="cp1252")
+    # two rate periods: 1 per hour from 2022-01-01, 3 per hour from 2023-01-01; the project
+    # starts in 2022, so the capacity is 1 and rises to 3 in 2023
+    text = text.replace(
+        "%R\t1762\t1316\t1\t21.0000\t2023-01-01 00:00",
+        "%R\t1762\t1316\t3\t21.0000\t2023-01-01 00:00",
+    )
+    path = tmp_path / "rates.xer"
+    path.write_text(text, encoding="cp1252")
+    result = read_schedule(path)
+    (pool,) = result.project.resources
+    # task A1000 needs 5 units (target_qty_per_hr 5): more than P6's maximum, so the capacity
+    # is raised to 5 everywhere, with a warning that names the task
+    assert (pool.capacity, pool.changes) == (5.0, (rc.CapacityChange(dt.date(2023, 1, 1), 5.0),))
+    assert any(
+        'task "A1000" needs 5 units, more than its maximum of 1' in w for w in result.warnings
+    )

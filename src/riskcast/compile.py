@@ -202,21 +202,20 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
 
 
 def _last_candidates(
-    n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag, progress, task_cal
+    n: int, pred_ptr: np.ndarray, pred_idx, pred_type, pred_lag, progress
 ) -> np.ndarray:
     """Activities whose finish can be the project finish: those without a successor link that
-    forces the successor to finish no earlier (FS or FF with lag >= 0; durations are >= 0).
-    An FF successor on its own calendar may finish earlier (a finish bound in its non-working
-    time is met at the end of its working time before it), so only one working in clock time
-    counts. Links into finished tasks, or started ones that no longer follow their links,
-    force nothing."""
+    forces the successor to finish no earlier: FS with lag >= 0 (start >= finish + lag, and
+    durations are >= 0, exactly in floating point). An FF successor may finish earlier: on its
+    own calendar a finish bound in its non-working time is met at the end of its working time
+    before it, and on the clock (finish - d) + d can round below the bound. Links into finished
+    tasks, or started ones that no longer follow their links, force nothing."""
     bounded = np.zeros(n, bool)
     for j in range(n):
         if progress[j] in (FINISHED, STARTED_OVERRIDE):
             continue
         for e in range(pred_ptr[j], pred_ptr[j + 1]):
-            forcing = pred_type[e] == FS or (pred_type[e] == FF and task_cal[j] < 0)
-            if forcing and pred_lag[e] >= 0:
+            if pred_type[e] == FS and pred_lag[e] >= 0:
                 bounded[pred_idx[e]] = True
     return np.flatnonzero(~bounded).astype(np.int64)
 
@@ -582,7 +581,7 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         keys=keys,
         milestone_idx=np.array([index[m.id] for m in project.milestones], np.int64),
         last_candidates=_last_candidates(
-            n, pred_ptr, pred_idx, pred_type, pred_lag, timing.progress, timing.task_cal
+            n, pred_ptr, pred_idx, pred_type, pred_lag, timing.progress
         ),
         plan_duration=plan,
         mean_duration=mean,

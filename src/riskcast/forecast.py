@@ -32,11 +32,13 @@ import numpy as np
 
 from . import statistics
 from .calendar import Calendar
+from .engine.levelling import NO_LEVELLING
 from .errors import ArgumentError
 from .model import as_date
 from .statistics import percentile_index, percentile_ranks
 from .suggest import suggestion
 from .units import TIME_TOLERANCE
+from .utilisation import PoolReport
 
 if TYPE_CHECKING:
     from .compile import Network
@@ -418,6 +420,7 @@ class Forecast:
         self.levelling: tuple[str, str] | None = None
         # with levelling: the same runs without resource limits (not kept in JSON files)
         self.unlevelled: Forecast | None = None
+        self.pools: PoolReport | None = None  # with levelling: what the limited pools did
 
     @classmethod
     def from_runs(cls, project: Project, network: Network, runs: Runs) -> Forecast:
@@ -476,7 +479,44 @@ class Forecast:
         )
         forecast._record_misses(project, network, runs, plan)
         forecast.status_date = project.status_date
+        if network.level_scheme[0] != NO_LEVELLING:
+            forecast.pools = PoolReport.from_runs(runs, network)
         return forecast
+
+    def resource_criticality(self, milestone: str | None = None) -> dict[str, float]:
+        """Per limited pool, the share of runs in which it held back a task that was critical
+        for ``milestone`` (None: the project finish): resources levelled in every run.
+
+        Returns
+        -------
+        dict of str to float
+            Pool id -> share in [0, 1]; empty without levelling.
+        """
+        if self.pools is None:
+            return {}
+        row = self.pools.critical[self._target_index(milestone)]
+        return {p: float(row[k]) / self.pools.iterations for k, p in enumerate(self.pools.ids)}
+
+    def resource_usage(self, pool: str) -> dict[str, np.ndarray]:
+        """Units of a limited pool in use per day of the plan (levelled runs kept in full).
+
+        Returns
+        -------
+        dict
+            ``dates`` (datetime64[D], one per working day of the project calendar, or per
+            calendar day when tasks work on several calendars), ``p50``, ``p90``, ``mean``
+            (time-weighted units in use that day, across runs) and ``capacity``.
+        """
+        if self.pools is None or pool not in self.pools.usage:
+            known = list(self.pools.usage) if self.pools else []
+            raise ArgumentError(
+                f'no levelled pool "{pool}"'
+                + (f" (levelled: {', '.join(known)})" if known else " (no pool was levelled)")
+                + suggestion(pool, known)
+            )
+        bands = self.pools.usage[pool]
+        days = np.arange(len(bands["p50"]), dtype=float)
+        return {"dates": self.calendar.start_dates(self.start, days), **bands}
 
     @property
     def stats(self) -> dict[str, np.ndarray]:
@@ -795,6 +835,7 @@ class Forecast:
             "precision": self.precision,
             "mitigation": self.mitigation,
             "levelling": None if self.levelling is None else list(self.levelling),
+            "pools": None if self.pools is None else self.pools.to_json(),
             "stats": {k: v.tolist() for k, v in self.stats.items()},
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
             "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
@@ -862,6 +903,8 @@ class Forecast:
         forecast.mitigation = data["mitigation"]
         levelling = data.get("levelling")
         forecast.levelling = None if levelling is None else tuple(levelling)
+        pools = data.get("pools")
+        forecast.pools = None if pools is None else PoolReport.from_json(pools)
         if data.get("status_date"):
             forecast.status_date = as_date(data["status_date"], "status_date")
         forecast._misses = [

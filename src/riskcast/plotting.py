@@ -1112,3 +1112,7 @@ def _metadata(path: Path) -> dict[str, Any] | None:
     if suffix == ".pdf":
         return {"CreationDate": None}
     return None
+
+
+# Charts of levelled forecasts live in their own module (they import the helpers above).
+from .resource_plots import levelling_scurves, resource_usage  # noqa: E402, F401

@@ -167,7 +167,8 @@ def simulate(
     network = levelled(
         compile_project(project, mitigated=mitigated_risks(mitigation)), scheme, priority
     )
-    needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads)
+    pools = len(network.pool_ids) if network.level_scheme[0] != NO_LEVELLING else 0
+    needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools)
     if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
             f"this simulation needs up to {needed / 2**30:.1f} GiB of memory (limit "

@@ -217,8 +217,13 @@ class RunReport(Report):
         return [(Path(self.args.export), csv_text(rows, columns))]
 
     def _resource_delay(self) -> list[str]:
-        """The same runs without resource limits, side by side: the delay the limits cause."""
+        """The same runs without resource limits, side by side: the delay the limits cause;
+        and per pool, how often it held back a critical task."""
         forecast, conf = self.forecast, self.confidence
+        pools = [["pool", "held back a critical task (share of runs)"]]
+        pools += [
+            [short(p, 30), percent(share)] for p, share in forecast.resource_criticality().items()
+        ]
         rows = [["milestone", f"P{conf:g} levelled", f"P{conf:g} unlimited", "delay"]]
         for mid in self.ids:
             m, free = forecast.milestone(mid), forecast.unlevelled.milestone(mid)
@@ -231,7 +236,12 @@ class RunReport(Report):
                     f"{delay:+.1f} d",
                 ]
             )
-        return ["resource limits (the same runs without them):", *aligned(rows)]
+        return [
+            "resource limits (the same runs without them):",
+            *aligned(rows),
+            "",
+            *aligned(pools),
+        ]
 
     def table(self) -> str:
         forecast, conf = self.forecast, self.confidence
@@ -372,6 +382,21 @@ class RunReport(Report):
                 staging.path(f"charts/gantt.{fmt}"),
             )
         )
+        if forecast.pools is not None:  # levelled: each pool's usage, and with / without limits
+            for pool in forecast.pools.usage:
+                jobs.append(
+                    (
+                        lambda pool=pool: plotting.resource_usage(forecast, pool),
+                        staging.path(f"charts/usage-{safe_name(pool)}.{fmt}"),
+                    )
+                )
+            for mid in ids:
+                jobs.append(
+                    (
+                        lambda mid=mid: plotting.levelling_scurves(forecast, mid),
+                        staging.path(f"charts/levelling-{safe_name(mid)}.{fmt}"),
+                    )
+                )
         forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
         self.status.show(f"drawing {len(jobs)} charts…")
         save_charts(jobs)

@@ -30,7 +30,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "7c296d73e8e201247212a0ba"
+SOURCES_DIGEST = "03d6c9e0f457b0df4ce3731c"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -59,7 +59,8 @@ Arrays = namedtuple(
 # What a chunk writes (see simulate_chunks).
 Outputs = namedtuple(
     "Outputs",
-    "finishes sums critical kept_duration kept_finish risk_occurred risk_critical missed",
+    "finishes sums critical kept_duration kept_finish kept_start risk_occurred risk_critical "
+    "missed pool_critical",
 )
 
 
@@ -76,7 +77,8 @@ def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     levelled = a.level_scheme[0] != NO_LEVELLING
     if levelled:
         work = level_work(n, a.cap_ptr.shape[0] - 1)
-        level_block(a, dur, 1, start, finish, np.empty((0, n)), tmp, work)
+        held_by = np.empty((n, 1), np.int64)
+        level_block(a, dur, 1, start, finish, np.empty((0, n)), tmp, work, held_by)
     else:
         forward_block(a, dur, 1, start, finish, np.empty((0, n)), tmp)
     alap = a.alap_free_idx if levelled else a.alap_idx
@@ -127,7 +129,21 @@ def apply_uncertainty(a, first: int, count: int, correlated, occurred, dur) -> N
 
 @leaf
 def count_critical(
-    a, m, first_target, mask, dur, start, finish, occurred, risk_bits, crit, risk_crit, tmp
+    a,
+    m,
+    first_target,
+    mask,
+    dur,
+    start,
+    finish,
+    occurred,
+    risk_bits,
+    crit,
+    risk_crit,
+    tmp,
+    held_by,
+    pool_bits,
+    pool_crit,
 ) -> None:
     """Count zero-float activities towards the targets whose bits are set in ``mask`` (n, BLOCK):
     bit b of ``mask[j, k]`` says activity j drives target ``first_target + b`` in column k.
@@ -135,7 +151,9 @@ def count_critical(
     One sweep from the last activity to the first (topological order), vectorised over the
     block's iterations like the forward pass: each activity's bits flow to the predecessors whose
     link drives its start (within TIE). This is the backward pass with every target's late finish
-    at its early finish, for up to GROUP targets at once. Clears ``mask`` and ``risk_bits``.
+    at its early finish, for up to GROUP targets at once. A task a limited pool held back
+    (``held_by``, levelled runs) passes its bits to that pool (``pool_crit``: runs in which the
+    pool delayed a task critical for the target). Clears ``mask``, ``risk_bits``, ``pool_bits``.
     """
     n_bits = min(GROUP, crit.shape[0] - first_target)
     for j in range(dur.shape[0] - 1, -1, -1):
@@ -156,6 +174,11 @@ def count_critical(
             for k in range(m):
                 if happened[k]:
                     hit[k] |= bits[k]
+        if held_by.shape[0]:
+            held = held_by[j]
+            for k in range(m):
+                if held[k] >= 0:
+                    pool_bits[held[k], k] |= bits[k]
         s, d = start[j], dur[j]
         if a.general[j]:
             drivers_general(a, j, m, bits, mask, dur, start, finish, tmp)
@@ -179,6 +202,15 @@ def count_critical(
             for k in range(m):
                 count += (hit[k] >> b) & 1
             risk_crit[first_target + b, r] += count
+        for k in range(m):
+            hit[k] = 0
+    for p in range(pool_bits.shape[0]):
+        hit = pool_bits[p]
+        for b in range(n_bits):
+            count = 0
+            for k in range(m):
+                count += (hit[k] >> b) & 1
+            pool_crit[first_target + b, p] += count
         for k in range(m):
             hit[k] = 0
 
@@ -221,10 +253,13 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
       kept_duration  float32 (n, KB * BLOCK)       durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
       kept_finish    float32 (n, KB * BLOCK)       finishes, likewise
+      kept_start     float32 (n, KB * BLOCK)       starts, likewise
       risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
       risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
       missed         int64 (chunks, 2, L)           runs starting / finishing after the late
                                                    constraint of task late_idx[l]
+      pool_critical  int64 (chunks, M + 1, P)      runs in which limited pool p held back a
+                                                   task critical for the target (levelled)
     With ``full`` False only ``finishes`` is written (risk-driver reruns).
     """
     n = a.dist_code.shape[0]
@@ -235,7 +270,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     finishes, kept_duration, kept_finish = out.finishes, out.kept_duration, out.kept_finish
     sums, critical = out.sums, out.critical
     risk_occurred, risk_critical = out.risk_occurred, out.risk_critical
-    missed = out.missed
+    missed, kept_start, pool_critical = out.missed, out.kept_start, out.pool_critical
+    n_pools = a.cap_ptr.shape[0] - 1
     kept_runs = kept_duration.shape[1]
     levelled = a.level_scheme[0] != NO_LEVELLING
     alap = a.alap_free_idx if levelled else a.alap_idx
@@ -255,6 +291,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         work = level_work(n if levelled else 0, a.cap_ptr.shape[0] - 1 if levelled else 0)
         mask = np.zeros((n, BLOCK), np.int64)
         risk_bits = np.zeros((n_risks, BLOCK), np.int64)
+        held_by = np.full((n if levelled else 0, BLOCK), -1, np.int64)
+        pool_bits = np.zeros((n_pools if levelled else 0, BLOCK), np.int64)
         acc = sums[c]
         crit = critical[c]
         lo = c * CHUNK
@@ -283,7 +321,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)
             if levelled:
-                level_block(a, dur, m, start, finish, acc if full else no_sums, tmp, work)
+                level_block(a, dur, m, start, finish, acc if full else no_sums, tmp, work, held_by)
             else:
                 forward_block(a, dur, m, start, finish, acc if full else no_sums, tmp)
             for k in range(m):
@@ -306,6 +344,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
             if g0 < kept_runs:  # a row segment per activity (kept_runs is whole blocks)
                 kept_duration[:, g0 : g0 + m] = dur[:, :m]
                 kept_finish[:, g0 : g0 + m] = finish[:, :m]
+                kept_start[:, g0 : g0 + m] = start[:, :m]
             for r in range(n_risks):
                 for k in range(m):
                     if occurred[r, k]:
@@ -344,4 +383,7 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                     crit,
                     risk_critical[c],
                     tmp,
+                    held_by,
+                    pool_bits,
+                    pool_critical[c],
                 )

@@ -42,7 +42,8 @@ NO_LEVELLING, PARALLEL, SERIAL = 0, 1, 2
 #   t, u      float64 (P, W)  each pool's usage breakpoints and levels
 #   npts      int64 (P,)      breakpoints in use per pool
 #   x, y, z   float64 (1,)    one-value arguments of the calendar functions
-LevelWork = namedtuple("LevelWork", "d s f es ef cand npl ready stack t u npts x y z")
+#   delayed   int64 (n,)      the pool that last held each task back (-1: none)
+LevelWork = namedtuple("LevelWork", "d s f es ef cand npl ready stack t u npts x y z delayed")
 
 
 @leaf
@@ -65,6 +66,7 @@ def level_work(n: int, n_pools: int):
         np.empty(1),
         np.empty(1),
         np.empty(1),
+        np.empty(n, np.int64),
     )
 
 
@@ -124,15 +126,15 @@ def clash(times, levels, count: int, cap_time, cap, need: float, s: float, f: fl
 
 @leaf
 def conflict(dem_ptr, dem_pool, dem_units, cap_ptr, cap_time, cap, t, u, npts, j, s, f):
-    """-1 when task j's demand fits in every limited pool over [s, f); otherwise where to try
-    next (see :func:`clash`)."""
+    """(-1, -1) when task j's demand fits in every limited pool over [s, f); otherwise where to
+    try next (see :func:`clash`) and the pool that clashed."""
     for e in range(dem_ptr[j], dem_ptr[j + 1]):
         p = dem_pool[e]
         c0, c1 = cap_ptr[p], cap_ptr[p + 1]
         nxt = clash(t[p], u[p], npts[p], cap_time[c0:c1], cap[c0:c1], dem_units[e], s, f)
         if nxt >= 0.0:
-            return nxt
-    return -1.0
+            return nxt, p
+    return -1.0, -1
 
 
 @leaf
@@ -205,7 +207,7 @@ def level_run(a, tb, w, tmp) -> None:
     start_floor = a.start_floor
     d, s, f, es, ef, cand = w.d, w.s, w.f, w.es, w.ef, w.cand
     npl, ready, stack, t, u, npts = w.npl, w.ready, w.stack, w.t, w.u, w.npts
-    x, y, z = w.x, w.y, w.z
+    x, y, z, delayed = w.x, w.y, w.z, w.delayed
     serial = a.level_scheme[0] == SERIAL
     n = es.shape[0]
     for p in range(npts.shape[0]):
@@ -237,6 +239,7 @@ def level_run(a, tb, w, tmp) -> None:
                     pred_ptr, pred_idx, pred_type, pred_lag, start_floor[j], j, d[j, 0], s, f
                 )
             cand[j] = es[j]
+            delayed[j] = -1
             if dem_ptr[j + 1] > dem_ptr[j] and d[j, 0] > 0.0 and progress[j] == NOT_STARTED:
                 ready[nready] = j
                 nready += 1
@@ -267,12 +270,13 @@ def level_run(a, tb, w, tmp) -> None:
             else:
                 sj, fj = placed_at(tb, c, x, y, z, cand[j], dj)
             while True:  # the earliest start from there at which its units are free
-                nxt = conflict(
+                nxt, pool = conflict(
                     dem_ptr, dem_pool, dem_units, cap_ptr, cap_time, cap, t, u, npts, j, sj, fj
                 )
                 if nxt < 0.0:
                     break
                 sj, fj = placed_at(tb, c, x, y, z, nxt, dj)
+                delayed[j] = pool
             if sj > horizon + TIE:  # parallel: it waits for a later decision time
                 cand[j] = sj
                 continue
@@ -284,9 +288,10 @@ def level_run(a, tb, w, tmp) -> None:
 
 
 @leaf
-def level_block(a, dur, count: int, start, finish, acc, tmp, w) -> None:
+def level_block(a, dur, count: int, start, finish, acc, tmp, w, held_by) -> None:
     """Levelled start/finish of every activity for ``count`` iterations (arrays (n, BLOCK)),
-    run by run; with a non-empty ``acc`` the sums of :func:`~.forward.forward_block`."""
+    run by run; with a non-empty ``acc`` the sums of :func:`~.forward.forward_block`.
+    ``held_by`` (n, BLOCK) gets the pool that last held each task back in each run (-1: none)."""
     tb = calendar_tables(a)
     n = dur.shape[0]
     for j in range(n):
@@ -301,6 +306,7 @@ def level_block(a, dur, count: int, start, finish, acc, tmp, w) -> None:
         for j in range(n):
             start[j, k] = w.s[j, 0]
             finish[j, k] = w.f[j, 0]
+            held_by[j, k] = w.delayed[j]
     if acc.shape[0] > 0:
         for j in range(n):
             acc[0, j] += block_sum(start[j], count)

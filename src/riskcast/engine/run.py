@@ -45,13 +45,15 @@ class Runs:
     sums:      float64 (N_SUMS, n), sums over iterations of start, d - r, (d - r)^2 and finish,
                where d is the duration and r the activity's plan duration
                (``Network.plan_duration``)
-    kept_duration, kept_finish: float32 (n, >= kept), every activity in the first ``kept``
-               iterations; :meth:`kept_rows` gives the (n, kept) view
+    kept_duration, kept_finish, kept_start: float32 (n, >= kept), every activity in the first
+               ``kept`` iterations; :meth:`kept_rows` gives the (n, kept) view
     risk_occurred: int64 (R,), iterations in which each risk occurred
     risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
     missed:    int64 (2, L), runs in which task ``Network.late_idx[l]`` started after its
                start-no-later-than date (row 0) or finished after its finish-no-later-than
                date or deadline (row 1)
+    pool_critical: int64 (M + 1, P), runs in which limited pool p held back a task that was
+               critical for the target (levelled runs; P = 0 without limited pools)
     """
 
     seed: int
@@ -63,10 +65,12 @@ class Runs:
     sums: np.ndarray
     kept_duration: np.ndarray
     kept_finish: np.ndarray
+    kept_start: np.ndarray
     kept: int
     risk_occurred: np.ndarray
     risk_critical: np.ndarray
     missed: np.ndarray
+    pool_critical: np.ndarray
 
     def kept_rows(self, kept: np.ndarray) -> np.ndarray:
         """(n, kept) view of ``kept_duration`` or ``kept_finish``: the first ``kept`` runs."""
@@ -98,7 +102,9 @@ def kept_rows(n: int, iterations: int) -> int:
     return min(iterations, max(KEPT_MIN, min(KEPT_MAX, KEPT_VALUES // max(n, 1))))
 
 
-def memory_bytes(n: int, targets: int, iterations: int, threads: int | None = None) -> int:
+def memory_bytes(
+    n: int, targets: int, iterations: int, threads: int | None = None, pools: int = 0
+) -> int:
     """Upper bound of the memory (bytes) a simulation and its forecast statistics allocate.
 
     Parameters
@@ -111,6 +117,8 @@ def memory_bytes(n: int, targets: int, iterations: int, threads: int | None = No
         Runs.
     threads : int, optional
         Worker threads (default: numba's).
+    pools : int, default 0
+        Limited resource pools levelled in every run (their usage profiles are work arrays).
 
     Returns
     -------
@@ -130,8 +138,10 @@ def memory_bytes(n: int, targets: int, iterations: int, threads: int | None = No
     chunks = batch // CHUNK
     outputs = 8 * targets * batch + 8 * chunks * (N_SUMS + targets) * n
     work = threads * (8 * BLOCK * (5 * n + 2 * targets) + 4 * 8 * kept)
+    if pools:  # levelling: per thread, which pool held each task, and the usage profiles
+        work += threads * (8 * BLOCK * (n + pools) + 8 * 12 * n + 16 * pools * (2 * n + 2))
     ranks = 2 * 8 * targets * kept
-    return 8 * n * kept + finishes + outputs + work + ranks
+    return 12 * n * kept + finishes + outputs + work + ranks
 
 
 SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
@@ -193,6 +203,8 @@ class Simulation:
         columns = (self.kept + BLOCK - 1) // BLOCK * BLOCK
         self.kept_duration = np.empty((n, columns), np.float32)
         self.kept_finish = np.empty((n, columns), np.float32)
+        self.kept_start = np.empty((n, columns), np.float32)
+        self.pool_critical = np.zeros((m + 1, len(network.pool_ids)), np.int64)
         self.kept_finishes = np.empty((m + 1, self.kept))  # the targets' in the same runs
 
     def advance(self, count: int) -> None:
@@ -209,9 +221,11 @@ class Simulation:
             critical=np.zeros((chunks, m + 1, net.n), np.int64),
             kept_duration=self.kept_duration,
             kept_finish=self.kept_finish,
+            kept_start=self.kept_start,
             risk_occurred=np.zeros((chunks, r), np.int64),
             risk_critical=np.zeros((chunks, m + 1, r), np.int64),
             missed=np.zeros((chunks, 2, len(net.late_idx)), np.int64),
+            pool_critical=np.zeros((chunks, m + 1, len(net.pool_ids)), np.int64),
         )
         # Chunks are handed out one at a time: the first ones also keep full runs, so a static
         # split would leave one thread with more work. (The results do not depend on this.)
@@ -223,6 +237,7 @@ class Simulation:
         self.risk_occurred += out.risk_occurred.sum(axis=0)
         self.risk_critical += out.risk_critical.sum(axis=0)
         self.missed += out.missed.sum(axis=0)
+        self.pool_critical += out.pool_critical.sum(axis=0)
         first = self.iterations
         if first < self.kept:
             self.kept_finishes[:, first : first + count] = out.finishes[:, : self.kept - first]
@@ -261,10 +276,12 @@ class Simulation:
             sums=self.sums.copy(),
             kept_duration=self.kept_duration,
             kept_finish=self.kept_finish,
+            kept_start=self.kept_start,
             kept=min(self.kept, self.iterations),
             risk_occurred=self.risk_occurred.copy(),
             risk_critical=self.risk_critical.copy(),
             missed=self.missed.copy(),
+            pool_critical=self.pool_critical.copy(),
         )
 
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from ..calendar import WEEKDAYS, Calendar
 from ..errors import ModelError
+from ..model import CapacityChange
 from .schedules import RawLink, RawTask, ScheduleReader, constraint_warning
 
 T = TypeVar("T")
@@ -193,6 +194,25 @@ def pick_rate(
             f"the rate in effect at the project start, {chosen[1]:g} per hour"
         )
     return chosen[1]
+
+
+def capacity_steps(
+    steps: list[tuple[dt.date | None, float]], start: dt.date
+) -> tuple[float | None, tuple[CapacityChange, ...]]:
+    """A P6 resource's max units per time as a riskcast capacity: the one in effect at the
+    project start, and a change for each later rate period that sets another. None when no
+    period gives a positive maximum (P6 leaves it empty or 0 for pools it does not limit)."""
+    ordered = sorted(((w, q) for w, q in steps if q > 0), key=lambda r: r[0] or dt.date.min)
+    if not ordered:
+        return None, ()
+    capacity = ordered[0][1]
+    changes: list[CapacityChange] = []
+    for when, qty in ordered:
+        if when is None or when <= start:
+            capacity = qty
+        elif qty != (changes[-1].capacity if changes else capacity):
+            changes.append(CapacityChange(when, qty))
+    return capacity, tuple(changes)
 
 
 def pick_project(

@@ -859,7 +859,11 @@ class _Reader(ScheduleReader):
                     "not per hour, and is imported as 0"
                 )
                 rate = 0.0
-            resources[uid] = Resource(uid, name, rate * self.minutes_per_day / 60.0)
+            work = self.text(res, "Type", "1") == "1"
+            most = self.number(res, "MaxUnits", 0.0, place) if work else 0.0
+            resources[uid] = Resource(  # max units 1 = one full-time unit, as assignments count
+                uid, name, rate * self.minutes_per_day / 60.0, most if most > 0 else None
+            )
             calendars[uid] = self.text(res, "CalendarUID")
         return resources, calendars
 

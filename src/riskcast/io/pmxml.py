@@ -16,6 +16,7 @@ estimates. Numbers may use a decimal comma (``8,5``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from . import limits
 from ._p6 import (
     CalendarData,
     P6Reader,
+    capacity_steps,
     checked_hours_per_day,
     pick_project,
     pick_rate,
@@ -397,19 +399,26 @@ class _Reader(P6Reader):
             key = _text(el, "ObjectId")
             rid, name = _text(el, "Id") or key, _text(el, "Name")
             label = f'resource "{rid}" ({name})'
+            periods = _children(el, "ResourceRate")
             rates = [
                 (self.date(r, "EffectiveDate", label), self.number(r, "PricePerUnit", label))
-                for r in _children(el, "ResourceRate")
+                for r in periods
             ]
             if not rates and _text(el, "PricePerUnit"):
                 rates = [(None, self.number(el, "PricePerUnit", label))]
             hourly = pick_rate(rates, start, label, self.warnings)
-            out[key] = Resource(rid, name, hourly * self.calendar.hours_per_day)
+            most = [
+                (self.date(r, "EffectiveDate", label), self.number(r, "MaxUnitsPerTime", label))
+                for r in periods
+                if _text(r, "MaxUnitsPerTime")
+            ]
+            capacity, changes = capacity_steps(most, start)
+            out[key] = Resource(rid, name, hourly * self.calendar.hours_per_day, capacity, changes)
         for el in _children(root, "ResourceRate"):  # rates may also sit at the top level
             key = _text(el, "ResourceObjectId")
             if key in out and out[key].rate == 0:
                 rate = self.number(el, "PricePerUnit", out[key].id)
-                out[key] = Resource(out[key].id, out[key].name, rate * self.calendar.hours_per_day)
+                out[key] = dataclasses.replace(out[key], rate=rate * self.calendar.hours_per_day)
         return out
 
     def read_assignments(

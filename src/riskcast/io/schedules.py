@@ -428,11 +428,50 @@ def assemble(
         tasks=tuple(tasks),
         milestones=tuple(milestones),
         calendar=calendar,
-        resources=tuple(resources),
+        resources=_feasible_pools(resources, tasks, start, warnings),
         source=source,
         status_date=status_date,
         calendars=calendars or {},
     )
+
+
+def _feasible_pools(
+    resources: Sequence[Resource], tasks: Sequence[Task], start: dt.date, warnings: list[str]
+) -> tuple[Resource, ...]:
+    """The tools' max units as capacities, raised (with a warning naming the task) where one
+    task alone needs more, as an over-allocated assignment does in MS Project and P6: riskcast
+    levels tasks, and a task could never fit in less. Changes on or before the project start
+    fold into the capacity."""
+    need: dict[str, tuple[float, str]] = {}
+    for task in tasks:
+        units: dict[str, float] = {}
+        for a in task.assignments:
+            units[a.resource] = units.get(a.resource, 0.0) + a.units
+        for res, amount in units.items():
+            if amount > need.get(res, (0.0, ""))[0]:
+                need[res] = (amount, task.id)
+    out = []
+    for res in resources:
+        if res.capacity is not None:
+            capacity = res.capacity
+            for change in sorted(res.changes, key=lambda c: c.date):
+                if change.date <= start:
+                    capacity = change.capacity
+            changes = tuple(c for c in res.changes if c.date > start)
+            most, task = need.get(res.id, (0.0, ""))
+            lowest = min([capacity, *(c.capacity for c in changes)])
+            if most > lowest:
+                warnings.append(
+                    f'resource "{res.id}" ({res.name}): task "{task}" needs {most:g} units, more '
+                    f"than its maximum of {lowest:g}; its capacity is imported as {most:g}"
+                )
+                capacity = max(capacity, most)
+                changes = tuple(
+                    dataclasses.replace(c, capacity=max(c.capacity, most)) for c in changes
+                )
+            res = dataclasses.replace(res, capacity=capacity, changes=changes)
+        out.append(res)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from . import limits
 from ._p6 import (
     CalendarData,
     P6Reader,
+    capacity_steps,
     checked_hours_per_day,
     pick_project,
     pick_rate,
@@ -907,6 +908,7 @@ class _Reader(P6Reader):
         """Resources by rsrc_id, rate per working day = hourly rate in effect at the project start
         x the project calendar's hours per day."""
         rates: dict[str, list[tuple[dt.date | None, float]]] = {}
+        limits_of: dict[str, list[tuple[dt.date | None, float]]] = {}
         for line, r in self.rows("RSRCRATE"):
             when = _date(
                 r.get("start_date", ""), self.place("RSRCRATE", line, "start_date"), self.source
@@ -915,6 +917,13 @@ class _Reader(P6Reader):
                 r.get("cost_per_qty", ""), self.place("RSRCRATE", line, "cost_per_qty"), self.source
             )
             rates.setdefault(r.get("rsrc_id", ""), []).append((when, cost))
+            most = parse_number(
+                r.get("max_qty_per_hr", ""),
+                self.place("RSRCRATE", line, "max_qty_per_hr"),
+                self.source,
+                0.0,
+            )
+            limits_of.setdefault(r.get("rsrc_id", ""), []).append((when, most))
         out: dict[str, Resource] = {}
         for _, r in self.rows("RSRC"):
             key = r.get("rsrc_id", "")
@@ -925,7 +934,8 @@ class _Reader(P6Reader):
             qty = r.get("cost_qty_type", "QT_Hour") or "QT_Hour"
             if qty != "QT_Hour":
                 self.warnings.append(f"{label}: price unit {qty} read as per hour")
-            out[key] = Resource(rid, name, hourly * self.calendar.hours_per_day)
+            capacity, changes = capacity_steps(limits_of.get(key, []), start)
+            out[key] = Resource(rid, name, hourly * self.calendar.hours_per_day, capacity, changes)
         return out
 
     def read_assignments(self, raw: dict[str, RawTask], resources: dict[str, Resource]) -> None:
