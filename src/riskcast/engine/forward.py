@@ -8,6 +8,8 @@ SF: finish >= start_p + lag; lags are worked on the link's calendar (docs/schedu
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from ..units import TIME_TOLERANCE as TIE
@@ -60,17 +62,43 @@ def binds(progress: int, kind: int) -> bool:
     return False
 
 
+# What :func:`schedule_task` reads, gathered once per block: a call that carried the kernel's
+# whole Arrays (dozens of arrays, each counted in and out) would cost more than the task's work.
+TaskTiming = namedtuple(
+    "TaskTiming",
+    "progress fixed_start fixed_finish task_cal start_floor finish_floor pred_ptr pred_idx "
+    "pred_type pred_lag pred_cal",
+)
+
+
 @leaf
-def schedule_task(a, j: int, d, count: int, start, finish, tmp) -> None:
+def task_timing(a):
+    return TaskTiming(
+        a.progress,
+        a.fixed_start,
+        a.fixed_finish,
+        a.task_cal,
+        a.start_floor,
+        a.finish_floor,
+        a.pred_ptr,
+        a.pred_idx,
+        a.pred_type,
+        a.pred_lag,
+        a.pred_cal,
+    )
+
+
+@leaf
+def schedule_task(a, tb, j: int, d, count: int, start, finish, tmp) -> None:
     """Start and finish of task j on its own calendar, with link and lag calendars, floors and
-    progress (the general path of :func:`forward_block`); ``tmp`` (>= 3, BLOCK) is scratch."""
+    progress (the general path of :func:`forward_block`). ``a`` is a :data:`TaskTiming`, ``tb``
+    the calendars' tables; ``tmp`` (>= 3, BLOCK) is scratch."""
     s, f = start[j], finish[j]
     if a.progress[j] == FINISHED:
         for k in range(count):
             s[k] = a.fixed_start[j]
             f[k] = a.fixed_finish[j]
         return
-    tb = calendar_tables(a)
     c = a.task_cal[j]
     floor = a.start_floor[j]
     for k in range(count):
@@ -201,6 +229,7 @@ def forward_block(
     still in cache: start, d - r and (d - r)^2 with r its plan duration, and finish.
     """
     sums = acc.shape[0] > 0
+    timing, tb = task_timing(a), calendar_tables(a)
     for j in range(dur.shape[0]):
         s = start[j]
         d = dur[j]
@@ -209,7 +238,7 @@ def forward_block(
             for k in range(count):
                 d[k] *= scale
         if a.general[j]:
-            schedule_task(a, j, d, count, start, finish, tmp)
+            schedule_task(timing, tb, j, d, count, start, finish, tmp)
             if sums:
                 acc[0, j] += block_sum(s, count)
                 shifted, squares = block_shifted_moments(d, a.plan_duration[j], count)

@@ -23,6 +23,7 @@ from .forward import (
     forward_block,
     link_bound_block,
     resumed_block,
+    task_timing,
 )
 from .levelling import NO_LEVELLING, level_block, level_work
 from .rng import uniform
@@ -30,7 +31,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "03d6c9e0f457b0df4ce3731c"
+SOURCES_DIGEST = "adfc8c148fbc70dcbdc76338"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -156,6 +157,7 @@ def count_critical(
     pool delayed a task critical for the target). Clears ``mask``, ``risk_bits``, ``pool_bits``.
     """
     n_bits = min(GROUP, crit.shape[0] - first_target)
+    timing, tb = task_timing(a), calendar_tables(a)
     for j in range(dur.shape[0] - 1, -1, -1):
         bits = mask[j]
         any_bits = np.int64(0)
@@ -181,7 +183,7 @@ def count_critical(
                     pool_bits[held[k], k] |= bits[k]
         s, d = start[j], dur[j]
         if a.general[j]:
-            drivers_general(a, j, m, bits, mask, dur, start, finish, tmp)
+            drivers_general(timing, tb, j, m, bits, mask, dur, start, finish, tmp)
         else:
             for e in range(a.pred_ptr[j], a.pred_ptr[j + 1]):
                 i = a.pred_idx[e]
@@ -216,12 +218,12 @@ def count_critical(
 
 
 @leaf
-def drivers_general(a, j, m, bits, mask, dur, start, finish, tmp) -> None:
+def drivers_general(a, tb, j, m, bits, mask, dur, start, finish, tmp) -> None:
     """Pass task j's target bits to the predecessors whose link drives it (general path): a link
-    drives when the start it allows, moved to working time, is the task's (resumed) start."""
+    drives when the start it allows, moved to working time, is the task's (resumed) start.
+    ``a`` is a :data:`~.forward.TaskTiming`, ``tb`` the calendars' tables."""
     if a.progress[j] == FINISHED:
         return
-    tb = calendar_tables(a)
     c = a.task_cal[j]
     d = dur[j]
     began, v, spare = tmp[0], tmp[1], tmp[2]

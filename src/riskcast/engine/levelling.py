@@ -26,7 +26,13 @@ import numpy as np
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import leaf
 from .codes import FF, FS, NOT_STARTED
-from .forward import block_shifted_moments, block_sum, calendar_tables, schedule_task
+from .forward import (
+    block_shifted_moments,
+    block_sum,
+    calendar_tables,
+    schedule_task,
+    task_timing,
+)
 from .timing import finish_block, roll_block
 
 NO_LEVELLING, PARALLEL, SERIAL = 0, 1, 2
@@ -209,6 +215,7 @@ def level_run(a, tb, w, tmp) -> None:
     npl, ready, stack, t, u, npts = w.npl, w.ready, w.stack, w.t, w.u, w.npts
     x, y, z, delayed = w.x, w.y, w.z, w.delayed
     serial = a.level_scheme[0] == SERIAL
+    timing = task_timing(a)
     n = es.shape[0]
     for p in range(npts.shape[0]):
         t[p, 0] = -np.inf
@@ -232,7 +239,7 @@ def level_run(a, tb, w, tmp) -> None:
             nstack -= 1
             j = stack[nstack]
             if general[j]:
-                schedule_task(a, j, d[j], 1, s, f, tmp)
+                schedule_task(timing, tb, j, d[j], 1, s, f, tmp)
                 es[j], ef[j] = s[j, 0], f[j, 0]
             else:
                 es[j], ef[j] = clock_dates(
