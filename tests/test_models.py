@@ -93,3 +93,16 @@ def test_examples_run(script, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip()
+
+
+def test_mobile_team_shows_what_its_shared_engineers_cost():
+    project = rc.load(ROOT / "models" / "mobile-team.toml")
+    forecast = rc.simulate(project, iterations=4000, seed=3)
+    assert forecast.levelling == ("parallel", "lft")
+    for m in project.milestones:  # the team's limits delay both milestones by weeks
+        delay = forecast.milestone(m.id).percentile_days(80) - forecast.unlevelled.milestone(
+            m.id
+        ).percentile_days(80)
+        assert delay > 5.0, (m.id, delay)
+    shares = forecast.resource_criticality("release")
+    assert max(shares, key=shares.get) == "android"  # one Android engineer until March
