@@ -1006,11 +1006,18 @@ def mitigation_scurves(
     """
     ax = _axes(ax)
     pre, post = comparison.pre.milestone(milestone), comparison.post.milestone(milestone)
-    styles = {
-        "pre": (pre, COLOURS["bar"], "before mitigation"),
-        "post": (post, COLOURS["line"], "after mitigation"),
-    }
-    for when, (m, colour, what) in styles.items():
+    curves = [
+        ("pre", pre, COLOURS["bar"], "before mitigation"),
+        ("post", post, COLOURS["line"], "after mitigation"),
+    ]
+    return _scurve_pair(ax, curves, f"{_drawable(pre.name)}: before and after mitigation")
+
+
+def _scurve_pair(ax: Any, curves: Sequence[tuple[str, Any, str, str]], title: str) -> Any:
+    """Two S-curves of one milestone (``(gid, MilestoneForecast, colour, what)``, the first the
+    reference), the P80 of each (gid ``"p80-<gid>"``), the target and, under the title, the
+    chance of meeting it first -> second."""
+    for gid, m, colour, what in curves:
         dates, prob = m.cdf_dates()
         p80 = m.percentile(80)
         ax.step(
@@ -1019,7 +1026,7 @@ def mitigation_scurves(
             where="post",
             color=colour,
             linewidth=2,
-            gid=when,
+            gid=gid,
             label=f"{what}: P80 {p80.isoformat()}",
         )
         ax.plot(
@@ -1029,18 +1036,17 @@ def mitigation_scurves(
             markersize=7,
             linestyle="none",
             color=colour,
-            gid=f"p80-{when}",
+            gid=f"p80-{gid}",
             zorder=3,
         )
     ax.axhline(0.8, color=COLOURS["plan"], linewidth=0.8, linestyle=":")
-    title = f"{_drawable(pre.name)}: before and after mitigation"
-    if pre.target is not None:
-        _target_line(ax, pre.target)
-        odds = f"{_pct(pre.target_probability or 0.0)} → {_pct(post.target_probability or 0.0)}"
+    (_, first, _, _), (_, second, _, _) = curves
+    shown = [_d64(m.percentile(q)) for m in (first, second) for q in (0.5, 99.5)]
+    if first.target is not None:
+        _target_line(ax, first.target)
+        odds = f"{_pct(first.target_probability or 0.0)} → {_pct(second.target_probability or 0.0)}"
         title += f"\nchance of meeting the target {odds}"
-    shown = [_d64(m.percentile(q)) for m in (pre, post) for q in (0.5, 99.5)]
-    if pre.target is not None:
-        shown.append(_d64(pre.target))
+        shown.append(_d64(first.target))
     pad = max(np.timedelta64(2, "D"), (max(shown) - min(shown)) // 12)
     ax.set_xlim(min(shown) - pad, max(shown) + pad)
     ax.set_ylim(0, 1.05)
@@ -1052,7 +1058,7 @@ def mitigation_scurves(
     _date_axis(ax)
     _layout(ax, ["100%"])
     fig = ax.figure
-    if getattr(fig, "_riskcast_layout", False):
+    if "\n" in title and getattr(fig, "_riskcast_layout", False):
         fig.subplots_adjust(top=1 - 0.75 / fig.get_size_inches()[1])  # two title lines
     return ax
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from .errors import ArgumentError
 from .plotting import (
     COLOURS,
     _axes,
-    _d64,
     _date_axis,
     _drawable,
     _layout,
     _pct,
-    _percent_formatter,
-    _target_line,
+    _scurve_pair,
 )
 
 if TYPE_CHECKING:
@@ -100,39 +96,10 @@ def levelling_scurves(
         )
     ax = _axes(ax)
     level, free = forecast.milestone(milestone), forecast.unlevelled.milestone(milestone)
-    for gid, m, colour, what in (
+    curves = [
         ("unlimited", free, COLOURS["bar"], "without resource limits"),
         ("levelled", level, COLOURS["line"], "resources levelled"),
-    ):
-        dates, prob = m.cdf_dates()
-        p80 = m.percentile(80)
-        ax.step(dates, prob, where="post", color=colour, lw=2, gid=gid, label=f"{what}: P80 {p80}")
-        ax.plot(
-            [_d64(p80)],
-            [0.8],
-            marker="o",
-            ms=7,
-            ls="none",
-            color=colour,
-            gid=f"p80-{gid}",
-            zorder=3,
-        )
+    ]
     delay = level.percentile_days(80) - free.percentile_days(80)
     title = f"{_drawable(level.name)}: resource limits add {delay:.1f} working days at P80"
-    if level.target is not None:
-        _target_line(ax, level.target)
-        odds = f"{_pct(free.target_probability or 0.0)} → {_pct(level.target_probability or 0.0)}"
-        title += f"\nchance of meeting the target {odds}"
-    shown = [_d64(m.percentile(q)) for m in (level, free) for q in (0.5, 99.5)]
-    pad = max(np.timedelta64(2, "D"), (max(shown) - min(shown)) // 12)
-    ax.set_xlim(min(shown) - pad, max(shown) + pad)
-    ax.set_ylim(0, 1.05)
-    ax.axhline(0.8, color=COLOURS["plan"], linewidth=0.8, linestyle=":")
-    ax.yaxis.set_major_formatter(_percent_formatter())
-    ax.set_ylabel("probability of delivery")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=9)
-    _date_axis(ax)
-    _layout(ax, ["100%"])
-    return ax
+    return _scurve_pair(ax, curves, title)

@@ -197,22 +197,21 @@ def count_critical(
                         into[k] |= bits[k]
         for k in range(m):
             bits[k] = 0
-    for r in range(risk_bits.shape[0]):
-        hit = risk_bits[r]
+    tally(risk_bits, m, n_bits, first_target, risk_crit)
+    tally(pool_bits, m, n_bits, first_target, pool_crit)
+
+
+@leaf
+def tally(hits, m: int, n_bits: int, first_target: int, counts) -> None:
+    """counts[first_target + b, r] += the runs with bit b set in hits[r] (a risk or a pool that
+    hit a task critical for that target); clears ``hits``."""
+    for r in range(hits.shape[0]):
+        hit = hits[r]
         for b in range(n_bits):
             count = 0
             for k in range(m):
                 count += (hit[k] >> b) & 1
-            risk_crit[first_target + b, r] += count
-        for k in range(m):
-            hit[k] = 0
-    for p in range(pool_bits.shape[0]):
-        hit = pool_bits[p]
-        for b in range(n_bits):
-            count = 0
-            for k in range(m):
-                count += (hit[k] >> b) & 1
-            pool_crit[first_target + b, p] += count
+            counts[first_target + b, r] += count
         for k in range(m):
             hit[k] = 0
 
