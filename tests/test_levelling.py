@@ -464,3 +464,35 @@ def test_p6_max_units_per_time_with_its_periods_and_an_over_allocation(tmp_path)
     assert any(
         'task "A1000" needs 5 units, more than its maximum of 1' in w for w in result.warnings
     )
+
+
+def test_a_model_file_with_bad_pools_lists_every_problem(tmp_path):
+    model = tmp_path / "bad.toml"
+    model.write_text(
+        """
+[project]
+name = "Bad"
+start = 2027-01-04
+
+[[resource]]
+id = "dev"
+capacity = -2
+changes = [{ from = 2027-02-01, capacity = "x" }, { at = 2027-03-01 }]
+
+[[task]]
+id = "a"
+estimate = 3
+priority = "high"
+assignments = [{ resource = "dev", units = -1 }]
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(rc.ModelError) as caught:
+        rc.load(model)
+    problems = caught.value.problems
+    assert any("changes[0] > capacity: expected a finite number, got 'x'" in p for p in problems)
+    assert any(
+        "changes[1]: expected the keys from and capacity" in p and "got at" in p for p in problems
+    )
+    assert any('task "a" > priority: expected a finite number' in p for p in problems)
+    assert any("units: must be >= 0" in p for p in problems)

@@ -311,10 +311,12 @@ def _assignment(raw: Any, where: str) -> Assignment:
 
 
 def _capacity_change(raw: Any, where: str) -> CapacityChange:
-    if not isinstance(raw, dict) or set(raw) != {"from", "capacity"}:
-        raise ModelError(
-            f"{where}: expected {{ from = 2027-03-01, capacity = 3 }}, got {show(raw)}"
-        )
+    form = "{ from = 2027-03-01, capacity = 3 }"
+    if not isinstance(raw, dict):
+        raise ModelError(f"{where}: expected {form}, got {show(raw)}")
+    if set(raw) != {"from", "capacity"}:
+        keys = ", ".join(sorted(map(str, raw))) or "none"
+        raise ModelError(f"{where}: expected the keys from and capacity ({form}), got {keys}")
     return CapacityChange(
         _date(raw["from"], f"{where} > from"), _number(raw["capacity"], f"{where} > capacity")
     )
