@@ -164,19 +164,31 @@ def check_feasible(project: rc.Project, start: dict, finish: dict, durations: di
             (t.id, sum(a.units for a in t.assignments if a.resource == pool.id))
             for t in project.tasks
         ]
-        for id, _ in users:
-            at = start[id]  # usage only rises at a start: checking each start checks all
+        # on the working-day clock a change on the Monday w weeks in begins at day 5 w
+        steps = [(5.0 * ((c.date - START).days // 7), c.capacity) for c in pool.changes]
+
+        def capacity_at(x: float, pool=pool, steps=steps) -> float:
+            return next((c for day, c in reversed(steps) if x >= day), pool.capacity)
+
+        # usage only rises at a start and capacity only changes at a step: check those
+        for at in [start[id] for id, _ in users] + [day for day, _ in steps]:
             used = sum(u for k, u in users if u and start[k] <= at < finish[k] - tol)
-            assert used <= pool.capacity + tol, f"{pool.id} at {at}: {used} > {pool.capacity}"
+            cap = capacity_at(at)
+            assert used <= cap + tol, f"{pool.id} at {at}: {used} > {cap}"
 
 
 @st.composite
 def levelled_models(draw):
     n = draw(st.integers(2, 12))
-    pools = [
-        rc.Resource(f"p{k}", capacity=draw(st.integers(1, 3)))
-        for k in range(draw(st.integers(1, 3)))
-    ]
+    pools = []
+    for k in range(draw(st.integers(1, 3))):
+        changes = ()
+        if draw(st.booleans()):  # another capacity from a Monday w weeks in (clock day 5 w)
+            week = draw(st.integers(1, 4))
+            changes = (
+                rc.CapacityChange(START + dt.timedelta(weeks=week), draw(st.integers(1, 3))),
+            )
+        pools.append(rc.Resource(f"p{k}", capacity=draw(st.integers(1, 3)), changes=changes))
     tasks = []
     for i in range(n):
         after = []
@@ -185,7 +197,8 @@ def levelled_models(draw):
             after.append(rc.Link(f"t{p}", kind, draw(st.sampled_from([0.0, 1.0, -1.0, 2.5]))))
         assignments = []
         for pool in draw(st.lists(st.sampled_from(pools), max_size=2, unique_by=lambda r: r.id)):
-            assignments.append(rc.Assignment(pool.id, draw(st.integers(1, int(pool.capacity)))))
+            most = int(min([pool.capacity, *(c.capacity for c in pool.changes)]))
+            assignments.append(rc.Assignment(pool.id, draw(st.integers(1, most))))
         tasks.append(
             rc.Task(
                 f"t{i}",

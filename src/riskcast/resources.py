@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .engine.codes import FF, FS, SS
-from .engine.levelling import NO_LEVELLING, PARALLEL, SERIAL
+from .engine.levelling import PARALLEL, SERIAL
 from .errors import ArgumentError
 from .suggest import suggestion
 
@@ -214,4 +214,4 @@ def levelled(network: Network, scheme: str | None, priority: str = "lft") -> Net
     )
 
 
-__all__ = ["NO_LEVELLING", "PRIORITY_RULES", "SCHEMES", "levelled", "resource_problems"]
+__all__ = ["PRIORITY_RULES", "SCHEMES", "levelled", "resource_problems"]
