@@ -31,7 +31,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "adfc8c148fbc70dcbdc76338"
+SOURCES_DIGEST = "163573bc611930ab15ba3fb8"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -75,19 +75,21 @@ def schedule(a, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     start = np.empty((n, 1))
     finish = np.empty((n, 1))
     tmp = np.empty((N_TMP, 1))
+    # One run, as a variable: a literal 1 would compile every helper a second time for it.
+    runs = dur.shape[1]
     levelled = a.level_scheme[0] != NO_LEVELLING
     if levelled:
         work = level_work(n, a.cap_ptr.shape[0] - 1)
         held_by = np.empty((n, 1), np.int64)
-        level_block(a, dur, 1, start, finish, np.empty((0, n)), tmp, work, held_by)
+        level_block(a, dur, runs, start, finish, np.empty((0, n)), tmp, work, held_by)
     else:
-        forward_block(a, dur, 1, start, finish, np.empty((0, n)), tmp)
+        forward_block(a, dur, runs, start, finish, np.empty((0, n)), tmp)
     alap = a.alap_free_idx if levelled else a.alap_idx
     if alap.shape[0]:
         project = np.zeros(1)
         for j in a.last_candidates:
             project[0] = max(project[0], finish[j, 0])
-        alap_block(a, alap, 1, dur, start, finish, project, np.empty((0, n)), tmp)
+        alap_block(a, alap, runs, dur, start, finish, project, np.empty((0, n)), tmp)
     return start[:, 0].copy(), finish[:, 0].copy()
 
 

@@ -167,9 +167,10 @@ def placed_at(tb, c: int, x, y, z, t: float, d: float) -> tuple[float, float]:
     if c < 0:
         return t, t + d
     x[0] = t
-    roll_block(tb, c, x, 1, y)
+    one = x.shape[0]  # 1, as a variable: a literal would compile the helpers again for it
+    roll_block(tb, c, x, one, y)
     z[0] = d
-    finish_block(tb, c, y, z, 1, x)
+    finish_block(tb, c, y, z, one, x)
     return y[0], x[0]
 
 
@@ -215,6 +216,7 @@ def level_run(a, tb, w, tmp) -> None:
     npl, ready, stack, t, u, npts = w.npl, w.ready, w.stack, w.t, w.u, w.npts
     x, y, z, delayed = w.x, w.y, w.z, w.delayed
     serial = a.level_scheme[0] == SERIAL
+    one = x.shape[0]  # a run at a time, as a variable (see placed_at)
     timing = task_timing(a)
     n = es.shape[0]
     for p in range(npts.shape[0]):
@@ -239,7 +241,7 @@ def level_run(a, tb, w, tmp) -> None:
             nstack -= 1
             j = stack[nstack]
             if general[j]:
-                schedule_task(timing, tb, j, d[j], 1, s, f, tmp)
+                schedule_task(timing, tb, j, d[j], one, s, f, tmp)
                 es[j], ef[j] = s[j, 0], f[j, 0]
             else:
                 es[j], ef[j] = clock_dates(
