@@ -509,3 +509,67 @@ assignments = [{ resource = "dev", units = -1 }]
     )
     assert any('task "a" > priority: expected a finite number' in p for p in problems)
     assert any("units: must be >= 0" in p for p in problems)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("scheme", ["parallel", "serial"])
+def test_levelled_plans_on_calendars_with_progress_never_exceed_a_pool(seed, scheme):
+    # Random plans with task and lag calendars, leads, floors and progress, every unstarted
+    # task on one of two tight pools: on the elapsed clock, no instant has more units in use
+    # than the pool has (started tasks' units: the next test).
+    base = random_plan(900 + seed)
+    tasks = tuple(
+        dataclasses.replace(
+            t,
+            assignments=()
+            if t.alap or t.actual_start is not None
+            else needs(("a", "b")[k % 2], 1 + k % 2),
+        )
+        for k, t in enumerate(base.tasks)
+    )
+    pools = (rc.Resource("a", capacity=1), rc.Resource("b", capacity=2))
+    project = dataclasses.replace(base, tasks=tasks, resources=pools)
+    network = levelled(compile_project(project), scheme, "lft")
+    start, finish = forward_pass(network, network.plan_duration)
+    free_start, _ = forward_pass(compile_project(project), network.plan_duration)
+    for pool in pools:
+        users = [
+            (network.index(t.id), a.units)
+            for t in tasks
+            for a in t.assignments
+            if a.resource == pool.id and t.actual_finish is None
+        ]
+        for j, _ in users:
+            used = sum(u for i, u in users if start[i] <= start[j] < finish[i] - 1e-9)
+            assert used <= pool.capacity + 1e-9, (pool.id, network.ids[j], used)
+    unstarted = [network.index(t.id) for t in tasks if t.actual_start is None]
+    # levelling only ever holds a task back from its unlevelled start
+    assert np.all(start[unstarted] >= free_start[unstarted] - 1e-9)
+
+
+def test_a_started_task_holds_its_units_while_its_remaining_work_runs():
+    # On the status date (Mon 11th) the developer is on "api" (started, 3 days left, till
+    # Wed 13th); "ui" (2 days) needs the developer too: it starts Thursday 14th. "check" is
+    # started with no work left, but under retained logic it cannot finish before "build"
+    # (finish-to-finish, Thu 14th): it waits, holding nobody, so "doc" starts on the status date.
+    tasks = (
+        rc.Task("api", rc.Fixed(5), actual_start=jan(6), remaining=3, assignments=needs("dev")),
+        rc.Task("ui", rc.Fixed(2), assignments=needs("dev")),
+        rc.Task("build", rc.Fixed(4)),
+        rc.Task(
+            "check",
+            rc.Fixed(4),
+            after=(rc.Link("build", "FF"),),
+            actual_start=jan(5),
+            remaining=0,
+            assignments=needs("qa"),
+        ),
+        rc.Task("doc", rc.Fixed(1), assignments=needs("qa")),
+    )
+    pools = (rc.Resource("dev", capacity=1), rc.Resource("qa", capacity=1))
+    project = rc.Project("p", START, tasks, resources=pools, status_date=jan(11))
+    dates = plan_dates(project, "parallel")
+    assert dates["api"] == (jan(6), jan(13))
+    assert dates["ui"] == (jan(14), jan(15))
+    assert dates["check"] == (jan(5), jan(14))
+    assert dates["doc"] == (jan(11), jan(11))

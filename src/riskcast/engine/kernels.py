@@ -31,7 +31,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "163573bc611930ab15ba3fb8"
+SOURCES_DIGEST = "57d1966fb8593d1c58464e74"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import leaf
-from .codes import FF, FS, NOT_STARTED
+from .codes import FF, FINISHED, FS, NOT_STARTED
 from .forward import (
     block_shifted_moments,
     block_sum,
@@ -33,7 +33,7 @@ from .forward import (
     schedule_task,
     task_timing,
 )
-from .timing import finish_block, roll_block
+from .timing import finish_block, roll_block, start_block
 
 NO_LEVELLING, PARALLEL, SERIAL = 0, 1, 2
 
@@ -175,6 +175,18 @@ def placed_at(tb, c: int, x, y, z, t: float, d: float) -> tuple[float, float]:
 
 
 @leaf
+def resumed_at(tb, c: int, x, y, z, f: float, d: float) -> float:
+    """When a started task's remaining work (d days on calendar c, done at f) resumed: it holds
+    its units from then, not while it waited. x, y, z: (1,) scratch."""
+    if c < 0:
+        return f - d
+    x[0] = f
+    z[0] = d
+    start_block(tb, c, x, z, x.shape[0], y)
+    return y[0]
+
+
+@leaf
 def clock_dates(pred_ptr, pred_idx, pred_type, pred_lag, floor, j, d, s, f):
     """The forward pass's dates of a task on the clock's own time (no calendar, floor of the
     start only, not started): :func:`~.forward.forward_block`'s arithmetic for one run."""
@@ -254,7 +266,11 @@ def level_run(a, tb, w, tmp) -> None:
                 nready += 1
             else:
                 s[j, 0], f[j, 0] = es[j], ef[j]
-                hold(dem_ptr, dem_pool, dem_units, t, u, npts, j, es[j], ef[j])
+                if progress[j] == NOT_STARTED:
+                    hold(dem_ptr, dem_pool, dem_units, t, u, npts, j, es[j], ef[j])
+                elif progress[j] != FINISHED and d[j, 0] > 0.0:  # its people keep working on it
+                    resume = resumed_at(tb, task_cal[j], x, y, z, ef[j], d[j, 0])
+                    hold(dem_ptr, dem_pool, dem_units, t, u, npts, j, resume, ef[j])
                 nstack = push_ready(succ_ptr, succ_link, link_owner, npl, stack, j, nstack)
         if nready == 0:
             return
