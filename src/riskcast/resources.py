@@ -7,7 +7,7 @@ task's own ``priority`` (higher first), then the ``priority`` rule, then model o
 Rules, all computed once on the plan (the most likely durations, no resource limits):
 
 * ``listed``: model order;
-* ``lft``: latest finish first come first (the backward pass's late finish);
+* ``lft``: the earliest late finish first (latest finish time, from a backward pass);
 * ``min-slack``: least total float first;
 * ``max-duration``: the longest task first.
 """

@@ -99,7 +99,7 @@ def add_levelling(p: argparse.ArgumentParser) -> None:
         choices=PRIORITY_RULES,
         default="lft",
         help="the order of tasks competing for a pool, after their own priority "
-        "(default lft: latest finish first come first)",
+        "(default lft: the task with the earliest late finish first)",
     )
 
 
