@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .budget import CashFlow, CostForecast, FrontierPoint
 from .calendar import Calendar
 from .compile import Network, compile_project
+from .costs import Cost, Overhead, money
 from .distributions import (
     Beta,
     Discrete,
@@ -88,7 +90,10 @@ __all__ = [
     "BranchOption",
     "Calendar",
     "CapacityChange",
+    "CashFlow",
     "Correlation",
+    "Cost",
+    "CostForecast",
     "CycleError",
     "Discrete",
     "Distribution",
@@ -96,6 +101,7 @@ __all__ = [
     "Exponential",
     "Fixed",
     "Forecast",
+    "FrontierPoint",
     "Impact",
     "Link",
     "LogNormal",
@@ -105,6 +111,7 @@ __all__ = [
     "ModelError",
     "Network",
     "Normal",
+    "Overhead",
     "Pert",
     "Project",
     "Resource",
@@ -118,6 +125,7 @@ __all__ = [
     "explain",
     "load",
     "model_schema",
+    "money",
     "risk_drivers",
     "schedule_warnings",
     "simulate",

@@ -19,6 +19,7 @@ import numpy as np
 from . import distributions as d
 from . import tables
 from .clock import Clock, activity_calendar, plan_clock
+from .costing import cost_arrays
 from .engine.codes import (
     DISCRETE,
     EMPIRICAL,
@@ -40,6 +41,7 @@ from .engine.codes import (
     TRIANGULAR,
     UNIFORM,
 )
+from .engine.costs import CostArrays
 from .engine.levelling import NO_LEVELLING
 from .errors import ModelError
 from .model import Milestone, Project, Task, topological_order, validate
@@ -137,6 +139,8 @@ class Network:
     alap_free_idx: np.ndarray  # int64: the alap tasks that need no limited pool (levelled runs)
     task_priority: np.ndarray  # float64 (n,): each task's own priority (none: 0)
     model_position: np.ndarray  # int64 (n,): the activity's place in the model (tasks first)
+    costs: CostArrays  # what each costed task costs per run (riskcast.costing)
+    mitigated: frozenset[str]  # the risks compiled with their post-mitigation values
 
     @property
     def n(self) -> int:
@@ -321,6 +325,7 @@ def _risk_arrays(project: Project, index: dict[str, int], mitigated, disabled, e
         low, high = _probability_range(probability) if on else (0.0, 0.0)
         p_low.append(low)
         p_high.append(high)
+        impacts = [i for i in impacts if i.distribution is not None]  # not the cost-only ones
         hit = sorted({index[i.task] for i in impacts})
         task_idx.extend(hit)
         task_ptr.append(len(task_idx))
@@ -480,16 +485,16 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
     mean = np.zeros(n)
     aux: list[float] = []
     rows: dict[tuple, int] = {}
+    impacts = [
+        i
+        for r in project.risks
+        for i in (*r.impacts, *(r.mitigation.impacts or () if r.mitigation else ()))
+    ]
     uses_pert = any(
         isinstance(x, d.Pert) and x.lam == 4.0
         for x in [t.estimate for t in project.tasks]
-        + [i.distribution for r in project.risks for i in r.impacts]
-        + [
-            i.distribution
-            for r in project.risks
-            if r.mitigation and r.mitigation.impacts
-            for i in r.mitigation.impacts
-        ]
+        + [t.cost.fixed for t in project.tasks if t.cost is not None]
+        + [x for i in impacts for x in (i.distribution, i.cost)]
     )
     n_pert_rows = tables.N_S + 1 if uses_pert else 0
     for k, id in enumerate(order):
@@ -518,6 +523,16 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         project, index, mitigated, disabled, lambda dist: _encode(dist, aux, rows, n_pert_rows)
     )
     correlation_arrays = _correlation_arrays(project, index, keys, risk_arrays["risk_key"])
+    costs = cost_arrays(
+        project,
+        index,
+        pred_ptr,
+        np.array(pred_idx, np.int64),
+        np.array([index[m.id] for m in project.milestones], np.int64),
+        risk_arrays["gated"],
+        mitigated,
+        lambda dist: _encode(dist, aux, rows, n_pert_rows),
+    )
     table_rows = [tables.pert_table()] if uses_pert else []
     table_rows += [
         (tables.lognormal_row(*key[1:]) if key[0] == "lognormal" else tables.beta_row(*key))[
@@ -545,6 +560,8 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
     position = {a.id: k for k, a in enumerate(project.activities)}
     return Network(
         **pools,
+        costs=costs,
+        mitigated=frozenset(mitigated),
         level_scheme=np.array([NO_LEVELLING], np.int64),
         level_rank=np.zeros(n, np.int64),
         alap_free_idx=np.array(free[::-1], np.int64),

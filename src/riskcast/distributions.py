@@ -15,7 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, ClassVar
@@ -58,6 +60,22 @@ def _beta_var(alpha: float, beta: float) -> float:
 
 
 MAX_DAYS = 1e6  # working days (about 4,000 years): anything larger is a unit mistake
+MAX_MONEY = 1e15  # currency units: beyond any project's budget, and exact in float64 sums
+# The magnitude an estimate may reach and its unit: durations unless built by value_limit().
+_LIMIT: ContextVar[tuple[float, str]] = ContextVar(
+    "value_limit", default=(MAX_DAYS, "working days")
+)
+
+
+@contextmanager
+def value_limit(limit: float, unit: str) -> Iterator[None]:
+    """Build distributions of another quantity (money: ``MAX_MONEY``, "currency units") inside
+    this block: their values are checked against ``limit`` instead of ``MAX_DAYS`` working days."""
+    token = _LIMIT.set((limit, unit))
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
 
 
 def _finite(name: str, value: Any, problems: list[str]) -> bool:
@@ -67,8 +85,9 @@ def _finite(name: str, value: Any, problems: list[str]) -> bool:
     if not math.isfinite(value):
         problems.append(f"{name} must be finite, got {value!r}")
         return False
-    if abs(value) > MAX_DAYS:
-        problems.append(f"{name} must be within +/-{MAX_DAYS:,.0f} working days, got {value!r}")
+    limit, unit = _LIMIT.get()
+    if abs(value) > limit:
+        problems.append(f"{name} must be within +/-{limit:,.0f} {unit}, got {value!r}")
         return False
     return True
 
@@ -468,10 +487,11 @@ class LogNormal(Distribution):
         if _all_finite({"mu": self.mu, "sigma": self.sigma}, p):
             if self.sigma <= 0:
                 p.append(f"sigma must be > 0, got {self.sigma}")
-            elif self.mu + Z999 * self.sigma > math.log(MAX_DAYS):
+            elif self.mu + Z999 * self.sigma > math.log(_LIMIT.get()[0]):
+                limit, unit = _LIMIT.get()
                 p.append(
-                    f"its 99.9th percentile exp(mu + 3.09 sigma) exceeds {MAX_DAYS:,.0f} working "
-                    f"days (mu={self.mu}, sigma={self.sigma}); check the units"
+                    f"its 99.9th percentile exp(mu + 3.09 sigma) exceeds {limit:,.0f} {unit} "
+                    f"(mu={self.mu}, sigma={self.sigma}); check the units"
                 )
         return p
 
@@ -535,8 +555,9 @@ class Exponential(Distribution):
             return p
         if self.scale <= 0:
             p.append(f"mean must be > 0, got {self.scale}")
-        elif self.scale * math.log(1000) > MAX_DAYS:
-            p.append(f"its 99.9th percentile exceeds {MAX_DAYS:,.0f} working days; check the units")
+        elif self.scale * math.log(1000) > _LIMIT.get()[0]:
+            limit, unit = _LIMIT.get()
+            p.append(f"its 99.9th percentile exceeds {limit:,.0f} {unit}; check the units")
         return p
 
     @property

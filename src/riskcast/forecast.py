@@ -31,8 +31,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import statistics
+from .budget import CashFlow, CostForecast, CostQueries, cash_flow, cost_forecasts
 from .calendar import Calendar
+from .costs import has_costs
 from .engine.levelling import NO_LEVELLING
+from .engine.run import cost_runs
 from .errors import ArgumentError
 from .model import as_date
 from .statistics import percentile_index, percentile_ranks
@@ -369,8 +372,9 @@ class MilestoneForecast:
         return dates, np.diff(cumulative, prepend=0.0)
 
 
-class Forecast:
-    """Delivery-date confidence for every milestone of a project, and what drives it.
+class Forecast(CostQueries):
+    """Delivery-date confidence for every milestone of a project, and what drives it; with
+    costs, the cost of each milestone and the joint cost-schedule confidence (:mod:`.budget`).
 
     Built by :func:`riskcast.simulate`; rebuilt from :meth:`to_dict` output by :meth:`from_dict`.
     Task statistics are arrays in model order of ``task_ids``.
@@ -421,6 +425,9 @@ class Forecast:
         # with levelling: the same runs without resource limits (not kept in JSON files)
         self.unlevelled: Forecast | None = None
         self.pools: PoolReport | None = None  # with levelling: what the limited pools did
+        self.costs: list[CostForecast] | None = None  # per target, when the plan has costs
+        self._cash_flow: CashFlow | None = None
+        self._cash_flow_source: Callable[[], CashFlow] | None = None
 
     @classmethod
     def from_runs(cls, project: Project, network: Network, runs: Runs) -> Forecast:
@@ -479,6 +486,15 @@ class Forecast:
         )
         forecast._record_misses(project, network, runs, plan)
         forecast.status_date = project.status_date
+        if has_costs(project):
+            if runs.finishes is None:
+                raise ArgumentError(
+                    f"a plan with costs keeps every run: at most {cost_runs(len(milestones) + 1):,}"
+                    " runs"
+                )
+            names = [m.name for m in milestones] + [finish.name]
+            forecast.costs, clock = cost_forecasts(project, network, runs, plan_finish, names)
+            forecast._cash_flow_source = lambda: cash_flow(project, network, runs, clock)
         if network.level_scheme[0] != NO_LEVELLING:
             forecast.pools = PoolReport.from_runs(runs, network)
         return forecast
@@ -840,6 +856,18 @@ class Forecast:
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
             "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
             "status_date": iso(self.status_date),
+            "costs": None if self.costs is None else self._costs_dict(),
+        }
+
+    def _costs_dict(self) -> dict[str, Any]:
+        first = self.costs[0]
+        return {
+            "budget": first.budget,
+            "currency": first.currency,
+            "targets": [
+                {"id": c.id, "base": c.base, "samples": c.samples.tolist()} for c in self.costs
+            ],
+            "cash_flow": self.cash_flow().to_dict(),
         }
 
     @classmethod
@@ -910,6 +938,20 @@ class Forecast:
         forecast._misses = [
             {**row, "date": as_date(row["date"], "date")} for row in data.get("constraints", [])
         ]
+        costs = data.get("costs")
+        if costs:
+            forecast.costs = [
+                CostForecast(
+                    c["id"],
+                    t.name,
+                    np.asarray(c["samples"], np.float64),
+                    c["base"],
+                    costs["budget"],
+                    costs["currency"],
+                )
+                for c, t in zip(costs["targets"], targets, strict=True)
+            ]
+            forecast._cash_flow = CashFlow.from_dict(costs["cash_flow"])
         return forecast
 
     def to_json(self) -> str:

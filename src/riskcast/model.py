@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import Calendar
+from .costs import Cost, Overhead, cost_problems
 from .distributions import MAX_DAYS, Distribution, Fixed, from_spec
 from .errors import CycleError, ModelError
 from .resources import resource_problems
@@ -139,6 +140,8 @@ class Task:
     work; a started, unfinished task has ``remaining`` working days (or ``percent_complete``)
     left at the status date. ``assignments`` name the resource pools the task needs while it
     runs; ``priority`` (higher first) orders tasks competing for a pool, before the rule.
+    ``cost`` is what the task costs (:class:`~riskcast.costs.Cost`: a fixed amount plus a rate
+    per working day; a ``{"fixed": ..., "rate": ...}`` mapping is read as one).
     """
 
     id: str
@@ -160,9 +163,12 @@ class Task:
     alap: bool = False
     remaining: float | None = None
     priority: float | None = None
+    cost: Cost | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "estimate", from_spec(self.estimate))
+        if isinstance(self.cost, Mapping):  # { fixed = ..., rate = ... } as in a model file
+            object.__setattr__(self, "cost", Cost(**self.cost))
         object.__setattr__(self, "after", _links(self.after))
         object.__setattr__(self, "assignments", tuple(self.assignments))
         for name in TASK_DATES:
@@ -215,6 +221,9 @@ class Project:
     ``progress_logic`` says how a task started before its predecessors finished (out of
     sequence) continues: ``"retained-logic"`` (Primavera P6's default: its remaining work waits
     for the predecessors) or ``"progress-override"`` (the links no longer hold it).
+    ``budget`` (currency units) is what the forecast's costs are compared against, ``currency``
+    names the unit (``"EUR"``); ``overheads`` are the standing costs per working day
+    (:class:`~riskcast.costs.Overhead`).
     """
 
     name: str
@@ -231,6 +240,9 @@ class Project:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     status_date: dt.date | None = None
     progress_logic: str = "retained-logic"
+    budget: float | None = None
+    currency: str = ""
+    overheads: tuple[Overhead, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", as_date(self.start, "project > start"))
@@ -239,7 +251,15 @@ class Project:
             object.__setattr__(
                 self, "status_date", as_date(self.status_date, "project > status_date")
             )
-        for name in ("tasks", "milestones", "resources", "risks", "correlations", "branches"):
+        for name in (
+            "tasks",
+            "milestones",
+            "resources",
+            "risks",
+            "correlations",
+            "branches",
+            "overheads",
+        ):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
@@ -389,6 +409,7 @@ def validate(project: Project) -> None:
     cycles = [] if order is not None else _cycles(predecessors)
     problems.extend(risk_problems(project, order))
     problems.extend(resource_problems(project))
+    problems.extend(cost_problems(project))
     for cycle in cycles:
         problems.append("links form a cycle: " + " -> ".join(f'"{n}"' for n in cycle))
     if problems:

@@ -38,9 +38,11 @@ def _probability(value: Any, place: str, problems: list[str]) -> None:
 
 @dataclass(frozen=True)
 class Impact:
-    """What a risk does to one task when it occurs: add working days or multiply the duration.
+    """What a risk does to one task when it occurs: add working days or multiply the duration,
+    and what it costs.
 
-    Give exactly one of ``add`` and ``multiply`` (checked by :func:`riskcast.validate`).
+    Give at most one of ``add`` and ``multiply``, and at least one of them or ``cost`` (checked
+    by :func:`riskcast.validate`).
 
     Parameters
     ----------
@@ -51,6 +53,9 @@ class Impact:
         opportunities; a duration never goes below 0).
     multiply : Distribution, number or estimate table, optional
         Factor (>= 0) the task's estimate is multiplied by, drawn per iteration.
+    cost : Distribution, number or estimate table, optional
+        Currency units the occurrence costs (negative: a saving), drawn per iteration in which
+        the risk occurs, on a stream of its own; it counts towards the task's cost.
 
     Raises
     ------
@@ -61,16 +66,22 @@ class Impact:
     task: str
     add: Distribution | None = None
     multiply: Distribution | None = None
+    cost: Distribution | None = None
 
     def __post_init__(self) -> None:
         for name in ("add", "multiply"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, from_spec(value))
+        if self.cost is not None:
+            from .costs import money
+
+            object.__setattr__(self, "cost", money(self.cost))
 
     @property
-    def distribution(self) -> Distribution:
-        return self.add if self.add is not None else self.multiply  # type: ignore[return-value]
+    def distribution(self) -> Distribution | None:
+        """The duration impact (None: the impact only costs money)."""
+        return self.add if self.add is not None else self.multiply
 
 
 @dataclass(frozen=True)
@@ -244,8 +255,10 @@ def _check_impacts(impacts: Iterable[Impact], tasks: set[str], place: str, out: 
             from .suggest import suggestion
 
             out.append(f'{where}: unknown task "{impact.task}"{suggestion(impact.task, tasks)}')
-        if (impact.add is None) == (impact.multiply is None):
-            out.append(f"{where}: give exactly one of add (working days) or multiply (a factor)")
+        if impact.add is not None and impact.multiply is not None:
+            out.append(f"{where}: give one of add (working days) or multiply (a factor), not both")
+        elif impact.add is None and impact.multiply is None and impact.cost is None:
+            out.append(f"{where}: give add (working days), multiply (a factor) or cost (money)")
         if impact.multiply is not None and impact.multiply.mean < 0:
             out.append(f"{where} > multiply: factors must be >= 0")
 

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .compile import compile_project
+from .costs import has_costs
 from .engine.kernels import CHUNK
 from .engine.levelling import NO_LEVELLING
-from .engine.run import memory_bytes, normalise_seed, run
+from .engine.run import cost_runs, memory_bytes, normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .model import Project
@@ -111,7 +112,9 @@ def simulate(
     confidence : float, default 0.95
         Probability of the Monte Carlo interval the precision rule uses, in (0, 1).
     max_iterations : int, default 2,000,000
-        The precision rule's limit; a ``RuntimeWarning`` says when it stopped there.
+        The precision rule's limit; a ``RuntimeWarning`` says when it stopped there. A plan
+        with costs keeps every run's finish and cost (for the joint confidence level): at most
+        :func:`~riskcast.engine.run.cost_runs` runs, over a million for a few milestones.
     threads : int, optional
         Worker threads (default: all). Results do not depend on it.
     batch : int, default 16,384
@@ -167,6 +170,14 @@ def simulate(
     network = levelled(
         compile_project(project, mitigated=mitigated_risks(mitigation)), scheme, priority
     )
+    if has_costs(project):  # every run's finish and cost is kept, for the joint confidence
+        limit = cost_runs(len(project.milestones) + 1)
+        if precision is None and total > limit:
+            raise ArgumentError(
+                f"a plan with costs keeps every run's finish and cost: at most {limit:,} runs "
+                f"with {len(project.milestones)} milestones, asked for {total:,}"
+            )
+        total = min(total, limit)
     pools = len(network.pool_ids) if network.level_scheme[0] != NO_LEVELLING else 0
     needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools)
     if needed > MAX_MEMORY_BYTES:

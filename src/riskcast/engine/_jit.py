@@ -36,6 +36,7 @@ HELPER_SOURCES = [
             "timing.py",
             "forward.py",
             "levelling.py",
+            "costs.py",
         )
     ),
     *(_ENGINE.parent / name for name in ("tables.py", "units.py")),

@@ -16,6 +16,7 @@ from numba import prange
 from ..units import TIME_TOLERANCE as TIE
 from ._jit import entry_decorators, leaf
 from .codes import FF, FINISHED, FS
+from .costs import cost_block, target_costs
 from .forward import (
     alap_block,
     binds,
@@ -31,7 +32,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "57d1966fb8593d1c58464e74"
+SOURCES_DIGEST = "b8d9566a7e6cc3789975db37"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -61,7 +62,7 @@ Arrays = namedtuple(
 Outputs = namedtuple(
     "Outputs",
     "finishes sums critical kept_duration kept_finish kept_start risk_occurred risk_critical "
-    "missed pool_critical",
+    "missed pool_critical costs kept_cost",
 )
 
 
@@ -245,11 +246,12 @@ def drivers_general(a, tb, j, m, bits, mask, dur, start, finish, tmp) -> None:
 
 
 @parallel_entry
-def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
+def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
     """Simulate iterations ``first .. first + count - 1`` (``first`` a multiple of CHUNK).
 
-    ``a`` is an :data:`Arrays`; ``out`` an :data:`Outputs`, for the M targets (milestones) plus
-    the project finish as target M, R risks and n activities:
+    ``a`` is an :data:`Arrays`, ``ca`` a :data:`~.costs.CostArrays` (C costed tasks); ``out``
+    an :data:`Outputs`, for the M targets (milestones) plus the project finish as target M,
+    R risks and n activities:
       finishes       float64 (M + 1, count)        finish of each target per iteration
       sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2, finish
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
@@ -263,6 +265,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
                                                    constraint of task late_idx[l]
       pool_critical  int64 (chunks, M + 1, P)      runs in which limited pool p held back a
                                                    task critical for the target (levelled)
+      costs          float64 (M + 1, count)        cost of each target per iteration (C > 0)
+      kept_cost      float64 (C, KB * BLOCK)       costed tasks' costs in the kept iterations
     With ``full`` False only ``finishes`` is written (risk-driver reruns).
     """
     n = a.dist_code.shape[0]
@@ -274,6 +278,11 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
     sums, critical = out.sums, out.critical
     risk_occurred, risk_critical = out.risk_occurred, out.risk_critical
     missed, kept_start, pool_critical = out.missed, out.kept_start, out.pool_critical
+    costs, kept_cost = out.costs, out.kept_cost
+    n_costed = ca.task.shape[0] if full else 0
+    n_regions = 0
+    for c in range(n_costed):
+        n_regions = max(n_regions, ca.region[c] + 1)
     n_pools = a.cap_ptr.shape[0] - 1
     kept_runs = kept_duration.shape[1]
     levelled = a.level_scheme[0] != NO_LEVELLING
@@ -296,6 +305,8 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
         risk_bits = np.zeros((n_risks, BLOCK), np.int64)
         held_by = np.full((n if levelled else 0, BLOCK), -1, np.int64)
         pool_bits = np.zeros((n_pools if levelled else 0, BLOCK), np.int64)
+        task_cost = np.empty((n_costed, BLOCK))
+        region_cost = np.empty((n_regions, BLOCK))
         acc = sums[c]
         crit = critical[c]
         lo = c * CHUNK
@@ -323,6 +334,24 @@ def simulate_chunks(a, first: int, count: int, full: bool, out) -> None:
             )
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)
+            if n_costed:  # before scheduling, which leaves a started task its remaining share
+                cost_block(
+                    ca,
+                    a.aux,
+                    a.table,
+                    a.gate_key,
+                    a.gate_low,
+                    a.gate_high,
+                    g0,
+                    m,
+                    dur,
+                    occurred,
+                    task_cost,
+                    region_cost,
+                )
+                target_costs(ca, region_cost, m, costs, b)
+                if g0 < kept_runs:
+                    kept_cost[:, g0 : g0 + m] = task_cost[:, :m]
             if levelled:
                 level_block(a, dur, m, start, finish, acc if full else no_sums, tmp, work, held_by)
             else:

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from .binning import Binned, exact_runs, max_bins
+from .costs import SEEDED_COSTS, CostArrays
 from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, schedule, simulate_chunks
 from .rng import stream_keys
 
@@ -54,6 +55,10 @@ class Runs:
                date or deadline (row 1)
     pool_critical: int64 (M + 1, P), runs in which limited pool p held back a task that was
                critical for the target (levelled runs; P = 0 without limited pools)
+    costs:     float64 (M + 1, iterations), each target's cost per run from the costed tasks
+               (``Network.costs``; overheads are added by the forecast), or None when no task
+               costs anything
+    kept_cost: float64 (C, >= kept), each costed task's cost in the kept runs
     """
 
     seed: int
@@ -71,6 +76,8 @@ class Runs:
     risk_critical: np.ndarray
     missed: np.ndarray
     pool_critical: np.ndarray
+    costs: np.ndarray | None = None
+    kept_cost: np.ndarray | None = None
 
     def kept_rows(self, kept: np.ndarray) -> np.ndarray:
         """(n, kept) view of ``kept_duration`` or ``kept_finish``: the first ``kept`` runs."""
@@ -178,6 +185,19 @@ def kernel_arrays(network: Network, seed: int) -> Arrays:
     )
 
 
+def cost_kernel_arrays(network: Network, seed: int) -> CostArrays:
+    """The network's cost arrays for the kernel, stream keys combined with ``seed``."""
+    costs = network.costs
+    return costs._replace(
+        **{name: stream_keys(getattr(costs, name), seed) for name in SEEDED_COSTS}
+    )
+
+
+def cost_runs(targets: int) -> int:
+    """The most runs a simulation with costs keeps (every run's finish and cost, exactly)."""
+    return exact_runs(2 * targets)
+
+
 class Simulation:
     """Incremental simulation of one network and seed: call :meth:`advance` to add iterations.
 
@@ -190,7 +210,15 @@ class Simulation:
         self.seed = seed
         self.full = full
         self.arrays = kernel_arrays(network, seed)
+        self.cost_arrays = cost_kernel_arrays(network, seed)
         n, m, r = network.n, len(network.milestone_idx), len(network.risk_ids)
+        n_costed = network.costs.task.shape[0] if full else 0
+        if n_costed and max_iterations > cost_runs(m + 1):
+            raise ArgumentError(
+                f"a plan with costs keeps every run's finish and cost: at most "
+                f"{cost_runs(m + 1):,} runs with {m} milestones, asked for {max_iterations:,}"
+            )
+        self._costs: list[np.ndarray] | None = [] if n_costed else None
         self.iterations = 0
         self._finishes: list[np.ndarray] = []  # batches, up to binning.exact_runs(M + 1) runs
         self._binned: list[Binned] | None = None  # then one histogram per target
@@ -204,6 +232,7 @@ class Simulation:
         self.kept_duration = np.empty((n, columns), np.float32)
         self.kept_finish = np.empty((n, columns), np.float32)
         self.kept_start = np.empty((n, columns), np.float32)
+        self.kept_cost = np.empty((n_costed, columns if n_costed else 0))
         self.pool_critical = np.zeros((m + 1, len(network.pool_ids)), np.int64)
         self.kept_finishes = np.empty((m + 1, self.kept))  # the targets' in the same runs
 
@@ -226,11 +255,15 @@ class Simulation:
             risk_critical=np.zeros((chunks, m + 1, r), np.int64),
             missed=np.zeros((chunks, 2, len(net.late_idx)), np.int64),
             pool_critical=np.zeros((chunks, m + 1, len(net.pool_ids)), np.int64),
+            costs=np.empty((m + 1, count) if self._costs is not None else (0, 0)),
+            kept_cost=self.kept_cost,
         )
         # Chunks are handed out one at a time: the first ones also keep full runs, so a static
         # split would leave one thread with more work. (The results do not depend on this.)
         with numba.parallel_chunksize(1):
-            simulate_chunks(self.arrays, self.iterations, count, self.full, out)
+            simulate_chunks(self.arrays, self.cost_arrays, self.iterations, count, self.full, out)
+        if self._costs is not None:
+            self._costs.append(out.costs)
         for c in range(chunks):  # fixed order: the float sums are reproducible bit for bit
             self.sums += out.sums[c]
         self.critical += out.critical.sum(axis=0)
@@ -282,7 +315,14 @@ class Simulation:
             risk_critical=self.risk_critical.copy(),
             missed=self.missed.copy(),
             pool_critical=self.pool_critical.copy(),
+            costs=None if self._costs is None else self._joined_costs(),
+            kept_cost=None if self._costs is None else self.kept_cost,
         )
+
+    def _joined_costs(self) -> np.ndarray:
+        if len(self._costs) > 1:
+            self._costs = [np.concatenate(self._costs, axis=1)]
+        return self._costs[0]
 
 
 def run(
