@@ -17,6 +17,7 @@ import pytest
 from scipy import stats
 
 import riskcast as rc
+from riskcast import budget
 from riskcast.compile import stream_key
 from riskcast.engine.rng import stream_keys, uniforms
 from tests import naive
@@ -410,3 +411,17 @@ def test_jcl_arguments_are_checked(costed):
         costed.jcl("finish")
     with pytest.raises(rc.ArgumentError, match='no milestone "gaa"'):
         costed.cost("gaa")
+
+
+def test_task_spend_matches_the_direct_formula():
+    """The event-count cash flow equals sum_c a_c clip((t - s_c) / (f_c - s_c), 0, 1)."""
+    rng = np.random.default_rng(5)
+    start = rng.uniform(0, 30, (40, 300))
+    finish = start + np.where(rng.random((40, 300)) < 0.2, 0.0, rng.uniform(0, 10, (40, 300)))
+    amount = rng.uniform(0, 1e5, (40, 300))
+    days = np.arange(0.0, 45.0, 0.5)
+    got = budget.task_spend(days, start, finish, amount)
+    span = np.where(finish > start, finish - start, 1.0)
+    for g, t in enumerate(days):
+        share = np.where(finish > start, np.clip((t - start) / span, 0, 1), t >= finish)
+        np.testing.assert_allclose(got[g], (amount * share).sum(axis=0), rtol=1e-9, atol=1e-6)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CASH_FLOW_POINTS = 300  # at most this many times on the cash-flow curve (whole clock days)
 CASH_FLOW_BANDS = (10.0, 50.0, 90.0)
+CASH_FLOW_RUNS = 2048  # runs costed over time at once (bounds the work arrays)
 
 
 @dataclass
@@ -270,6 +271,37 @@ def base_costs(project: Project, network: Network, plan_finish: np.ndarray, cloc
     return base + extra_costs(project, network, plan[:, None], clock)[:, 0]
 
 
+def task_spend(days: np.ndarray, start, finish, amount) -> np.ndarray:
+    """(G, K) cumulative spend at clock times ``days`` (G,) of tasks (C, K) that spend
+    ``amount`` evenly from ``start`` to ``finish`` (at the finish when they take no time).
+
+    A task's spend at t is slope (t - s) once t >= s, less slope (t - f) once t >= f (slope
+    a / (f - s)): so spend(t) = t P(t) + Q(t), where P sums the slope changes and Q the
+    intercept changes of the events at or before t. Each event is counted at the first grid
+    time at or after it, in one bincount: O(C K + G K), never a G x C x K product.
+    """
+    n_days, runs = len(days), amount.shape[1]
+    span = finish - start
+    instant = span <= 0
+    slope = np.where(instant, 0.0, amount / np.where(instant, 1.0, span))
+    columns = np.arange(runs)[None, :]
+
+    def counted(times, weights):
+        g = np.searchsorted(days, times, side="left")
+        ok = g < n_days
+        flat = (g * runs + columns)[ok]
+        return np.bincount(flat, weights[ok], minlength=n_days * runs).reshape(n_days, runs)
+
+    times = np.concatenate((start, finish))
+    slopes = counted(times, np.concatenate((slope, -slope))).cumsum(axis=0)
+    steps = np.concatenate((-slope * start, slope * finish + np.where(instant, amount, 0.0)))
+    spend = days[:, None] * slopes + counted(times, steps).cumsum(axis=0)
+    # past a run's last finish it has spent exactly its total; before, only rounding is removed
+    done = days[:, None] >= finish.max(axis=0)[None, :]
+    spend = np.where(done, amount.sum(axis=0)[None, :], spend)
+    return np.maximum.accumulate(spend, axis=0)
+
+
 def cash_flow(
     project: Project,
     network: Network,
@@ -284,26 +316,23 @@ def cash_flow(
     step = max(1, math.ceil(horizon / CASH_FLOW_POINTS))
     days = np.arange(0.0, math.ceil(horizon) + step, step)
     ids = [m.id for m in project.milestones]
-    mitigation = mitigation_costs(project, network)[-1]
-    spend = np.full((len(days), kept), mitigation)
+    spend = np.full((len(days), kept), mitigation_costs(project, network)[-1])
     costs = network.costs
     if runs.kept_cost is not None and len(costs.task):
-        start = runs.kept_start[costs.task, :kept].astype(np.float64)
-        finish = runs.kept_finish[costs.task, :kept].astype(np.float64)
-        amount = runs.kept_cost[:, :kept]
-        span = finish - start
-        instant = span <= 0  # a zero-duration task spends at its finish
-        safe = np.where(instant, 1.0, span)
-        for g, t in enumerate(days):
-            share = np.where(instant, t >= finish, np.clip((t - start) / safe, 0.0, 1.0))
-            spend[g] += (amount * share).sum(axis=0)
+        for lo in range(0, kept, CASH_FLOW_RUNS):  # bounded work arrays
+            part = slice(lo, min(lo + CASH_FLOW_RUNS, kept))
+            spend[:, part] += task_spend(
+                days,
+                runs.kept_start[costs.task, part].astype(np.float64),
+                runs.kept_finish[costs.task, part].astype(np.float64),
+                runs.kept_cost[:, part],
+            )
     for overhead in project.overheads:
         until = targets[-1 if overhead.until is None else ids.index(overhead.until)]
         spend += overhead.rate * clock(np.minimum(days[:, None], until[None, :]))
-    levels = {float(check_percentile(q)): q for q in bands}
     out = {}
-    for q in levels:
-        k = percentile_index(kept, q)
+    for q in dict.fromkeys(float(check_percentile(q)) for q in bands):
+        k = percentile_index(kept, q) if kept else 0
         out[q] = np.partition(spend, k, axis=1)[:, k] if kept else np.zeros(len(days))
     dates = network.clock.calendar.finish_dates(project.start, days)
     return CashFlow(days, dates, out, kept)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .distributions import Fixed
 from .engine.codes import N_PARAMS
 from .engine.costs import CostArrays
 
@@ -78,7 +79,7 @@ def cost_arrays(
         everything = q == n_targets - 1  # the project finish: all the work
         target_region += [r for bits, r in regions.items() if everything or bits >> q & 1]
         target_ptr.append(len(target_region))
-    fixed = [_params(encode(t[2])) if t[2] is not None else (-1, np.zeros(N_PARAMS)) for t in tasks]
+    fixed = [_params(encode(t[2] if t[2] is not None else Fixed(0.0))) for t in tasks]
     gates = [(costed[j], g) for g, j in enumerate(gated) if j in costed]
     risk_rows = [_params(encode(impact.cost)) for _, impact in risk_costs]
     ids = [project.risks[r].id for r, _ in risk_costs]
@@ -88,6 +89,7 @@ def cost_arrays(
         fixed_code=np.array([code for code, _ in fixed], np.int64),
         fixed_params=np.array([row for _, row in fixed]).reshape(len(tasks), N_PARAMS),
         fixed_key=np.array([stream_key("cost", t[3]) for t in tasks], np.uint64),
+        fixed_slot=np.full(len(tasks), -1, np.int64),
         region=np.array(region, np.int64),
         gate_task=np.array([c for c, _ in gates], np.int64),
         gate=np.array([g for _, g in gates], np.int64),

@@ -20,9 +20,11 @@ from .sampling import quantile
 # The costs of a compiled network (riskcast.costing builds them), for C costed tasks:
 #   task         int64 (C,)             network index of each costed task
 #   rate         float64 (C,)           currency units per working day of its duration
-#   fixed_code   int64 (C,)             distribution code of its fixed cost (-1: none)
+#   fixed_code   int64 (C,)             distribution code of its fixed cost (none: FIXED 0)
 #   fixed_params float64 (C, N_PARAMS)  ... its parameters
 #   fixed_key    uint64 (C,)            ... its stream
+#   fixed_slot   int64 (C,)             -1: fixed costs are drawn independently (the copula
+#                                       slots of sample_block, which draws them)
 #   region       int64 (C,)             the region (set of targets fed) of each costed task
 #   gate_task    int64 (G',)            costed task (index into the above) of each gate ...
 #   gate         int64 (G',)            ... and the gate (index into Network.gated arrays)
@@ -33,7 +35,8 @@ from .sampling import quantile
 #   target_region int64                 ... (the project finish, target M, is fed by all)
 CostArrays = namedtuple(
     "CostArrays",
-    "task rate fixed_code fixed_params fixed_key region gate_task gate risk risk_task risk_code "
+    "task rate fixed_code fixed_params fixed_key fixed_slot region gate_task gate risk risk_task "
+    "risk_code "
     "risk_params risk_key target_ptr target_region",
 )
 SEEDED_COSTS = ("fixed_key", "risk_key")
@@ -43,17 +46,14 @@ SEEDED_COSTS = ("fixed_key", "risk_key")
 def cost_block(
     ca, aux, table, gate_key, gate_low, gate_high, g0, m, dur, occurred, task_cost, region_cost
 ) -> None:
-    """``task_cost`` (C, BLOCK): each costed task's cost in runs ``g0 .. g0 + m - 1`` (durations
-    ``dur`` as sampled, risks ``occurred``); ``region_cost`` (regions, BLOCK): their sums."""
+    """``task_cost`` (C, BLOCK): each costed task's cost in runs ``g0 .. g0 + m - 1``, given its
+    fixed cost there already (drawn by sampling.sample_block), durations ``dur`` as sampled and
+    risks ``occurred``; ``region_cost`` (regions, BLOCK): their sums."""
     for c in range(ca.task.shape[0]):
         row, d, rate = task_cost[c], dur[ca.task[c]], ca.rate[c]
-        for k in range(m):
-            row[k] = rate * d[k]
-        code = ca.fixed_code[c]
-        if code >= 0:
-            p, key = ca.fixed_params[c], ca.fixed_key[c]
+        if rate != 0.0:
             for k in range(m):
-                row[k] += quantile(code, p, aux, table, uniform(key, g0 + k))
+                row[k] += rate * d[k]
     for e in range(ca.risk.shape[0]):
         row, happened = task_cost[ca.risk_task[e]], occurred[ca.risk[e]]
         code, p, key = ca.risk_code[e], ca.risk_params[e], ca.risk_key[e]

@@ -32,7 +32,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "b8d9566a7e6cc3789975db37"
+SOURCES_DIGEST = "542fc1c828b2d0f458339e33"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -335,6 +335,20 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
             if n_risks or a.gated.shape[0]:
                 apply_uncertainty(a, g0, m, correlated, occurred, dur)
             if n_costed:  # before scheduling, which leaves a started task its remaining share
+                sample_block(
+                    ca.fixed_key,
+                    ca.fixed_code,
+                    ca.fixed_params,
+                    a.aux,
+                    a.table,
+                    g0,
+                    m,
+                    ca.fixed_slot,
+                    correlated,
+                    cols,
+                    fracs,
+                    task_cost,
+                )
                 cost_block(
                     ca,
                     a.aux,

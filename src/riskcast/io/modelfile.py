@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import distributions
 from ..calendar import WEEKDAYS, Calendar, Periods, periods
+from ..costs import Cost, Overhead, money
 from ..errors import CycleError, ModelError
 from ..model import (
     DATE_HORIZON,
@@ -42,7 +43,7 @@ MAX_SUGGESTED_KEYS = 20
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # string | number | date | estimate | links | strings | dates | tags | assignments
+    kind: str  # a key of _CONVERT: string | number | amount | date | estimate | cost | links ...
     required: bool = False
     help: str = ""
 
@@ -63,6 +64,10 @@ SECTIONS: dict[str, dict[str, Field]] = {
             False,
             'Out-of-sequence progress: "retained-logic" (default) or "progress-override"',
         ),
+        "budget": Field(
+            "amount", False, "Budget in currency units (> 0); the cost forecast is compared to it"
+        ),
+        "currency": Field("currency", False, 'Currency shown with amounts, e.g. "EUR"'),
     },
     "calendars": {
         "name": Field("string", False, "Display name (default: the table's name)"),
@@ -119,6 +124,11 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "priority": Field(
             "number", False, "Higher first among tasks competing for a limited resource"
         ),
+        "cost": Field(
+            "cost",
+            False,
+            "{ fixed = amount or estimate, rate = currency units per working day }",
+        ),
     },
     "milestone": {
         "id": Field("string", True, "Unique id"),
@@ -129,7 +139,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "resource": {
         "id": Field("string", True, "Unique id"),
         "name": Field("string", False, "Display name"),
-        "rate": Field("number", False, "Cost per working day"),
+        "rate": Field("amount", False, "Cost per working day and unit assigned"),
         "capacity": Field(
             "number", False, "Units available at once (omit: unlimited); tasks are levelled"
         ),
@@ -143,7 +153,10 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "owner": Field("string", False, "Who watches it"),
         "probability": Field("probability", True, "Chance per run: a number or [low, high]"),
         "impacts": Field(
-            "impacts", True, "[{ task, add = estimate } or { task, multiply = estimate }]"
+            "impacts",
+            True,
+            "[{ task, add = estimate } or { task, multiply = estimate }; cost = money in either, "
+            "or alone]",
         ),
         "shared_impact": Field(
             "bool", False, "One impact draw for all its tasks (default true) or one per task"
@@ -166,6 +179,16 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "field": Field("string", False, "name (default), id, wbs or tag.KEY"),
         "estimate": Field("string", True, 'Relative range, e.g. "pert(-10%, 0%, +30%)"'),
     },
+    "overhead": {
+        "id": Field("string", True, "Unique overhead id"),
+        "name": Field("string", False, "Display name"),
+        "rate": Field(
+            "amount", True, "Currency units per working day of the project calendar, >= 0"
+        ),
+        "until": Field(
+            "string", False, "Id of the milestone at which it stops (omit: the project finish)"
+        ),
+    },
 }
 TOP_LEVEL = {
     "project": "table",
@@ -177,6 +200,7 @@ TOP_LEVEL = {
     "correlation": "array",
     "branch": "array",
     "uncertainty": "array",
+    "overhead": "array",
 }
 
 
@@ -244,6 +268,26 @@ def _number(raw: Any, where: str) -> float:
     return float(raw)
 
 
+def _amount(raw: Any, where: str) -> float:
+    """An amount of money or a rate (range checks live in costs.cost_problems)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not limits.finite(raw):
+        raise ModelError(
+            f"{where}: expected an amount in currency units, a plain number such as 1500 (no "
+            f"currency sign or thousands separators), got {show(raw)}"
+        )
+    return float(raw)
+
+
+def _currency(raw: Any, where: str) -> str:
+    """A currency name or code (its length is checked by costs.cost_problems)."""
+    if not isinstance(raw, str):
+        raise ModelError(
+            f'{where}: expected a short currency name or code in quotes, e.g. currency = "EUR", '
+            f"got {show(raw)}"
+        )
+    return raw
+
+
 def _date(raw: Any, where: str) -> dt.date:
     from ..model import as_date
 
@@ -288,11 +332,50 @@ def _read(convert: Any, raw: Any, where: str, problems: list[str], default: Any 
         return default
 
 
-def _estimate(raw: Any, where: str) -> distributions.Distribution:
+def _estimate(
+    raw: Any, where: str, build: Any = distributions.from_spec
+) -> distributions.Distribution:
     try:
-        return distributions.from_spec(raw)
+        return build(raw)
     except ModelError as exc:
         raise ModelError([f"{where}: {p}" for p in exc.problems]) from None
+
+
+def _money(raw: Any, where: str) -> distributions.Distribution:
+    """An amount of money: a number or an estimate table in currency units, whose values may
+    reach far beyond the working-day limit of durations."""
+    if not isinstance(raw, int | float | dict) or isinstance(raw, bool):
+        raise ModelError(
+            f"{where}: expected an amount in currency units, a number or an estimate such as "
+            f"{{ triangular = [4000, 5000, 9000] }}, got {show(raw)}"
+        )
+    return _estimate(raw, where, money)
+
+
+COST_FORM = "{ fixed = <amount or estimate>, rate = <currency units per working day> }"
+
+
+def _cost(raw: Any, where: str) -> Cost:
+    """A task's cost; what could be read is kept, so that validate checks its ranges."""
+    if not isinstance(raw, dict):
+        hint = ""
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            hint = (
+                f"; write cost = {{ fixed = {show(raw)} }} for a one-off amount, or "
+                f"cost = {{ rate = {show(raw)} }} per working day"
+            )
+        raise ModelError(f"{where}: expected a table {COST_FORM}, got {show(raw)}{hint}")
+    problems = unknown_keys(raw, ("fixed", "rate"), "a cost", f"{where}: ")
+    parts: dict[str, Any] = {}
+    for key, convert in (("fixed", _money), ("rate", _amount)):
+        if key in raw:  # both are read, so that one problem never hides the other
+            value = _read(convert, raw[key], f"{where} > {key}", problems)
+            if value is not None:
+                parts[key] = value
+    cost = Cost(**parts)
+    if problems:
+        raise _Partial(problems, cost)
+    return cost
 
 
 def _tags(raw: Any, where: str) -> dict[str, str]:
@@ -369,18 +452,24 @@ def _probability(raw: Any, where: str) -> float | tuple[float, float]:
 
 
 def _impact(raw: Any, where: str) -> Impact:
-    allowed = ("task", "add", "multiply")
+    allowed = ("task", "add", "multiply", "cost")
     if not isinstance(raw, dict) or not isinstance(raw.get("task"), str):
         raise ModelError(
-            f'{where}: expected {{ task = "<id>", add = <estimate> }} or multiply, got {show(raw)}'
+            f'{where}: expected {{ task = "<id>", add = <estimate> }} (or multiply, and/or '
+            f"cost = <money>), got {show(raw)}"
         )
     problems = unknown_keys(raw, allowed, "an impact", f"{where}: ")
-    if ("add" in raw) == ("multiply" in raw):
-        problems.append(f"{where}: give exactly one of add (working days) or multiply (a factor)")
+    if "add" in raw and "multiply" in raw:
+        problems.append(f"{where}: give one of add (working days) or multiply (a factor), not both")
+    elif not any(kind in raw for kind in ("add", "multiply", "cost")):
+        problems.append(
+            f"{where}: give add (working days) or multiply (a factor), and/or cost (money)"
+        )
     values = {}
-    for kind in ("add", "multiply"):  # read every estimate given, whatever else is wrong
+    # read every value given, whatever else is wrong
+    for kind, convert in (("add", _estimate), ("multiply", _estimate), ("cost", _money)):
         if kind in raw:
-            value = _read(_estimate, raw[kind], f"{where} > {kind}", problems)
+            value = _read(convert, raw[kind], f"{where} > {kind}", problems)
             if value is not None:
                 values[kind] = value
     if problems:
@@ -577,8 +666,11 @@ def scaled(estimate: distributions.Distribution, factor: float) -> distributions
 _CONVERT = {
     "string": _string,
     "number": _number,
+    "amount": _amount,
+    "currency": _currency,
     "date": _date,
     "estimate": _estimate,
+    "cost": _cost,
     "links": _each(_link),
     "strings": _weekdays,
     "dates": _each(_date),
@@ -628,6 +720,19 @@ def _records(data: dict, key: str, r: _Reader) -> list[tuple[dict, str]]:
         r.check_keys(table, key, place)
         out.append((table, place))
     return out
+
+
+def _overheads(data: dict, r: _Reader) -> tuple[Overhead, ...]:
+    """The ``[[overhead]]`` tables (ids, rates and milestones are checked by validate)."""
+    return tuple(
+        Overhead(
+            r.value(t, "overhead", "id", p, ""),
+            r.value(t, "overhead", "rate", p, 0.0),
+            r.value(t, "overhead", "until", p),
+            r.value(t, "overhead", "name", p, ""),
+        )
+        for t, p in _records(data, "overhead", r)
+    )
 
 
 def parse_model(data: dict, source: str | None = None) -> Project:
@@ -740,6 +845,7 @@ def parse_model(data: dict, source: str | None = None) -> Project:
                 deadline=get("deadline"),
                 alap=get("alap", False),
                 remaining=remaining,
+                cost=get("cost"),
             )
         )
     milestones = [
@@ -807,6 +913,9 @@ def parse_model(data: dict, source: str | None = None) -> Project:
         calendars,
         r.value(head, "project", "status_date", "project"),
         r.value(head, "project", "progress_logic", "project", "retained-logic"),
+        budget=r.value(head, "project", "budget", "project"),
+        currency=r.value(head, "project", "currency", "project", ""),
+        overheads=_overheads(data, r),
     )
     if rules:  # before validating: what is checked is what will be simulated
         from .templates import apply_rules
@@ -927,9 +1036,12 @@ def read_model_file(path: str | Path) -> Project:
 
 
 # -- JSON Schema -----------------------------------------------------------------------------------
-def _estimate_schema() -> dict:
+def _estimate_schema(signed: bool = False) -> dict:
+    """An estimate's schema; ``signed`` lets its values go below 0 (risk impacts: opportunities
+    and savings), while shape parameters (sd, alpha, weights, ...) stay >= 0."""
     num = {"type": "number", "minimum": 0}
-    three = {"type": "array", "items": num, "minItems": 3, "maxItems": 3}
+    value = {"type": "number"} if signed else num
+    three = {"type": "array", "items": value, "minItems": 3, "maxItems": 3}
 
     def obj(props: dict, required: list[str]) -> dict:
         return {
@@ -940,17 +1052,17 @@ def _estimate_schema() -> dict:
         }
 
     one = {
-        "fixed": num,
-        "uniform": {"type": "array", "items": num, "minItems": 2, "maxItems": 2},
+        "fixed": value,
+        "uniform": {"type": "array", "items": value, "minItems": 2, "maxItems": 2},
         "triangular": three,
         "pert": {
             "anyOf": [
                 three,
                 obj(
                     {
-                        "low": num,
-                        "mode": num,
-                        "high": num,
+                        "low": value,
+                        "mode": value,
+                        "high": value,
                         "lambda": {"type": "number", "exclusiveMinimum": 0},
                     },
                     ["low", "mode", "high"],
@@ -958,13 +1070,15 @@ def _estimate_schema() -> dict:
             ]
         },
         "beta": obj(
-            {"low": num, "high": num, "alpha": num, "beta": num}, ["low", "high", "alpha", "beta"]
+            {"low": value, "high": value, "alpha": num, "beta": num},
+            ["low", "high", "alpha", "beta"],
         ),
         "normal": {
             "anyOf": [
                 {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
                 obj(
-                    {"mean": {"type": "number"}, "sd": num, "low": num, "high": num}, ["mean", "sd"]
+                    {"mean": {"type": "number"}, "sd": num, "low": value, "high": value},
+                    ["mean", "sd"],
                 ),
             ]
         },
@@ -977,23 +1091,35 @@ def _estimate_schema() -> dict:
         },
         "exponential": {"anyOf": [num, obj({"mean": num}, ["mean"])]},
         "discrete": obj(
-            {"values": {"type": "array", "items": num}, "weights": {"type": "array", "items": num}},
+            {
+                "values": {"type": "array", "items": value},
+                "weights": {"type": "array", "items": num},
+            },
             ["values"],
         ),
-        "empirical": {"type": "array", "items": num, "minItems": 2},
+        "empirical": {"type": "array", "items": value, "minItems": 2},
     }
-    return {"anyOf": [num] + [obj({k: v}, [k]) for k, v in one.items()]}
+    return {"anyOf": [value] + [obj({k: v}, [k]) for k, v in one.items()]}
 
 
 def _field_schema(f: Field) -> dict:
     date = {"type": "string", "format": "date"}
     probability = {"type": "number", "minimum": 0, "maximum": 1}
     estimate = _estimate_schema()
+    signed = _estimate_schema(signed=True)
+    amount = {"type": "number", "minimum": 0}
     impact = {
         "type": "object",
         "required": ["task"],
         "additionalProperties": False,
-        "properties": {"task": {"type": "string"}, "add": estimate, "multiply": estimate},
+        "properties": {
+            "task": {"type": "string"},
+            "add": signed,
+            "multiply": estimate,
+            "cost": signed,
+        },
+        "anyOf": [{"required": [k]} for k in ("add", "multiply", "cost")],
+        "not": {"required": ["add", "multiply"]},
     }
     link = {
         "anyOf": [
@@ -1039,8 +1165,15 @@ def _field_schema(f: Field) -> dict:
         "unit": {"enum": ["d", "h"]},
         "progress_logic": {"enum": list(PROGRESS_LOGIC)},
         "number": {"type": "number"},
+        "amount": amount,
+        "currency": {"type": "string"},
         "date": date,
         "estimate": estimate,
+        "cost": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"fixed": estimate, "rate": amount},
+        },
         "links": {"type": "array", "items": link},
         "strings": {"type": "array", "items": {"enum": list(WEEKDAYS)}},
         "dates": {"type": "array", "items": date},
@@ -1060,7 +1193,7 @@ def _field_schema(f: Field) -> dict:
             "properties": {
                 "probability": {"anyOf": [probability, {"type": "array", "items": probability}]},
                 "impacts": {"type": "array", "items": impact},
-                "cost": {"type": "number", "minimum": 0},
+                "cost": amount,
             },
         },
         "options": {

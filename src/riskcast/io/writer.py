@@ -1,10 +1,12 @@
 """Write a Project as a commented riskcast TOML model file that a user can edit.
 
-The layout follows the model format (DESIGN.md §4): ``[project]``, one ``[calendars.NAME]``
-per calendar (working times, exceptions and yearly holidays included), ``[[resource]]``,
-``[[task]]`` (with its calendar, constraints and progress), ``[[milestone]]`` and
-``[[uncertainty]]`` rules. Durations and lags are working days of their calendars, rates are per
-working day. Reading the file back gives an equal plan. The file is written atomically (a temporary
+The layout follows the model format (DESIGN.md §4): ``[project]`` (with its budget and
+currency), one ``[calendars.NAME]`` per calendar (working times, exceptions and yearly holidays
+included), ``[[resource]]``, ``[[task]]`` (with its calendar, constraints, progress and cost),
+``[[milestone]]``, ``[[overhead]]``, ``[[risk]]`` (impacts, their costs and the mitigation),
+``[[correlation]]``, ``[[branch]]`` and ``[[uncertainty]]`` rules. Durations and lags are working
+days of their calendars, rates are currency units per working day. Reading the file back gives an
+equal plan. The file is written atomically (a temporary
 file in the same folder, then ``os.replace``), so a failure never leaves a partial model.
 """
 
@@ -20,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from ..calendar import Calendar, Periods, default_periods
+from ..costs import Cost
+from ..distributions import Distribution, Fixed
 from ..model import Link, Milestone, Project, Task
+from ..risks import Impact, Risk
 from .modelfile import YEARS, yearly_dates
 from .templates import Rule, parse_rule
 
@@ -195,7 +200,123 @@ def _task_lines(task: Task) -> list[str]:
                 [{"resource": a.resource, "units": float(a.units)} for a in task.assignments],
             )
         )
+    if task.cost is not None:
+        pairs.append(("cost", _cost(task.cost)))
     return ["[[task]]", *(f"{k} = {toml_value(v)}" for k, v in pairs)]
+
+
+def _money(amount: Distribution) -> Any:
+    """An amount as the model file reads it: a plain number when it is certain."""
+    return amount.value if isinstance(amount, Fixed) else amount.to_spec()
+
+
+def _cost(cost: Cost) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if cost.fixed is not None:
+        spec["fixed"] = _money(cost.fixed)
+    if cost.rate:
+        spec["rate"] = float(cost.rate)
+    return spec
+
+
+def _probability(p: float | tuple[float, float]) -> Any:
+    return [float(x) for x in p] if isinstance(p, tuple | list) else float(p)
+
+
+def _impact(impact: Impact) -> dict[str, Any]:
+    spec: dict[str, Any] = {"task": impact.task}
+    for key in ("add", "multiply"):
+        value = getattr(impact, key)
+        if value is not None:
+            spec[key] = value.to_spec()
+    if impact.cost is not None:
+        spec["cost"] = _money(impact.cost)
+    return spec
+
+
+def _risk_lines(risk: Risk) -> list[str]:
+    head: list[tuple[str, Any]] = [("id", risk.id)]
+    if risk.title:
+        head.append(("title", risk.title))
+    if risk.owner:
+        head.append(("owner", risk.owner))
+    head.append(("probability", _probability(risk.probability)))
+    tail: list[tuple[str, Any]] = []
+    if not risk.shared_impact:
+        tail.append(("shared_impact", False))
+    m = risk.mitigation
+    if m is not None:
+        spec: dict[str, Any] = {}
+        if m.probability is not None:
+            spec["probability"] = _probability(m.probability)
+        if m.impacts is not None:
+            spec["impacts"] = [_impact(i) for i in m.impacts]
+        if m.cost:
+            spec["cost"] = float(m.cost)
+        tail.append(("mitigation", spec))
+    return [
+        "[[risk]]",
+        *(f"{k} = {toml_value(v)}" for k, v in head),
+        "impacts = [",
+        *(f"    {toml_value(_impact(i))}," for i in risk.impacts),  # one a line
+        "]",
+        *(f"{k} = {toml_value(v)}" for k, v in tail),
+    ]
+
+
+def _uncertainty_lines(project: Project) -> list[str]:
+    """The ``[[risk]]``, ``[[correlation]]`` and ``[[branch]]`` tables."""
+    lines: list[str] = []
+    for risk in project.risks:
+        lines += ["", *_risk_lines(risk)]
+    for c in project.correlations:
+        lines += ["", "[[correlation]]"]
+        if c.tasks:
+            lines.append(f"tasks = {toml_value(list(c.tasks))}")
+        if c.risks:
+            lines.append(f"risks = {toml_value(list(c.risks))}")
+        lines.append(f"coefficient = {toml_value(float(c.coefficient))}")
+    for branch in project.branches:
+        lines += ["", "[[branch]]", f"id = {toml_value(branch.id)}", "options = ["]
+        lines += [
+            f"    {toml_value({'tasks': list(o.tasks), 'probability': float(o.probability)})},"
+            for o in branch.options
+        ]
+        lines.append("]")
+    return lines
+
+
+def _project_lines(project: Project, calendar: str) -> list[str]:
+    """The ``[project]`` table; ``calendar`` is the project calendar's table name."""
+    lines = [
+        "[project]",
+        f"name = {toml_value(project.name)}",
+        f"start = {toml_value(project.start)}",
+        f"calendar = {toml_value(calendar)}",
+    ]
+    if project.status_date is not None:
+        lines.append(f"status_date = {toml_value(project.status_date)}")
+    if project.progress_logic != "retained-logic":
+        lines.append(f"progress_logic = {toml_value(project.progress_logic)}")
+    if project.repair_correlation:
+        lines.append("repair_correlation = true")
+    if project.budget is not None:
+        lines.append(f"budget = {toml_value(float(project.budget))}")
+    if project.currency:
+        lines.append(f"currency = {toml_value(project.currency)}")
+    return lines
+
+
+def _overhead_lines(project: Project) -> list[str]:
+    lines: list[str] = []
+    for overhead in project.overheads:
+        lines += ["", "[[overhead]]", f"id = {toml_value(overhead.id)}"]
+        if overhead.name:
+            lines.append(f"name = {toml_value(overhead.name)}")
+        lines.append(f"rate = {toml_value(float(overhead.rate))}")
+        if overhead.until is not None:
+            lines.append(f"until = {toml_value(overhead.until)}")
+    return lines
 
 
 def _milestone_lines(m: Milestone) -> list[str]:
@@ -221,8 +342,8 @@ def model_toml(
     lines = [
         f"# riskcast model imported from {origin}",
         f"# written {dt.date.today().isoformat()}. Durations and lags are working days of each",
-        "# task's calendar (the project calendar unless the task names one); resource rates are",
-        "# per working day.",
+        "# task's calendar (the project calendar unless the task names one); the rates of",
+        "# resources, task costs and overheads are currency units per working day.",
         "#",
         "# Add uncertainty: give a task a range, e.g. estimate = { pert = [4, 5, 9] }",
         "# (low, most likely, high), or add [[uncertainty]] rules at the end. Rules give every",
@@ -241,17 +362,7 @@ def model_toml(
         for note in notes:
             lines += _comment(f"- {note}")
     calendars, main = _calendar_keys(project)
-    lines += [
-        "",
-        "[project]",
-        f"name = {toml_value(project.name)}",
-        f"start = {toml_value(project.start)}",
-        f"calendar = {toml_value(main)}",
-    ]
-    if project.status_date is not None:
-        lines.append(f"status_date = {toml_value(project.status_date)}")
-    if project.progress_logic != "retained-logic":
-        lines.append(f"progress_logic = {toml_value(project.progress_logic)}")
+    lines += ["", *_project_lines(project, main)]
     for key, cal in calendars.items():
         lines += ["", *_calendar_lines(key, cal)]
     for res in project.resources:
@@ -268,6 +379,8 @@ def model_toml(
         lines += ["", *_task_lines(task)]
     for m in project.milestones:
         lines += ["", *_milestone_lines(m)]
+    lines += _overhead_lines(project)
+    lines += _uncertainty_lines(project)
     for rule in rules:
         lines += [
             "",
