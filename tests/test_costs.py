@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 
 import riskcast as rc
-from riskcast import budget
+from riskcast.budget import task_spend
 from riskcast.compile import stream_key
 from riskcast.engine.rng import stream_keys, uniforms
 from tests import naive
@@ -420,7 +420,7 @@ def test_task_spend_matches_the_direct_formula():
     finish = start + np.where(rng.random((40, 300)) < 0.2, 0.0, rng.uniform(0, 10, (40, 300)))
     amount = rng.uniform(0, 1e5, (40, 300))
     days = np.arange(0.0, 45.0, 0.5)
-    got = budget.task_spend(days, start, finish, amount)
+    got = task_spend(days, start, finish, amount)
     span = np.where(finish > start, finish - start, 1.0)
     for g, t in enumerate(days):
         share = np.where(finish > start, np.clip((t - start) / span, 0, 1), t >= finish)
