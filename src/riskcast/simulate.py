@@ -179,7 +179,8 @@ def simulate(
             )
         total = min(total, limit)
     pools = len(network.pool_ids) if network.level_scheme[0] != NO_LEVELLING else 0
-    needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools)
+    costed = len(network.costs.task) + (1 if has_costs(project) else 0)
+    needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools, costed)
     if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
             f"this simulation needs up to {needed / 2**30:.1f} GiB of memory (limit "

@@ -110,7 +110,12 @@ def kept_rows(n: int, iterations: int) -> int:
 
 
 def memory_bytes(
-    n: int, targets: int, iterations: int, threads: int | None = None, pools: int = 0
+    n: int,
+    targets: int,
+    iterations: int,
+    threads: int | None = None,
+    pools: int = 0,
+    costed: int = 0,
 ) -> int:
     """Upper bound of the memory (bytes) a simulation and its forecast statistics allocate.
 
@@ -126,6 +131,9 @@ def memory_bytes(
         Worker threads (default: numba's).
     pools : int, default 0
         Limited resource pools levelled in every run (their usage profiles are work arrays).
+    costed : int, default 0
+        Tasks that cost something: then every run's cost per target is kept beside its finish
+        (at most :func:`cost_runs` runs), with the costed tasks' costs in the kept runs.
 
     Returns
     -------
@@ -148,7 +156,12 @@ def memory_bytes(
     if pools:  # levelling: per thread, which pool held each task, and the usage profiles
         work += threads * (8 * BLOCK * (n + pools) + 8 * 12 * n + 16 * pools * (2 * n + 2))
     ranks = 2 * 8 * targets * kept
-    return 12 * n * kept + finishes + outputs + work + ranks
+    costs = 0
+    if costed:  # per-run costs as finishes are kept (batches, joined, totals, sorted copies),
+        # the kept runs' task costs, the per-thread costs of a block, and the cash flow's grid
+        costs = 5 * 8 * targets * min(iterations, cost_runs(targets)) + 8 * costed * kept
+        costs += threads * 16 * BLOCK * costed + 4 * 8 * 302 * kept
+    return 12 * n * kept + finishes + outputs + work + ranks + costs
 
 
 SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
