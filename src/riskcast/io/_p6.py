@@ -2,10 +2,11 @@
 
 Both formats hold the same P6 data: calendars (work periods per weekday, dated exceptions,
 hours per day), hourly resource rates that change over time, primary and secondary
-constraints, activity types, progress (status, actual dates, remaining duration) and the
-project's "calendar for relationship lag" option. Durations and lags arrive in hours; this
-module turns them into working days of the calendar P6 uses for them, and the calendars into
-riskcast :class:`~riskcast.calendar.Calendar` objects with their real working times.
+constraints, activity types, progress (status, actual dates, remaining duration), project
+expenses and the project's "calendar for relationship lag" option. Durations and lags arrive in
+hours; this module turns them into working days of the calendar P6 uses for them, and the
+calendars into riskcast :class:`~riskcast.calendar.Calendar` objects with their real working
+times.
 """
 
 from __future__ import annotations
@@ -467,6 +468,17 @@ class P6Reader(ScheduleReader):
             item.remaining = max(0.0, remaining_hours) / hours_per_day
         if item.milestone:
             item.remaining = None
+
+    def add_expense(
+        self, item: RawTask, planned: float, actual: float | None, remaining: float | None
+    ) -> None:
+        """Add one of P6's expenses (amounts in the project currency) to ``item``'s fixed cost,
+        at completion as P6 reckons it: actual plus remaining cost once the activity has
+        started (when the file gives them), the planned (budgeted) cost before."""
+        if item.actual_start is not None and (actual is not None or remaining is not None):
+            item.fixed_cost += (actual or 0.0) + (remaining or 0.0)
+        else:
+            item.fixed_cost += planned
 
     # -- relationships ----------------------------------------------------------------------
     def lag_link(

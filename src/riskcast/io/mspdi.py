@@ -11,7 +11,14 @@ Units in the file (Microsoft's MSPDI schema):
   the plain percent of the predecessor's duration (``<LinkLag>25</LinkLag>`` is 25 %), as MS
   Project and MPXJ write and read it.
 * ``PredecessorLink/Type``: 0 FF, 1 FS, 2 SF, 3 SS.
-* ``StandardRate`` is per hour whatever ``StandardRateFormat`` displays.
+* ``StandardRate`` is per hour whatever ``StandardRateFormat`` displays. Costs (``Cost``,
+  ``FixedCost``, ``CostPerUse``) are in hundredths of the currency unit: MS Project 2010 saved
+  MPXJ's sample1.xml with 40 h of a resource at 10 per hour and 3000 cost per use as
+  ``<Cost>43000</Cost>`` (400 + 30.00); MPXJ's reader and writer scale all three by 100
+  (``DatatypeConverter.parseCurrency``), as Project Server's cost multiplier does
+  (``ValidationConst.s_cost_multiplier``). No file at hand shows a non-zero ``FixedCost``, so
+  one is imported only where its task's ``Cost`` (fixed cost + assignments' ``Cost``, in the
+  verified unit) confirms it. ``Resource/Type``: 0 material, 1 work, 2 cost.
 * ``ConstraintType``: 0 as soon as possible, 1 as late as possible, 2 must start on, 3 must
   finish on, 4 start no earlier than, 5 start no later than, 6 finish no earlier than,
   7 finish no later than.
@@ -80,6 +87,7 @@ _ISO_DURATION = re.compile(
 )
 MAX_EXCEPTION_DAYS = 20000  # a calendar exception longer than ~55 years is a data error
 MAX_CALENDAR_DAYS = 200_000  # all exceptions of the project calendar together (~550 years)
+WORK, COST = "1", "2"  # Resource/Type of a work and a cost resource
 DAMAGED = (
     "MS Project always writes it, so the file is damaged or was not written by MS Project; "
     "save it again from MS Project (File > Save As > XML)"
@@ -176,6 +184,7 @@ class _Reader(ScheduleReader):
         resources, calendars = self.read_resources(root)
         self.read_assignments(root, raw, resources, calendars)
         self.warn_splits(raw, resources, calendars)
+        self.read_costs(raw, resources)
         name = self.text(root, "Title") or self.text(root, "Name") or self.path.stem
         return self.result(name, start, self.calendar, raw, resources, status, self.calendars)
 
@@ -846,6 +855,8 @@ class _Reader(ScheduleReader):
         each resource's calendar UID."""
         resources: dict[str, Resource] = {}
         calendars: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}  # UID -> Type
+        self.per_use: dict[str, float] = {}  # UID -> cost per use, currency units
         for res in root.findall("p:Resources/p:Resource", NS):
             uid = self.text(res, "UID")
             name = self.text(res, "Name")
@@ -853,18 +864,19 @@ class _Reader(ScheduleReader):
                 continue  # UID 0 is MS Project's unnamed placeholder resource
             place = f'resource "{uid}" ({name})'
             rate = self.number(res, "StandardRate", 0.0, place)
-            if self.text(res, "Type", "1") != "1" and rate:
+            self.kinds[uid] = kind = self.text(res, "Type", WORK)
+            if kind != WORK and rate:
                 self.warnings.append(
                     f"{place}: material or cost resource; its rate is per unit, "
                     "not per hour, and is imported as 0"
                 )
                 rate = 0.0
-            work = self.text(res, "Type", "1") == "1"
-            most = self.number(res, "MaxUnits", 0.0, place) if work else 0.0
+            most = self.number(res, "MaxUnits", 0.0, place) if kind == WORK else 0.0
             resources[uid] = Resource(  # max units 1 = one full-time unit, as assignments count
                 uid, name, rate * self.minutes_per_day / 60.0, most if most > 0 else None
             )
             calendars[uid] = self.text(res, "CalendarUID")
+            self.per_use[uid] = self.number(res, "CostPerUse", 0.0, place) / 100.0
         return resources, calendars
 
     def read_assignments(
@@ -875,6 +887,7 @@ class _Reader(ScheduleReader):
         calendars: dict[str, str],
     ) -> None:
         by_uid = {self.text(c, "UID"): c for c in root.findall("p:Calendars/p:Calendar", NS)}
+        self.assigned: dict[str, list[tuple[str, float, Any]]] = {}  # task UID -> assignments
         for a in root.findall("p:Assignments/p:Assignment", NS):
             task, res = raw.get(self.text(a, "TaskUID")), self.text(a, "ResourceUID")
             if task is None or res not in resources:
@@ -887,6 +900,7 @@ class _Reader(ScheduleReader):
                 continue
             units = self.number(a, "Units", 1.0, task.label)
             task.assignments.append(Assignment(res, units))
+            self.assigned.setdefault(task.key, []).append((res, units, a))
             cal = by_uid.get(calendars.get(res, ""))
             base = self.text(cal, "BaseCalendarUID") if cal is not None else ""
             if cal is not None and base not in ("", "-1", self.calendar_uid):
@@ -894,6 +908,77 @@ class _Reader(ScheduleReader):
                     f'{task.label}: resource "{resources[res].name}" works on '
                     "its own calendar; riskcast uses the project calendar"
                 )
+
+    # -- costs --------------------------------------------------------------------------------
+    def read_costs(self, raw: dict[str, RawTask], resources: dict[str, Resource]) -> None:
+        """Each leaf task's fixed cost (currency units): its work resources' cost per use, its
+        cost resources' amounts and its FixedCost where the task's Cost confirms the unit. A
+        summary's fixed cost is reported: riskcast costs leaf tasks."""
+        for uid, task in self.elements.items():
+            item = raw[uid]
+            fixed = self.number(task, "FixedCost", 0.0, item.label)
+            if item.summary:
+                if fixed:
+                    self.warnings.append(
+                        f"{item.label}: summary task with a fixed cost (FixedCost {fixed:g}, in "
+                        "hundredths of the currency unit); not imported, riskcast costs leaf tasks"
+                    )
+                continue
+            extra = self.assignment_costs(item, resources)
+            item.fixed_cost = extra + self.confirmed_fixed_cost(task, item, fixed)
+
+    def assignment_costs(self, item: RawTask, resources: dict[str, Resource]) -> float:
+        """What ``item``'s assignments add to its fixed cost, in currency units: a work
+        resource its cost per use x units (MS Project charges it per unit assigned: in
+        sample1.xml 0.5 units of a 30.00-per-use resource add 15.00), a cost resource the amount
+        its assignment holds. An assignment whose Cost differs from what riskcast costs (rate x
+        units x duration + cost per use) is reported."""
+        extra = 0.0
+        for uid, units, el in self.assigned.get(item.key, []):
+            cost = self.number(el, "Cost", 0.0, item.label) / 100.0
+            if self.kinds[uid] == COST:  # its amount is entered on each assignment
+                extra += cost
+                continue
+            per_use = self.per_use[uid] * units if self.kinds[uid] == WORK else 0.0
+            extra += per_use
+            res = resources[uid]
+            ours = res.rate * units * item.days + per_use
+            if self.text(el, "Cost") and not _same_money(cost, ours):
+                self.warnings.append(
+                    f'{item.label}: resource "{res.id}" ({res.name}) costs {cost:,.2f} here '
+                    f"in the file, {ours:,.2f} in riskcast (its rate x units x the task's "
+                    "duration, plus its cost per use); the file's figure follows what riskcast "
+                    "does not import (work other than units x duration, overtime, another cost "
+                    "rate table, rate changes or a material's price)"
+                )
+        return extra
+
+    def confirmed_fixed_cost(self, task: Any, item: RawTask, fixed: float) -> float:
+        """FixedCost in currency units where the task's Cost confirms its unit: MS Project's
+        Cost of a task is its FixedCost plus its assignments' Cost, all stored in hundredths
+        (so they add up to a hundredth apiece). Unconfirmed (no Cost, or one that does not add
+        up) its unit is not certain: it is reported and not imported."""
+        if not fixed:
+            return 0.0
+        assignments = self.assigned.get(item.key, [])
+        parts = fixed + sum(self.number(a, "Cost", 0.0, item.label) for _, _, a in assignments)
+        total = self.text(task, "Cost")
+        stored = self.number(task, "Cost", 0.0, item.label)
+        if total and abs(stored - parts) <= 1 + len(assignments):
+            return fixed / 100.0
+        self.warnings.append(
+            f"{item.label}: its fixed cost (FixedCost {fixed:g}) is not imported: the task's "
+            f"Cost ({total or 'missing'}) does not confirm its unit (MS Project writes both in "
+            "hundredths of the currency unit, Cost being the fixed cost plus the assignments' "
+            "costs)"
+        )
+        return 0.0
+
+
+def _same_money(a: float, b: float) -> bool:
+    """Whether the file's cost of an assignment and riskcast's agree within MS Project's
+    rounding (work to the minute, costs to the hundredth): 0.01, or 0.5 % of the larger."""
+    return abs(a - b) <= max(0.01, 0.005 * max(abs(a), abs(b)))
 
 
 def read_mspdi(

@@ -10,8 +10,8 @@ non-working day, and ``HolidayOrExceptions``; a work time's ``Finish`` is its la
 minute), ``Project`` (``PlannedStartDate``, ``DataDate``, ``ActivityDefaultCalendarObjectId``,
 ``RelationshipLagCalendar``), ``WBS``, ``Activity`` (its calendar, primary and secondary
 constraints, ``Status``, actual dates, ``RemainingDuration``), ``Relationship``, ``Resource``
-with ``ResourceRate``, ``ResourceAssignment`` and ``UDFType``/``UDF`` for three-point
-estimates. Numbers may use a decimal comma (``8,5``).
+with ``ResourceRate``, ``ResourceAssignment``, ``ActivityExpense`` (costed as its activity's
+fixed cost) and ``UDFType``/``UDF`` for three-point estimates. Numbers may use a decimal comma (``8,5``).
 """
 
 from __future__ import annotations
@@ -166,6 +166,7 @@ class _Reader(P6Reader):
         raw = self.read_activities(root, proj)
         self.read_links(proj, raw)
         self.read_assignments(proj, raw, resources)
+        self.read_expenses(proj, raw)
         name = _text(proj, "Name") or _text(proj, "Id") or self.path.stem
         status = self.status_date(self.datetime(proj, "DataDate", "Project"))
         self.unused_damaged()
@@ -436,6 +437,25 @@ class _Reader(P6Reader):
                 continue
             units = self.number(el, "PlannedUnitsPerTime", item.label, 1.0)
             item.assignments.append(Assignment(res.id, units))
+
+    def read_expenses(self, proj: Any, raw: dict[str, RawTask]) -> None:
+        """The project's ActivityExpense elements (amounts in the project currency) summed
+        into their activities' fixed costs; one of an activity not in the file is reported."""
+        for el in _children(proj, "ActivityExpense"):
+            key = _text(el, "ActivityObjectId")
+            item = raw.get(key)
+            if item is None:
+                self.warnings.append(
+                    f"{_where(el)}: expense {limits.quote(_text(el, 'ExpenseItem'))} of "
+                    f"activity ObjectId {limits.quote(key)}, which is not in the file; not imported"
+                )
+                continue
+            where = f"{item.label} > {_where(el)}"
+            actual, remaining = (
+                self.number(el, name, where) if _text(el, name) else None
+                for name in ("ActualCost", "RemainingCost")
+            )
+            self.add_expense(item, self.number(el, "PlannedCost", where), actual, remaining)
 
 
 def read_pmxml(

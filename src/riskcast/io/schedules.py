@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..calendar import Calendar
-from ..distributions import MAX_DAYS, Fixed, Pert
+from ..costs import Cost, money
+from ..distributions import MAX_DAYS, MAX_MONEY, Fixed, Pert
 from ..errors import ArgumentError, ModelError
 from ..model import Assignment, Link, Milestone, Project, Resource, Task
 from . import limits
@@ -68,7 +69,9 @@ class RawTask:
     ``days`` is the duration in working days of the activity's ``calendar`` (a name in the
     calendars given to :func:`assemble`; None: the project calendar); ``three_point`` (low, mode,
     high) in working days when the user's custom fields give one (``mode`` None: use ``days``).
-    Constraint and progress fields mean what :class:`riskcast.Task`'s do.
+    Constraint and progress fields mean what :class:`riskcast.Task`'s do. ``fixed_cost`` is what
+    the activity costs at completion beyond its resources' rates (expenses, fixed costs), in the
+    project's currency units: it becomes the task's ``Cost.fixed``.
     """
 
     key: str
@@ -94,6 +97,7 @@ class RawTask:
     deadline: dt.date | None = None
     alap: bool = False
     remaining: float | None = None
+    fixed_cost: float = 0.0
 
     def __post_init__(self) -> None:
         # Checked here, before any warning quotes the id or the name.
@@ -253,9 +257,24 @@ def _check_finite(item: RawTask, source: str) -> None:
             )
 
 
-def _held_by_a_task(item: RawTask) -> str:
+def _task_cost(item: RawTask, warnings: list[str]) -> Cost | None:
+    """The task's fixed cost from ``item.fixed_cost``; None without one. A total below zero (a
+    credit) or beyond :data:`~riskcast.distributions.MAX_MONEY` is reported and not imported."""
+    amount = item.fixed_cost
+    if amount == 0:
+        return None
+    if not 0 < amount <= MAX_MONEY:
+        warnings.append(
+            f"{item.label}: its costs in the file total {amount:,.2f}; not imported (a task "
+            f"costs 0 to {MAX_MONEY:,.0f} currency units; a credit belongs to a risk impact)"
+        )
+        return None
+    return Cost(fixed=money(amount))
+
+
+def _held_by_a_task(item: RawTask, cost: Cost | None) -> str:
     """What of a zero-duration milestone only a task holds (progress, floors, as late as
-    possible), in words; empty when a riskcast Milestone holds all of it."""
+    possible, a cost), in words; empty when a riskcast Milestone holds all of it."""
     held = []
     if item.actual_start is not None:
         held.append("progress")
@@ -265,6 +284,8 @@ def _held_by_a_task(item: RawTask) -> str:
         held.append(f"a finish-no-earlier-than date {item.finish_not_before}")
     if item.alap:
         held.append("as late as possible")
+    if cost is not None:
+        held.append("a cost")
     return ", ".join(held)
 
 
@@ -382,8 +403,9 @@ def assemble(
                     after[k] = Link(ids[link.predecessor], link.type, link.lag, link.calendar)
                 continue
             after[k] = Link(ids[link.predecessor], link.type, link.lag, link.calendar)
+        cost = _task_cost(item, warnings)
         if item.milestone and item.days == 0 and after:
-            held = _held_by_a_task(item)
+            held = _held_by_a_task(item, cost)
             if not held:  # a milestone follows its links only: it is reported as one
                 milestones.append(Milestone(item.id, tuple(after.values()), item.name, item.target))
                 continue
@@ -412,6 +434,7 @@ def assemble(
                 deadline=item.deadline,
                 alap=item.alap,
                 remaining=item.remaining,
+                cost=cost,
             )
         )
     if status_date is None:

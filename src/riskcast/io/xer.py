@@ -15,8 +15,8 @@ every calendar an activity uses with its work periods, exceptions and hours per 
 activities on their own calendars, their relationships and lags (on the calendar the project's
 "calendar for relationship lag" option names), primary and secondary constraints, progress
 (``status_code``, actual dates, remaining duration, percent complete, the data date
-``last_recalc_date``), resources with rates, assignments, and user-defined fields for three-point
-estimates. The text is UTF-8 or UTF-16 when it is, else the Windows code page P6 wrote it in
+``last_recalc_date``), resources with rates, assignments, project expenses (``PROJCOST``, costed
+as their activities' fixed costs) and user-defined fields for three-point estimates. The text is UTF-8 or UTF-16 when it is, else the Windows code page P6 wrote it in
 (named in the ERMHDR line, else judged from the base currency and the text; Windows-1252 when
 nothing says otherwise).
 """
@@ -298,6 +298,7 @@ COLUMNS = {
     "TASKRSRC": Columns(("task_id", "rsrc_id", "target_qty_per_hr"), ("task_id",)),
     "UDFTYPE": Columns(("udf_type_id", "table_name", "udf_type_label"), ("udf_type_id",)),
     "UDFVALUE": Columns(("udf_type_id", "fk_id"), ("udf_type_id", "fk_id")),
+    "PROJCOST": Columns(("task_id", "target_cost"), ("task_id",)),
 }
 LONG_COLUMNS = {"clndr_data"}
 # Every column the reader reads (its text is length-checked).
@@ -319,6 +320,9 @@ COLUMNS_READ = {c for spec in COLUMNS.values() for c in spec.required} | {
     "udf_number",
     "udf_text",
     "udf_type_name",
+    "act_cost",
+    "remain_cost",
+    "cost_name",
 }
 DAMAGED = "the file is damaged or was not exported by P6; export it again from P6"
 
@@ -634,6 +638,7 @@ class _Reader(P6Reader):
         raw = self.read_tasks(wbs_paths)
         self.read_links(raw)
         self.read_assignments(raw, resources)
+        self.read_expenses(raw)
         name = self.project_name or proj.get("proj_short_name") or self.path.stem
         status = self.status_date(  # P6's data date
             _datetime(
@@ -970,6 +975,29 @@ class _Reader(P6Reader):
                     f"{hourly:g} per hour ({source}); riskcast costs it at the "
                     f"resource rate {res.rate:g} per working day"
                 )
+
+    def read_expenses(self, raw: dict[str, RawTask]) -> None:
+        """Project expenses (PROJCOST, amounts in the project currency) summed into their
+        activities' fixed costs; rows of this project's activities that are not in the file
+        are reported."""
+        for line, r in self.rows("PROJCOST"):
+            key = r.get("task_id", "")
+            item = raw.get(key)
+            if item is None:
+                if r.get("proj_id", self.proj_id) == self.proj_id:
+                    self.warnings.append(
+                        f"{self.place('PROJCOST', line)}: expense "
+                        f"{limits.quote(r.get('cost_name', ''))} of activity task_id "
+                        f"{limits.quote(key)}, which is not in the file; not imported"
+                    )
+                continue
+            where = lambda k, ln=line: self.place("PROJCOST", ln, k)  # noqa: E731
+            actual, remaining = (
+                parse_number(r[k], where(k), self.source) if r.get(k, "").strip() else None
+                for k in ("act_cost", "remain_cost")
+            )
+            planned = parse_number(r.get("target_cost", ""), where("target_cost"), self.source)
+            self.add_expense(item, planned, actual, remaining)
 
 
 def read_xer(
