@@ -107,10 +107,13 @@ class FrontierPoint(NamedTuple):
 class CashFlow:
     """Cumulative spend over time, per percentile band, from the runs kept in full.
 
-    ``days``: float64 (G,), clock times (working days from the start on a working-day clock);
-    ``dates``: datetime64[D] (G,), the working day each time ends; ``bands``: percentile ->
+    ``days``: float64 (G,), the ends of whole clock days (working days from the start on a
+    working-day clock, elapsed days otherwise), the last at or after every kept run's finish;
+    ``dates``: datetime64[D] (G,), the date each of them ends; ``bands``: percentile ->
     float64 (G,) cumulative spend (currency units). Each run's spend is its tasks' costs spread
-    evenly from start to finish, the overheads as they accrue and mitigations at the start, so
+    evenly over the clock from start to finish (over its working time on a working-day clock;
+    on the elapsed clock nights and weekends take their share too), the overheads as they accrue
+    on the project calendar and mitigations at the start, so
     every band is non-decreasing and ends at the percentile of the project's total cost over
     the same runs. ``runs`` says how many runs it is made of.
     """
@@ -309,12 +312,13 @@ def cash_flow(
     clock: WorkingDays,
     bands: tuple[float, ...] = CASH_FLOW_BANDS,
 ) -> CashFlow:
-    """Cumulative spend of the kept runs at whole clock days (see :class:`CashFlow`)."""
+    """Cumulative spend of the kept runs at the end of whole clock days (see :class:`CashFlow`)."""
     kept = runs.kept
     targets = runs.kept_finishes[:, :kept]
     horizon = float(targets[-1].max()) if kept else 0.0
     step = max(1, math.ceil(horizon / CASH_FLOW_POINTS))
-    days = np.arange(0.0, math.ceil(horizon) + step, step)
+    # the ends of whole clock days (each the spend by the end of that date), through the last
+    days = np.arange(step, max(math.ceil(horizon), 1) + step, step, dtype=np.float64)
     ids = [m.id for m in project.milestones]
     spend = np.full((len(days), kept), mitigation_costs(project, network)[-1])
     costs = network.costs

@@ -4,7 +4,8 @@ Each subcommand is a pair: ``parse_NAME(sub)`` declares its options, ``cmd_NAME(
 acts through the library and returns an exit code. :func:`main` never calls ``sys.exit``; the
 console script does. matplotlib is imported only when charts are drawn.
 
-Modules: ``run``; ``risks`` (drivers, mitigation); ``check`` (validate, explain, schema);
+Modules: ``run`` (with ``_costs``, its cost table, columns and charts); ``risks`` (drivers,
+mitigation); ``jcl`` (joint cost-schedule confidence); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
 results); ``_staging`` (all-or-nothing files: the --out lock, staging, publishing, clean-up
@@ -16,7 +17,7 @@ Exit codes (also in ``riskcast --help`` and the README):
 * 0 -- success;
 * 1 -- ``validate --strict`` found schedule-quality warnings;
 * 2 -- bad input: an invalid model (every problem listed), an unknown milestone or risk id, a
-  model without the risks or mitigations a command needs, a bad option;
+  model without the risks, mitigations or costs a command needs, a bad option;
 * 3 -- the output could not be written (nothing partial is left behind);
 * 70 -- internal error, a bug (one line; ``--debug`` prints the traceback);
 * 75 -- the ``--out`` folder is in use by another riskcast run;
@@ -50,6 +51,7 @@ from ._errors import (
 from ._output import ProgressBar, Staging, Streams, write_atomic
 from .check import parse_explain, parse_schema, parse_validate
 from .importing import parse_import
+from .jcl import parse_jcl
 from .risks import parse_drivers, parse_mitigation
 from .run import parse_run
 
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         parse_run,
         parse_drivers,
         parse_mitigation,
+        parse_jcl,
         parse_validate,
         parse_explain,
         parse_schema,

@@ -16,7 +16,7 @@ exit codes:
   0    success
   1    validate --strict: schedule-quality warnings found
   2    bad input: invalid model (every problem is listed), unknown milestone or risk
-       id, a model without the risks/mitigations the command needs, bad option
+       id, a model without the risks/mitigations/costs the command needs, bad option
   3    the output could not be written (nothing partial is left behind)
   70   internal error: a bug in riskcast (rerun with --debug for the traceback)
   75   the --out folder is in use by another riskcast run (retry when it is done)

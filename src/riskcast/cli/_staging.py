@@ -37,7 +37,15 @@ except ImportError:  # pragma: no cover - Windows: no locks, no clean-up of othe
 PREFIX = ".riskcast-"
 # What riskcast writes into --out: publishing removes those an earlier run left and this one
 # did not write. Other files in the folder are the user's and stay.
-OUTPUT_FILES = ("forecast.json", "milestones.csv", "tasks.csv", "drivers.csv", "mitigation.csv")
+OUTPUT_FILES = (
+    "forecast.json",
+    "milestones.csv",
+    "tasks.csv",
+    "cashflow.csv",
+    "drivers.csv",
+    "mitigation.csv",
+    "jcl.csv",
+)
 CHARTS = "charts"
 CHART_SUFFIXES = (".png", ".svg")
 

@@ -25,6 +25,7 @@ from ._common import (
     scenario_note,
     simulate,
 )
+from ._costs import cost_charts, cost_columns, cost_row, cost_summary, cost_table, write_cash_flow
 from ._errors import CliError
 from ._output import Report, Staging, Streams, deliver, quiet, write_text
 from ._text import aligned, csv_text, iso, percent, short
@@ -71,9 +72,11 @@ def parse_run(sub: Any) -> None:
         help="simulate a model: milestone confidence table, files and charts",
         description="Simulate MODEL and print each milestone's plan (CPM) date, P-dates and the "
         "probability of meeting its target; when the model has risks, also each risk's share "
-        "of runs in which it occurred and in which it hit the critical path. --mitigated "
+        "of runs in which it occurred and in which it hit the critical path; when it has "
+        "costs, each milestone's plan cost, cost percentiles, the share of runs within the "
+        "budget and the joint confidence (JCL) of the target and the budget. --mitigated "
         "chooses the risk scenario (before or after the mitigations). With --out, also write "
-        "forecast.json, milestones.csv, tasks.csv and charts/.",
+        "forecast.json, milestones.csv, tasks.csv (and cashflow.csv with costs) and charts/.",
     )
     p.add_argument("model", help="model file (.toml or .json)")
     size = p.add_mutually_exclusive_group()
@@ -175,6 +178,8 @@ class RunReport(Report):
             "mean_days",
             "sd_days",
         ]
+        if forecast.has_costs:
+            self.columns += cost_columns(_percentiles(self.confidence))
 
     def rows(self) -> list[dict[str, Any]]:
         conf = self.confidence
@@ -193,6 +198,8 @@ class RunReport(Report):
             row[f"p{conf:g}_low"], row[f"p{conf:g}_high"] = lo, hi
             row["probability_of_target"] = m.target_probability
             row["mean_days"], row["sd_days"] = m.mean_days, m.sd_days
+            if self.forecast.has_costs:
+                row.update(cost_row(self.forecast, mid, _percentiles(conf)))
             rows.append(row)
         return rows
 
@@ -202,6 +209,8 @@ class RunReport(Report):
         write_text(staging.path("milestones.csv"), self.csv())
         self.status.show("computing the task statistics…")
         write_text(staging.path("tasks.csv"), csv_text(forecast.task_table(), TASK_COLUMNS))
+        if forecast.has_costs:
+            write_cash_flow(forecast, staging)
         if not self.args.no_charts:
             self._draw_charts(staging)
 
@@ -277,6 +286,8 @@ class RunReport(Report):
             f"P{conf:g} CI: 95% Monte Carlo interval (working days); "
             "on target: share of runs delivered by the target",
         ]
+        if forecast.has_costs:
+            lines += ["", *cost_table(forecast, self.ids, qs)]
         if forecast.status_date is not None:
             lines.insert(1, f"forecast from the status date {forecast.status_date.isoformat()}")
         if forecast.levelling is not None:
@@ -322,6 +333,12 @@ class RunReport(Report):
                     "sd_days": m.sd_days,
                 }
             )
+            if forecast.has_costs:
+                milestones[-1]["cost"] = cost_summary(forecast, mid, _percentiles(conf), conf)
+        costs = {}
+        if forecast.has_costs:
+            first = forecast.cost(self.ids[0])
+            costs = {"currency": first.currency, "budget": first.budget}
         return {
             "format": "riskcast-run/1",
             "model": self.args.model,
@@ -336,6 +353,7 @@ class RunReport(Report):
             if forecast.levelling is None
             else dict(zip(("scheme", "priority"), forecast.levelling, strict=True)),
             "milestones": milestones,
+            **costs,
             "status_date": iso(forecast.status_date),
             "constraints": [
                 {**row, "date": iso(row["date"])} for row in forecast.constraint_misses()
@@ -397,6 +415,8 @@ class RunReport(Report):
                         staging.path(f"charts/levelling-{safe_name(mid)}.{fmt}"),
                     )
                 )
+        if forecast.has_costs:
+            jobs += cost_charts(forecast, ids, staging, fmt)
         forecast.stats  # noqa: B018  (the deferred statistics, once, before any worker starts)
         self.status.show(f"drawing {len(jobs)} charts…")
         save_charts(jobs)
