@@ -1120,5 +1120,7 @@ def _metadata(path: Path) -> dict[str, Any] | None:
     return None
 
 
-# Charts of levelled forecasts live in their own module (they import the helpers above).
+# Charts of levelled and of costed forecasts live in their own modules (they import the
+# helpers above).
+from .cost_plots import cash_flow_fan, cost_scurve, jcl_scatter  # noqa: E402, F401
 from .resource_plots import levelling_scurves, resource_usage  # noqa: E402, F401
