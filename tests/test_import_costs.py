@@ -330,3 +330,9 @@ def test_files_without_cost_items_gain_no_cost_or_warning(path):
 def test_empty_expense_table_adds_nothing(tmp_path):
     result = read_xer(xer_with_expenses(tmp_path, [expense("2", "0", "0", "0")]))
     assert (fixed_costs(result.project), cost_warnings(result.warnings)) == ({}, [])
+
+
+def test_the_currency_of_an_mspdi_file_is_the_projects(data_dir):
+    """MS Project writes the project's currency as <CurrencyCode>: costs are read in it."""
+    project = rc.load(data_dir / "mpxj" / "mspdi" / "mspdiduration.xml")
+    assert project.currency == "GBP"

@@ -185,6 +185,8 @@ class _Reader(ScheduleReader):
         self.read_assignments(root, raw, resources, calendars)
         self.warn_splits(raw, resources, calendars)
         self.read_costs(raw, resources)
+        code = self.text(root, "CurrencyCode")
+        self.currency = code if len(code) <= 12 else ""  # ISO 4217 codes are 3 letters
         name = self.text(root, "Title") or self.text(root, "Name") or self.path.stem
         return self.result(name, start, self.calendar, raw, resources, status, self.calendars)
 

@@ -300,6 +300,7 @@ def assemble(
     warnings: list[str],
     status_date: dt.date | None = None,
     calendars: dict[str, Calendar] | None = None,
+    currency: str = "",
 ) -> Project:
     """Turn the readers' :class:`RawTask` list into a validated-shape :class:`Project`.
 
@@ -455,6 +456,7 @@ def assemble(
         source=source,
         status_date=status_date,
         calendars=calendars or {},
+        currency=currency,
     )
 
 
@@ -595,6 +597,7 @@ class ScheduleReader:
         self.three_point = three_point
         self.warnings: list[str] = []
         self.shortened = False
+        self.currency = ""  # the file's currency code, where it names one
 
     def join_wbs(self, path: str, name: str) -> str:
         """``path / name``, shortened (with one warning per file) past the text limit."""
@@ -625,6 +628,7 @@ class ScheduleReader:
             resources=list(resources.values()),
             source=self.source,
             warnings=self.warnings,
+            currency=self.currency,
         )
         return ImportResult(project, self.warnings, self.format)
 
