@@ -19,6 +19,7 @@ import numpy as np
 
 from .clock import intervals
 from .costing import fed_targets
+from .engine.cashflow import spend_changes
 from .errors import ArgumentError
 from .statistics import check_percentile, percentile_index, percentile_ranks
 from .units import TIME_TOLERANCE
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 CASH_FLOW_POINTS = 300  # at most this many times on the cash-flow curve (whole clock days)
 CASH_FLOW_BANDS = (10.0, 50.0, 90.0)
-CASH_FLOW_RUNS = 2048  # runs costed over time at once (bounds the work arrays)
+CASH_FLOW_VALUES = 2**22  # task-runs costed over time at once (bounds the float64 copies)
 
 
 @dataclass
@@ -275,30 +276,21 @@ def base_costs(project: Project, network: Network, plan_finish: np.ndarray, cloc
 
 
 def task_spend(days: np.ndarray, start, finish, amount) -> np.ndarray:
-    """(G, K) cumulative spend at clock times ``days`` (G,) of tasks (C, K) that spend
-    ``amount`` evenly from ``start`` to ``finish`` (at the finish when they take no time).
-
-    A task's spend at t is slope (t - s) once t >= s, less slope (t - f) once t >= f (slope
-    a / (f - s)): so spend(t) = t P(t) + Q(t), where P sums the slope changes and Q the
-    intercept changes of the events at or before t. Each event is counted at the first grid
-    time at or after it, in one bincount: O(C K + G K), never a G x C x K product.
-    """
-    n_days, runs = len(days), amount.shape[1]
-    span = finish - start
-    instant = span <= 0
-    slope = np.where(instant, 0.0, amount / np.where(instant, 1.0, span))
-    columns = np.arange(runs)[None, :]
-
-    def counted(times, weights):
-        g = np.searchsorted(days, times, side="left")
-        ok = g < n_days
-        flat = (g * runs + columns)[ok]
-        return np.bincount(flat, weights[ok], minlength=n_days * runs).reshape(n_days, runs)
-
-    times = np.concatenate((start, finish))
-    slopes = counted(times, np.concatenate((slope, -slope))).cumsum(axis=0)
-    steps = np.concatenate((-slope * start, slope * finish + np.where(instant, amount, 0.0)))
-    spend = days[:, None] * slopes + counted(times, steps).cumsum(axis=0)
+    """(G, K) cumulative spend at the ascending clock times ``days`` (G,) of tasks (C, K) that
+    spend ``amount`` evenly from ``start`` to ``finish`` (at the finish when they take no time);
+    see :mod:`riskcast.engine.cashflow`."""
+    slopes = np.zeros((len(days), amount.shape[1]))
+    steps = np.zeros_like(slopes)
+    as_array = np.ascontiguousarray
+    spend_changes(
+        as_array(days, np.float64),
+        as_array(start, np.float64),
+        as_array(finish, np.float64),
+        as_array(amount, np.float64),
+        slopes,
+        steps,
+    )
+    spend = days[:, None] * slopes.cumsum(axis=0) + steps.cumsum(axis=0)
     # past a run's last finish it has spent exactly its total; before, only rounding is removed
     done = days[:, None] >= finish.max(axis=0)[None, :]
     spend = np.where(done, amount.sum(axis=0)[None, :], spend)
@@ -323,8 +315,9 @@ def cash_flow(
     spend = np.full((len(days), kept), mitigation_costs(project, network)[-1])
     costs = network.costs
     if runs.kept_cost is not None and len(costs.task):
-        for lo in range(0, kept, CASH_FLOW_RUNS):  # bounded work arrays
-            part = slice(lo, min(lo + CASH_FLOW_RUNS, kept))
+        chunk = max(1, CASH_FLOW_VALUES // len(costs.task))
+        for lo in range(0, kept, chunk):
+            part = slice(lo, min(lo + chunk, kept))
             spend[:, part] += task_spend(
                 days,
                 runs.kept_start[costs.task, part].astype(np.float64),
