@@ -425,3 +425,22 @@ def test_task_spend_matches_the_direct_formula():
     for g, t in enumerate(days):
         share = np.where(finish > start, np.clip((t - start) / span, 0, 1), t >= finish)
         np.testing.assert_allclose(got[g], (amount * share).sum(axis=0), rtol=1e-9, atol=1e-6)
+
+
+def test_overheads_run_until_the_levelled_finish():
+    """Two tasks that need the only crane run one after the other: the team is paid until the
+    levelled finish, and the crane's rate for both durations."""
+    crane = [rc.Assignment("crane", 1)]
+    p = project(
+        [
+            rc.Task("a", rc.Uniform(2, 4), assignments=crane),
+            rc.Task("b", rc.Uniform(3, 5), assignments=crane),
+        ],
+        resources=[rc.Resource("crane", rate=100, capacity=1)],
+        overheads=[rc.Overhead("team", 1000)],
+    )
+    fc = rc.simulate(p, iterations=2048, seed=SEED)
+    d = naive.durations(p, SEED, 2048)
+    finish = fc.milestone().samples
+    np.testing.assert_allclose(finish, d["a"] + d["b"], rtol=1e-12)
+    np.testing.assert_allclose(fc.cost_samples(), 1000 * finish + 100 * finish, rtol=1e-9)
