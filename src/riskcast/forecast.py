@@ -808,6 +808,35 @@ class Forecast(CostQueries):
             rows.append(row)
         return rows
 
+    def to_frame(self, percentiles: tuple[float, ...] = (50, 80, 95)):
+        """The milestone table as a pandas DataFrame (needs the ``pandas`` extra).
+
+        Parameters
+        ----------
+        percentiles : tuple of float, default (50, 80, 95)
+            The P-dates wanted, each in (0, 100].
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by milestone id (``finish``: the project finish); dates as ``datetime64``
+            columns; with costs, the cost columns of :func:`riskcast.frames.milestone_rows`.
+        """
+        from .frames import milestone_frame
+
+        return milestone_frame(self, percentiles)
+
+    def task_frame(self):
+        """:meth:`task_table` as a pandas DataFrame indexed by task id (``pandas`` extra)."""
+        from .frames import task_frame
+
+        return task_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .frames import forecast_html
+
+        return forecast_html(self)
+
     # -- serialisation --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The forecast as plain data.
