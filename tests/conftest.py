@@ -28,3 +28,11 @@ def checkout_model():
     import riskcast as rc
 
     return rc.load(ROOT / "models" / "checkout-redesign.toml")
+
+
+@pytest.fixture(autouse=True)
+def _history_in_a_temporary_folder(tmp_path_factory, monkeypatch):
+    """Every test's ``riskcast run`` records its forecast in a history of its own, never beside
+    the bundled models; a test that studies the default location unsets the variable."""
+    folder = tmp_path_factory.mktemp("history")
+    monkeypatch.setenv("RISKCAST_HISTORY", str(folder / "history.sqlite"))
