@@ -590,3 +590,35 @@ def test_history_command_errors(tmp_path, weekly, monkeypatch):
             "--history",
             str(weekly.with_suffix(".svg")),
         )
+
+
+def test_run_records_each_forecast_unless_told_not_to(tmp_path, monkeypatch):
+    from riskcast import cli
+
+    store = tmp_path / "h.sqlite"
+    monkeypatch.setenv("RISKCAST_HISTORY", str(store))
+    out, err = io.StringIO(), io.StringIO()
+    for extra in ((), ("--no-history",), ("--history", str(tmp_path / "other.sqlite"))):
+        code = cli.main(
+            ["run", str(MODEL), "-n", "1024", "--seed", "5", *extra], stdout=out, stderr=err
+        )
+        assert code == 0, err.getvalue()
+    with History(store) as history:
+        (run,) = history.runs()
+    assert run.seed == 5 and run.iterations == 1024
+    with History(tmp_path / "other.sqlite") as other:
+        assert len(other.runs()) == 1
+
+
+def test_run_warns_but_succeeds_when_the_history_is_unusable(tmp_path):
+    from riskcast import cli
+
+    broken = tmp_path / "broken.sqlite"
+    broken.write_text("not a database")
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(
+        ["run", str(MODEL), "-n", "1024", "--history", str(broken)], stdout=out, stderr=err
+    )
+    assert code == 0
+    assert "warning: forecast not recorded in the history" in err.getvalue()
+    assert broken.read_text() == "not a database"

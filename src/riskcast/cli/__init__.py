@@ -4,8 +4,10 @@ Each subcommand is a pair: ``parse_NAME(sub)`` declares its options, ``cmd_NAME(
 acts through the library and returns an exit code. :func:`main` never calls ``sys.exit``; the
 console script does. matplotlib is imported only when charts are drawn.
 
-Modules: ``run`` (with ``_costs``, its cost table, columns and charts); ``risks`` (drivers,
-mitigation); ``jcl`` (joint cost-schedule confidence); ``check`` (validate, explain, schema);
+Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
+``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
+confidence); ``compare`` (two versions of a model); ``history`` (past forecasts, the trend
+chart); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
 results); ``_staging`` (all-or-nothing files: the --out lock, staging, publishing, clean-up
@@ -15,7 +17,9 @@ and table cells); ``_charts`` (the parallel chart saver); ``_errors``.
 Exit codes (also in ``riskcast --help`` and the README):
 
 * 0 -- success;
-* 1 -- ``validate --strict`` found schedule-quality warnings;
+* 1 -- ``validate --strict`` found schedule-quality warnings, or ``run --fail-below`` found a
+  milestone whose probability of meeting its target is below the threshold (the forecast is
+  printed and written first; ``_gate``);
 * 2 -- bad input: an invalid model (every problem listed), an unknown milestone or risk id, a
   model without the risks, mitigations or costs a command needs, a bad option;
 * 3 -- the output could not be written (nothing partial is left behind);
@@ -50,6 +54,8 @@ from ._errors import (
 )
 from ._output import ProgressBar, Staging, Streams, write_atomic
 from .check import parse_explain, parse_schema, parse_validate
+from .compare import parse_compare
+from .history import parse_history
 from .importing import parse_import
 from .jcl import parse_jcl
 from .risks import parse_drivers, parse_mitigation
@@ -93,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         parse_drivers,
         parse_mitigation,
         parse_jcl,
+        parse_compare,
+        parse_history,
         parse_validate,
         parse_explain,
         parse_schema,

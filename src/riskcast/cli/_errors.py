@@ -14,7 +14,9 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM (a hang-up, SIGHUP, gives 128 + 1 = 129)
 EXIT_CODES = """\
 exit codes:
   0    success
-  1    validate --strict: schedule-quality warnings found
+  1    validate --strict: schedule-quality warnings found;
+       run --fail-below: a milestone's probability of meeting its target is below
+       the threshold (the forecast is still printed and written)
   2    bad input: invalid model (every problem is listed), unknown milestone or risk
        id, a model without the risks/mitigations/costs the command needs, bad option
   3    the output could not be written (nothing partial is left behind)

@@ -45,6 +45,7 @@ OUTPUT_FILES = (
     "drivers.csv",
     "mitigation.csv",
     "jcl.csv",
+    "compare.csv",
 )
 CHARTS = "charts"
 CHART_SUFFIXES = (".png", ".svg")

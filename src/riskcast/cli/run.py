@@ -27,6 +27,7 @@ from ._common import (
 )
 from ._costs import cost_charts, cost_columns, cost_row, cost_summary, cost_table, write_cash_flow
 from ._errors import CliError
+from ._gate import EXIT_GATE, Gate, failures, gate_spec
 from ._output import Report, Staging, Streams, deliver, quiet, write_text
 from ._text import aligned, csv_text, iso, percent, short
 
@@ -76,7 +77,8 @@ def parse_run(sub: Any) -> None:
         "costs, each milestone's plan cost, cost percentiles, the share of runs within the "
         "budget and the joint confidence (JCL) of the target and the budget. --mitigated "
         "chooses the risk scenario (before or after the mitigations). With --out, also write "
-        "forecast.json, milestones.csv, tasks.csv (and cashflow.csv with costs) and charts/.",
+        "forecast.json, milestones.csv, tasks.csv (and cashflow.csv with costs) and charts/. "
+        "With --fail-below, exit 1 when a milestone is unlikely to meet its target (a CI gate).",
     )
     p.add_argument("model", help="model file (.toml or .json)")
     size = p.add_mutually_exclusive_group()
@@ -127,6 +129,26 @@ def parse_run(sub: Any) -> None:
         help="write a per-task CSV (plan dates, P50/P80 finish, criticality, "
         "sensitivity) to paste into a scheduling tool",
     )
+    p.add_argument(
+        "--fail-below",
+        type=gate_spec,
+        action="append",
+        metavar="[ID=]P",
+        help="exit 1 when a milestone's probability of meeting its target is below P percent, "
+        "after printing and writing the forecast: a plain P gates every milestone shown that "
+        "has a target, ID=P one milestone (repeatable, or separated by commas: "
+        "ga=80,beta=60; a named threshold overrides the plain one)",
+    )
+    history = p.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="PATH",
+        help="record the forecast in this history file (default: $RISKCAST_HISTORY, else "
+        ".riskcast/history.sqlite beside the model; see riskcast history)",
+    )
+    history.add_argument(
+        "--no-history", action="store_true", help="do not record this forecast in the history"
+    )
     add_threads(p)
     add_mitigated(p)
     add_levelling(p)
@@ -135,22 +157,47 @@ def parse_run(sub: Any) -> None:
     )
 
 
+def _record(args: argparse.Namespace, s: Streams, forecast: Any) -> None:
+    """Record the forecast in the history; a history that cannot take it is a warning, never a
+    failed run (the forecast itself is delivered)."""
+    from ..history import History, HistoryError, default_path
+
+    path = args.history or default_path(args.model)
+    try:
+        with History(path) as history:
+            history.record(forecast, model_path=args.model)
+    except HistoryError as exc:
+        print(f"warning: forecast not recorded in the history: {exc}", file=s.err)
+
+
 def cmd_run(args: argparse.Namespace, s: Streams) -> int:
     project = load(args.model)
     wanted = check_milestones(project, args.milestone)
     args.mitigation = check_mitigation(project, args.mitigated)
     if args.export and Path(args.export).is_dir():
         raise CliError(f"{args.export}: is a folder; --export takes a CSV file name")
+    gate = Gate.from_options(args.fail_below)
+    # checked before simulating: a bad gate fails at once, not after the run
+    shown = wanted or [m.id for m in project.milestones]
+    thresholds = {} if gate is None else gate.thresholds(project, shown)
+    forecasts = []  # the one compute() makes, for the gate once the output is delivered
 
     def compute() -> Report:
         forecast = simulate(project, args, s, quiet(args))
+        forecasts.append(forecast)
         report = RunReport(forecast, wanted or default_ids(forecast), args)
         report.source_ids = {
             t.id: {k: t.tags[k] for k in SOURCE_ID_COLUMNS if k in t.tags} for t in project.tasks
         }
         return report
 
-    return deliver(args, s, compute)
+    code = deliver(args, s, compute)
+    if forecasts and not args.no_history:
+        _record(args, s, forecasts[0])
+    failed = failures(thresholds, forecasts[0]) if thresholds else []
+    for line in failed:
+        print(line, file=s.err)
+    return EXIT_GATE if failed else code
 
 
 def _percentiles(confidence: float) -> list[float]:
