@@ -106,14 +106,22 @@ def _rate(value: Any, place: str, problems: list[str]) -> None:
 
 
 def has_costs(project: Any) -> bool:
-    """Whether anything in the plan costs money (tasks, resources in use, risks, overheads)."""
+    """Whether the plan's work costs money (tasks, resources in use, risk impacts, overheads).
+
+    Mitigation costs alone do not make a cost forecast: they are what a response costs
+    (:func:`riskcast.compare_mitigation` weighs them); in a plan with costs they count in the
+    mitigated scenario.
+    """
     rates = {r.id: r.rate for r in project.resources}
     return bool(
         project.overheads
         or any(t.cost is not None for t in project.tasks)
         or any(rates.get(a.resource) for t in project.tasks for a in t.assignments)
-        or any(i.cost is not None for r in project.risks for i in r.impacts)
-        or any(r.mitigation is not None and r.mitigation.cost for r in project.risks)
+        or any(
+            i.cost is not None
+            for r in project.risks
+            for i in (*r.impacts, *((r.mitigation.impacts or ()) if r.mitigation else ()))
+        )
     )
 
 

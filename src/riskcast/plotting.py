@@ -1120,7 +1120,21 @@ def _metadata(path: Path) -> dict[str, Any] | None:
     return None
 
 
-# Charts of levelled and of costed forecasts live in their own modules (they import the
-# helpers above).
-from .cost_plots import cash_flow_fan, cost_scurve, jcl_scatter  # noqa: E402, F401
-from .resource_plots import levelling_scurves, resource_usage  # noqa: E402, F401
+# Charts of levelled and of costed forecasts live in their own modules, which import the helpers
+# above: they are handed out from here on first use (an import at load time would be circular).
+_ELSEWHERE = {
+    "levelling_scurves": "resource_plots",
+    "resource_usage": "resource_plots",
+    "cost_scurve": "cost_plots",
+    "jcl_scatter": "cost_plots",
+    "cash_flow_fan": "cost_plots",
+}
+
+
+def __getattr__(name: str):
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __package__), name)

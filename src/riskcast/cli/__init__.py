@@ -7,7 +7,7 @@ console script does. matplotlib is imported only when charts are drawn.
 Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
 ``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
 confidence); ``compare`` (two versions of a model); ``history`` (past forecasts, the trend
-chart); ``check`` (validate, explain, schema);
+chart); ``report`` (the HTML report); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
 results); ``_staging`` (all-or-nothing files: the --out lock, staging, publishing, clean-up
@@ -58,6 +58,7 @@ from .compare import parse_compare
 from .history import parse_history
 from .importing import parse_import
 from .jcl import parse_jcl
+from .report import parse_report
 from .risks import parse_drivers, parse_mitigation
 from .run import parse_run
 
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         parse_drivers,
         parse_mitigation,
         parse_jcl,
+        parse_report,
         parse_compare,
         parse_history,
         parse_validate,

@@ -29,10 +29,16 @@ class Streams:
 
 # -- atomic output --------------------------------------------------------------------------------
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    """Call ``write(tmp)`` on a temp file in ``path``'s folder, then rename it over ``path``."""
+    """Call ``write(tmp)`` on a temp file in ``path``'s folder, then rename it over ``path``.
+
+    The file gets the mode any new file gets (0666 less the umask), not ``mkstemp``'s 0600: a
+    report or a model is for others to read too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         write(Path(tmp))
         os.replace(tmp, path)
