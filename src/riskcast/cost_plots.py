@@ -25,6 +25,7 @@ from .plotting import (
     _d64,
     _date_axis,
     _drawable,
+    _headline,
     _layout,
     _pct,
     _percent_formatter,
@@ -181,18 +182,10 @@ def cost_scurve(
             gid="budget",
             label=f"budget {money(cost.budget, cost.currency)}{off}",
         )
-        ax.text(
-            0.02,
-            0.97,
+        _headline(
+            ax,
             f"{_pct(cost.probability_within())} chance of staying within budget",
-            transform=ax.transAxes,
-            va="top",
-            fontsize=11,
-            fontweight="bold",
-            color=COLOURS["target"],
-            gid="budget-probability",
-            zorder=5,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            "budget-probability",
         )
         if not off:
             shown.append(cost.budget)
@@ -388,19 +381,7 @@ def _quadrant(
         label=f"budget {money(amount, cost.currency)}{off[1]}",
     )
     box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85}
-    ax.text(
-        0.02,
-        0.97,
-        f"JCL {_pct(joint)} (on time and within budget)",
-        transform=ax.transAxes,
-        va="top",
-        fontsize=11,
-        fontweight="bold",
-        color=COLOURS["target"],
-        gid="jcl",
-        zorder=5,
-        bbox=box,
-    )
+    _headline(ax, f"JCL {_pct(joint)} (on time and within budget)", "jcl")
     by_date = forecast.milestone(mid).probability_by(day)
     ax.text(
         0.02,

@@ -257,6 +257,23 @@ def _reference_lines(ax: Any, m: MilestoneForecast) -> None:
         _target_line(ax, m.target)
 
 
+def _headline(ax: Axes, text: str, gid: str) -> None:
+    """The chart's answer in bold at its top left (the chance of meeting a target, ...)."""
+    ax.text(
+        0.02,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        color=COLOURS["target"],
+        gid=gid,
+        zorder=5,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+    )
+
+
 def scurve(
     forecast: Forecast,
     milestone: str | None = None,
@@ -331,18 +348,10 @@ def scurve(
         )
     _reference_lines(ax, m)
     if m.target is not None:
-        ax.text(
-            0.02,
-            0.97,
+        _headline(
+            ax,
             f"{_pct(m.target_probability or 0.0)} chance of meeting the target",
-            transform=ax.transAxes,
-            va="top",
-            fontsize=11,
-            fontweight="bold",
-            color=COLOURS["target"],
-            gid="target-probability",
-            zorder=5,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            "target-probability",
         )
     # Show the bulk of the distribution (P0.5 .. P99.5) and the reference dates, not far tails.
     shown = [_d64(m.percentile(0.5)), _d64(m.percentile(99.5)), _d64(m.cpm_date)]
