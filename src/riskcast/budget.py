@@ -241,11 +241,13 @@ def extra_costs(project: Project, network: Network, finishes: np.ndarray, clock:
 def mitigation_costs(project: Project, network: Network) -> np.ndarray:
     """Per target (T,), the costs of the mitigations in force on risks that hit its work."""
     out = np.zeros(len(network.milestone_idx) + 1)
-    mitigated = network.mitigated
-    bits = target_bits(network)
-    for risk in project.risks:
-        if risk.id not in mitigated or risk.mitigation is None or not risk.mitigation.cost:
-            continue
+    paid = [
+        r
+        for r in project.risks
+        if r.id in network.mitigated and r.mitigation is not None and r.mitigation.cost
+    ]
+    bits = target_bits(network) if paid else []
+    for risk in paid:
         fed = 0
         for impact in risk.impacts:
             fed |= bits[network.index(impact.task)]
