@@ -16,6 +16,8 @@
   links to it) are one step, and so is a change that alone would leave an invalid model (a
   cycle) with the step after it; beyond :data:`MAX_STEPS` steps, changes are grouped by kind.
   A share depends on the order: what matters only together with a later change shows there.
+* :func:`compare_recorded` compares two forecasts recorded in a history (:mod:`riskcast.history`)
+  from their rows alone, in calendar days: nothing is simulated and nothing attributed.
 
 Time axis: working days of NEW's project calendar from OLD's start, so a later start or a new
 holiday moves a milestone too. When every version counts working days of that calendar (the
@@ -30,9 +32,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +48,7 @@ from .engine.binning import exact_runs
 from .engine.run import forward_pass, normalise_seed, run
 from .errors import ArgumentError, ModelError
 from .forecast import FINISH_ID, MilestoneForecast
+from .history_records import MilestoneRecord, RunRecord
 from .model import Project
 from .resources import levelled
 from .statistics import percentile_index
@@ -57,6 +62,9 @@ BOOTSTRAP_VALUES = 2_000_000  # resampled runs held at once (memory: 16 MB per a
 GRID = 2.0**20  # finishes are rounded to 1 / GRID working days: exact differences and sums
 Z95 = NormalDist().inv_cdf(0.975)
 Version = tuple[list[Change], str, Project, Network]  # changes made last, why together, plan
+
+if TYPE_CHECKING:
+    from .history import History
 
 
 def _network(project: Project) -> Network:
@@ -418,3 +426,172 @@ def _milestone_move(
     paired = float(np.std(b - a, ddof=1) / math.sqrt(n))
     unpaired = float(math.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / n))
     return MilestoneMove(new.id, new.name, old, new, a, b, _p80_interval(a, b), paired, unpaired)
+
+
+# -- two recorded forecasts -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedMove:
+    """How one milestone moved between two recorded forecasts A and B.
+
+    Attributes
+    ----------
+    id, name : str
+        The milestone's id (``"finish"``: the project finish) and its name in B.
+    a, b : MilestoneRecord
+        Its row in each forecast: plan date, P50/P80/P95 dates, target and its probability.
+    """
+
+    id: str
+    name: str
+    a: MilestoneRecord
+    b: MilestoneRecord
+
+    def moved(self, date: str) -> int:
+        """Calendar days from A's to B's ``date`` (``"plan"``, ``"p50"``, ``"p80"`` or
+        ``"p95"``); positive: later."""
+        return (getattr(self.b, date) - getattr(self.a, date)).days
+
+    @property
+    def probability_change(self) -> float | None:
+        """B's probability of meeting its target minus A's (share of runs); None when either
+        has no target."""
+        a, b = self.a.probability_of_target, self.b.probability_of_target
+        return None if a is None or b is None else b - a
+
+
+@dataclass(frozen=True)
+class RecordedComparison:
+    """The result of :func:`compare_recorded`.
+
+    Attributes
+    ----------
+    model : str
+        The project name the forecasts were recorded under.
+    a, b : RunRecord
+        The two recorded forecasts; moves are B minus A.
+    milestones : tuple of RecordedMove
+        Per milestone compared, in B's order.
+    notes : tuple of str
+        What the reader should know (milestones in one forecast only, the same model file).
+    """
+
+    model: str
+    a: RunRecord
+    b: RunRecord
+    milestones: tuple[RecordedMove, ...]
+    notes: tuple[str, ...]
+
+
+def compare_recorded(
+    history: History,
+    model: str,
+    a: str | int,
+    b: str | int,
+    milestones: Sequence[str] | None = None,
+) -> RecordedComparison:
+    """Compare two forecasts recorded in a history: per milestone the P50/P80/P95 dates and the
+    probability of the target in each, and how far they moved, from the history alone.
+
+    Nothing is simulated and nothing is attributed: which changes moved a milestone needs the
+    two model files (:func:`compare`). A recorded move also carries the Monte Carlo noise of
+    each forecast's own runs.
+
+    Parameters
+    ----------
+    history : History
+        The forecast history.
+    model : str
+        The project name the forecasts were recorded under.
+    a, b : str or int
+        Each a run id (``RunRecord.id``), ``"latest"``, ``"latest~N"`` (N forecasts before the
+        latest) or a date ``YYYY-MM-DD`` (the latest forecast dated that day: its status date,
+        else the day it was recorded).
+    milestones : sequence of str, optional
+        Ids in both forecasts (``"finish"``: the project finish). Default: every milestone in
+        both, and the project finish unless a milestone had its dates in both.
+
+    Returns
+    -------
+    RecordedComparison
+
+    Raises
+    ------
+    ArgumentError
+        No forecast of ``model``, a run that is not one of its forecasts, or a milestone not in
+        both.
+    """
+    runs = history.runs(model)
+    run_a, run_b = (_find_run(history, runs, model, ref) for ref in (a, b))
+    ids, notes = _recorded_ids(run_a, run_b, milestones)
+    moves = tuple(
+        RecordedMove(i, run_b.milestone(i).name, run_a.milestone(i), run_b.milestone(i))
+        for i in ids
+    )
+    if run_a.id == run_b.id:
+        notes.append(f"A and B are the same forecast (run {run_a.id})")
+    elif run_a.model_hash is not None and run_a.model_hash == run_b.model_hash:
+        notes.append(
+            "both forecasts simulated the same model file (same content hash): any move is "
+            f"Monte Carlo noise (seeds {run_a.seed} and {run_b.seed})"
+        )
+    return RecordedComparison(model, run_a, run_b, moves, tuple(notes))
+
+
+def _find_run(history: History, runs: Sequence[RunRecord], model: str, ref: str | int):
+    """The forecast ``ref`` names among ``runs`` (one model's, oldest first)."""
+    text = str(ref).strip()
+    latest = re.fullmatch(r"latest(?:~([0-9]+))?", text)
+    if text.isdigit():
+        chosen = [r for r in runs if r.id == int(text)]
+        other = [r for r in history.runs() if r.id == int(text)] if not chosen else []
+        if other:
+            raise ArgumentError(f'run {text} is a forecast of "{other[0].model}", not of "{model}"')
+    elif latest:
+        back = int(latest[1] or 0)
+        chosen = [runs[-1 - back]] if back < len(runs) else []
+    else:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ArgumentError(
+                f'"{text}" names no forecast: give a run id, latest, latest~N or a date YYYY-MM-DD'
+            ) from None
+        chosen = [r for r in runs if r.date == day][-1:]
+    if not chosen:
+        some = f"the last 10 of {len(runs)}" if len(runs) > 10 else str(len(runs))
+        listed = ", ".join(f"{r.id} ({r.date.isoformat()})" for r in runs[-10:])
+        raise ArgumentError(
+            f'no forecast "{text}" of "{model}" in {history.path} (its runs, {some}: {listed})'
+        )
+    return chosen[0]
+
+
+def _recorded_ids(
+    a: RunRecord, b: RunRecord, wanted: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """The milestones to compare (in B's order) and notes on those left out."""
+    in_a = {m.id for m in a.milestones}
+    both = [m.id for m in b.milestones if m.id in in_a]
+    if wanted is not None:
+        bad = [w for w in wanted if w not in both]
+        if bad:
+            raise ArgumentError(
+                "; ".join(f'no milestone "{w}" in both forecasts{suggestion(w, both)}' for w in bad)
+                + f" (in both: {', '.join(both)})"
+            )
+        return list(dict.fromkeys(wanted)), []
+    notes = [
+        f'milestone "{m.id}" is only in run {run.id}'
+        for run, other in ((a, b), (b, a))
+        for m in run.milestones
+        if other.milestone(m.id) is None
+    ]
+
+    def dates(run: RunRecord, mid: str) -> tuple[dt.date, ...]:
+        m = run.milestone(mid)
+        return (m.plan, m.p50, m.p80, m.p95)
+
+    shown = [i for i in both if i != FINISH_ID]
+    if not any(dates(r, i) == dates(r, FINISH_ID) for i in shown for r in (a, b)):
+        shown.append(FINISH_ID)
+    return shown, notes

@@ -134,6 +134,25 @@ def _histogram(d: dict[str, Any]) -> Binned:
     )
 
 
+def _target_dict(m: MilestoneForecast, samples: bool) -> dict[str, Any]:
+    """JSON form of a target: every run's finish (past the exact-runs limit, the engine's
+    histogram), or with ``samples`` False its compact histogram."""
+    if samples:
+        binned = m.binned  # None when every finish is kept
+    else:
+        from .compact import compact_histogram
+
+        binned = compact_histogram(m.samples, m.binned)
+    return {
+        "id": m.id,
+        "name": m.name,
+        "target": None if m.target is None else m.target.isoformat(),
+        "cpm_days": m.cpm_days,
+        "samples": m.samples.tolist() if samples and m.samples is not None else None,
+        "histogram": None if binned is None else _histogram_dict(binned),
+    }
+
+
 @dataclass
 class MilestoneForecast:
     """The simulated finish of one milestone (or of the whole project).
@@ -427,6 +446,8 @@ class Forecast(CostQueries):
         self.pools: PoolReport | None = None  # with levelling: what the limited pools did
         self.costs: list[CostForecast] | None = None  # per target, when the plan has costs
         self._cash_flow: CashFlow | None = None
+        # read from a compact file: what it keeps of the costs (see cost_summary)
+        self._cost_summary: dict[str, Any] | None = None
         self._cash_flow_source: Callable[[], CashFlow] | None = None
 
     @classmethod
@@ -838,15 +859,26 @@ class Forecast(CostQueries):
         return forecast_html(self)
 
     # -- serialisation --------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, samples: bool = True) -> dict[str, Any]:
         """The forecast as plain data.
+
+        Parameters
+        ----------
+        samples : bool, default True
+            Keep every run's finish and cost. False gives the compact form, a small fraction of
+            the size: each target as its day-aligned histogram
+            (:func:`~riskcast.compact.compact_histogram`: every date and probability
+            stays exact, a percentile in working days is within the bin width, its
+            ``resolution`` once read back) and, with costs, each target's
+            :attr:`cost_summary` instead of its cost per run.
 
         Returns
         -------
         dict
-            JSON-ready (format ``riskcast-forecast/1``): milestones with their samples (or
-            histogram past the exact-runs limit), task and risk statistics, seed, runs.
-            :meth:`from_dict` turns it back into an equal forecast.
+            JSON-ready (format ``riskcast-forecast/1``, described by
+            :func:`riskcast.output_schema.forecast_schema`): milestones with their samples (or
+            histogram), task and risk statistics, seed, runs. :meth:`from_dict` turns it back
+            into an equal forecast (of the compact form: one without per-run costs).
         """
 
         def iso(d: dt.date | None) -> str | None:
@@ -864,17 +896,7 @@ class Forecast(CostQueries):
             "seed": self.seed,
             "iterations": self.iterations,
             "kept_iterations": self.kept_iterations,
-            "milestones": [
-                {
-                    "id": m.id,
-                    "name": m.name,
-                    "target": iso(m.target),
-                    "cpm_days": m.cpm_days,
-                    "samples": None if m.samples is None else m.samples.tolist(),
-                    "histogram": None if m.binned is None else _histogram_dict(m.binned),
-                }
-                for m in self.targets
-            ],
+            "milestones": [_target_dict(m, samples) for m in self.targets],
             "tasks": {"ids": self.task_ids, "names": self.task_names},
             "risks": {"ids": self.risk_ids, "titles": self.risk_titles},
             "precision": self.precision,
@@ -885,19 +907,87 @@ class Forecast(CostQueries):
             "merge_points": {k: list(v) for k, v in self.merge_points.items()},
             "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
             "status_date": iso(self.status_date),
-            "costs": None if self.costs is None else self._costs_dict(),
+            "costs": None
+            if self.costs is None and self._cost_summary is None
+            else self._costs_dict(samples),
         }
 
-    def _costs_dict(self) -> dict[str, Any]:
+    def _costs_dict(self, samples: bool) -> dict[str, Any]:
+        """The ``costs`` entry: per target its cost in every run, or (``samples`` False, or a
+        forecast read from a compact file) its :attr:`cost_summary`."""
+        if samples and self.costs is not None:
+            first = self.costs[0]
+            budget, currency = first.budget, first.currency
+            targets = [
+                {"id": c.id, "base": c.base, "samples": c.samples.tolist()} for c in self.costs
+            ]
+        else:
+            summary = self.cost_summary
+            budget, currency = summary["budget"], summary["currency"]
+            targets = [
+                {
+                    "id": id,
+                    **row,
+                    "percentiles": {f"{q:g}": v for q, v in row["percentiles"].items()},
+                }
+                for id, row in summary["targets"].items()
+            ]
+        return {
+            "budget": budget,
+            "currency": currency,
+            "targets": targets,
+            "cash_flow": self.cash_flow().to_dict(),
+        }
+
+    @property
+    def cost_summary(self) -> dict[str, Any] | None:
+        """The cost side in brief, the same for a forecast with its runs and one read from a
+        compact file (which keeps only this, and :meth:`cash_flow`); None without costs.
+
+        Returns
+        -------
+        dict or None
+            ``budget`` (currency units, None without one), ``currency`` and ``targets``: per
+            target id (milestones, then ``"finish"``) a dict of ``base`` (the plan's cost),
+            ``percentiles`` ({percent: amount} for P5, P10, ..., P95), ``mean``, ``sd``
+            (amounts in currency units) and ``probability_within_budget`` (share of runs, None
+            without a budget).
+        """
+        if self.costs is None:
+            return self._cost_summary
+        from .compact import cost_summary
+
         first = self.costs[0]
         return {
             "budget": first.budget,
             "currency": first.currency,
-            "targets": [
-                {"id": c.id, "base": c.base, "samples": c.samples.tolist()} for c in self.costs
-            ],
-            "cash_flow": self.cash_flow().to_dict(),
+            "targets": {c.id: cost_summary(c) for c in self.costs},
         }
+
+    def cost(self, milestone: str | None = None) -> CostForecast:
+        """The cost forecast of a milestone (None or ``"finish"``: the project finish).
+
+        Raises
+        ------
+        ArgumentError
+            The plan has no costs, the forecast was read from a compact file (its runs' costs
+            were not kept: see :attr:`cost_summary`), or no such milestone.
+        """
+        if self.costs is None and self._cost_summary is not None:
+            raise ArgumentError(
+                "this forecast was saved without its runs (--no-samples, to_dict(samples=False)):"
+                " the cost of each run, and with it the JCL, is not in the file; "
+                "forecast.cost_summary has each milestone's cost percentiles, mean, sd and share "
+                "within the budget, forecast.cash_flow() the cash flow"
+            )
+        return super().cost(milestone)
+
+    def cash_flow(self) -> CashFlow:
+        """Cumulative spend over time, P10/P50/P90 (see :class:`~riskcast.budget.CashFlow`),
+        also of a forecast read from a compact file."""
+        if self.costs is None and self._cash_flow is not None:
+            return self._cash_flow
+        return super().cash_flow()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Forecast:
@@ -906,12 +996,15 @@ class Forecast(CostQueries):
         Parameters
         ----------
         data : dict
-            A ``riskcast-forecast/1`` dict (e.g. ``json.load`` of ``forecast.json``).
+            A ``riskcast-forecast/1`` dict (e.g. ``json.load`` of ``forecast.json``), either
+            form, of this riskcast or an earlier one.
 
         Returns
         -------
         Forecast
-            Without the project (``forecast.project`` is None).
+            Without the project (``forecast.project`` is None). From the compact form, each
+            target's finishes are its histogram, and costs are only :attr:`cost_summary` and
+            :meth:`cash_flow` (``has_costs`` is False: the per-run costs are gone).
 
         Raises
         ------
@@ -967,9 +1060,16 @@ class Forecast(CostQueries):
         forecast._misses = [
             {**row, "date": as_date(row["date"], "date")} for row in data.get("constraints", [])
         ]
-        costs = data.get("costs")
-        if costs:
-            forecast.costs = [
+        if data.get("costs"):
+            forecast._read_costs(data["costs"], targets)
+        return forecast
+
+    def _read_costs(self, costs: dict[str, Any], targets: list[MilestoneForecast]) -> None:
+        """The ``costs`` entry of :meth:`to_dict`: per-run costs, or a compact file's summary."""
+        self._cash_flow = CashFlow.from_dict(costs["cash_flow"])
+        rows = costs["targets"]
+        if all("samples" in c for c in rows):
+            self.costs = [
                 CostForecast(
                     c["id"],
                     t.name,
@@ -978,14 +1078,27 @@ class Forecast(CostQueries):
                     costs["budget"],
                     costs["currency"],
                 )
-                for c, t in zip(costs["targets"], targets, strict=True)
+                for c, t in zip(rows, targets, strict=True)
             ]
-            forecast._cash_flow = CashFlow.from_dict(costs["cash_flow"])
-        return forecast
+            return
+        self._cost_summary = {
+            "budget": costs["budget"],
+            "currency": costs["currency"],
+            "targets": {
+                c["id"]: {
+                    "base": c["base"],
+                    "percentiles": {float(q): v for q, v in c["percentiles"].items()},
+                    "mean": c["mean"],
+                    "sd": c["sd"],
+                    "probability_within_budget": c["probability_within_budget"],
+                }
+                for c in rows
+            },
+        }
 
-    def to_json(self) -> str:
-        """:meth:`to_dict` as JSON text."""
-        return json.dumps(self.to_dict())
+    def to_json(self, samples: bool = True) -> str:
+        """:meth:`to_dict` as JSON text (``samples=False``: the compact form)."""
+        return json.dumps(self.to_dict(samples))
 
     @classmethod
     def from_json(cls, text: str) -> Forecast:

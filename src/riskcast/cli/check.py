@@ -1,5 +1,5 @@
 """``riskcast validate``, ``explain`` and ``schema``: look at a model (or its format) before
-trusting a forecast."""
+trusting a forecast; ``schema --output`` also describes what riskcast writes."""
 
 from __future__ import annotations
 
@@ -105,16 +105,31 @@ def cmd_explain(args: argparse.Namespace, s: Streams) -> int:
 def parse_schema(sub: Any) -> None:
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the model file format",
+        help="print the JSON Schema of the model file format (or of an output)",
         description="Print the JSON Schema (draft 2020-12) of riskcast model "
-        "files, for editors that validate TOML/JSON.",
+        "files, for editors that validate TOML/JSON. With --output, that of what riskcast "
+        "writes instead: forecast.json (--output or --output forecast, both its full and its "
+        "--no-samples form) or the report of run --format json (--output run).",
+    )
+    p.add_argument(
+        "--output",
+        nargs="?",
+        const="forecast",
+        choices=("forecast", "run"),
+        help="the schema of an output: forecast (forecast.json, format riskcast-forecast/1; "
+        "the default) or run (run --format json, format riskcast-run/1)",
     )
     p.set_defaults(act=cmd_schema)
     add_debug(p)
 
 
 def cmd_schema(args: argparse.Namespace, s: Streams) -> int:
-    from ..io.modelfile import model_schema
+    if args.output == "forecast":
+        from ..output_schema import forecast_schema as schema
+    elif args.output == "run":
+        from ..output_schema import report_schema as schema
+    else:
+        from ..io.modelfile import model_schema as schema
 
-    print(json.dumps(model_schema(), indent=2), file=s.out)
+    print(json.dumps(schema(), indent=2), file=s.out)
     return EXIT_OK

@@ -1,9 +1,11 @@
 """``riskcast compare OLD NEW``: how each milestone moved between two versions of a plan, and
-which changes moved it (:mod:`riskcast.compare`)."""
+which changes moved it (:mod:`riskcast.compare`); ``riskcast compare MODEL --runs A B``: how it
+moved between two recorded forecasts, from the history alone."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from ._common import (
     load,
     simulating,
 )
+from ._errors import CliError
 from ._output import Report, Staging, Streams, deliver, write_text
 from ._paths import check_paths
 from ._text import aligned, iso, percent, short
@@ -46,12 +49,16 @@ TEXT_WIDTH = 64  # a change's text in the table
 
 def parse_compare(sub: Any) -> None:
     from ..compare import DEFAULT_SEED, MAX_STEPS
+    from ..history import ENV_VAR
 
     p = add_command(
         sub,
         "compare",
         cmd_compare,
-        help="compare two versions of a model: what moved each milestone, and by how much",
+        usage="riskcast compare OLD NEW [options]\n"
+        "       riskcast compare (MODEL | --project NAME) --runs A B [--history PATH] [options]",
+        help="compare two versions of a model (or two recorded forecasts): what moved each "
+        "milestone, and by how much",
         description="Simulate OLD and NEW (model files or imported schedules) with the same "
         "seed and print, per milestone in both, the P50 and P80 of each version, how far the "
         "P80 and the mean moved (working days, with 95 % intervals from the paired runs), and "
@@ -60,10 +67,19 @@ def parse_compare(sub: Any) -> None:
         "milestones, risks, correlations, removals), each step simulated with the same seed; "
         "a step's share is what it moved, and the shares add up to the total move. Beyond "
         f"{MAX_STEPS} steps the changes are attributed by kind. With --out, also write "
-        "compare.csv.",
+        "compare.csv. With --runs A B instead of NEW, compare two forecasts recorded in the "
+        "forecast history (see riskcast history), from the history alone: per milestone the "
+        "P50/P80/P95 dates and the probability of the target in each, and how many calendar "
+        "days they moved; which changes moved them needs the two model files (OLD NEW).",
     )
-    p.add_argument("model", metavar="OLD", help="the earlier version (a model or schedule file)")
-    p.add_argument("new", metavar="NEW", help="the later version")
+    p.add_argument(
+        "model",
+        metavar="OLD",
+        nargs="?",
+        help="the earlier version (a model or schedule file); with --runs, the model whose "
+        "recorded forecasts are compared (found by its project name)",
+    )
+    p.add_argument("new", metavar="NEW", nargs="?", help="the later version")
     add_iterations(p, "simulated runs per version")
     add_seed(p, f"random seed of every simulation (default {DEFAULT_SEED})")
     p.add_argument(
@@ -78,11 +94,43 @@ def parse_compare(sub: Any) -> None:
     add_format(p)
     p.add_argument("--out", "-o", metavar="DIR", help="write compare.csv here")
     p.add_argument("--quiet", "-q", action="store_true", help="no notes on stderr")
+    recorded = p.add_argument_group("two recorded forecasts (nothing simulated)")
+    recorded.add_argument(
+        "--runs",
+        nargs=2,
+        metavar=("A", "B"),
+        help="compare two forecasts recorded in the history, B minus A: each a run id, latest, "
+        "latest~N (N forecasts before the latest) or a date YYYY-MM-DD (the latest forecast "
+        "of that status date, else recorded that day)",
+    )
+    recorded.add_argument(
+        "--project",
+        metavar="NAME",
+        help="with --runs: the project name the forecasts were recorded under, instead of a "
+        "model file",
+    )
+    recorded.add_argument(
+        "--history",
+        metavar="PATH",
+        help=f"with --runs: the history file (default: ${ENV_VAR}, else MODEL's folder/"
+        ".riskcast/history.sqlite)",
+    )
 
 
 def cmd_compare(args: argparse.Namespace, s: Streams) -> int:
     from ..compare import DEFAULT_SEED, compare
 
+    if args.runs is not None:
+        return _compare_recorded(args, s)
+    missing = [name for name, value in (("OLD", args.model), ("NEW", args.new)) if value is None]
+    if missing:
+        raise CliError(
+            f"give {' and '.join(missing)}: two model files to compare, or a MODEL (or "
+            "--project NAME) and --runs A B to compare two recorded forecasts"
+        )
+    given = [o for o in ("project", "history") if getattr(args, o) is not None]
+    if given:
+        raise CliError(f"--{given[0]} goes with --runs (comparing two recorded forecasts)")
     check_paths([args.new], args.out, [])  # deliver() checks OLD (args.model)
     old, new = load(args.model), load(args.new)
     iterations = args.iterations or DEFAULT_ITERATIONS
@@ -288,4 +336,177 @@ def _milestone_summary(m: Any) -> dict[str, Any]:
         "mean_se_days": m.mean_se,
         "mean_interval_days": list(m.mean_interval),
         "unpaired_se_days": m.unpaired_se,
+    }
+
+
+# -- two recorded forecasts -----------------------------------------------------------------------
+MOVED = ("plan", "p50", "p80", "p95")  # the recorded dates of a milestone
+RECORDED_COLUMNS = (
+    "milestone",
+    "name",
+    "a_target",
+    "b_target",
+    *(f"{side}_{d}" for d in MOVED for side in ("a", "b")),
+    *(f"{d}_moved_days" for d in MOVED),
+    "a_probability",
+    "b_probability",
+)
+
+
+def _compare_recorded(args: argparse.Namespace, s: Streams) -> int:
+    from ..compare import compare_recorded
+    from ..history import History
+
+    simulated = [o for o in ("iterations", "seed", "threads") if getattr(args, o) is not None]
+    if simulated:
+        raise CliError(
+            f"--{simulated[0]} does not apply to --runs: recorded forecasts are compared, "
+            "nothing is simulated"
+        )
+    if args.new is not None:
+        raise CliError("--runs takes one MODEL (or --project NAME), not OLD and NEW")
+    if args.model is None and args.project is None:
+        raise CliError("--runs needs the MODEL whose forecasts to compare, or --project NAME")
+    if args.model is not None and args.project is not None:
+        raise CliError("give MODEL or --project NAME, not both")
+    path = _history_path(args)
+    check_paths([p for p in (args.model, path) if p is not None], args.out, [])
+    name = args.project if args.model is None else load(args.model).name
+
+    def compute() -> Report:
+        with History(path, create=False) as history:
+            result = compare_recorded(history, name, *args.runs, args.milestone)
+        return RecordedReport(result, path)
+
+    # deliver() checks --out against the file it reads: here the history
+    return deliver(argparse.Namespace(**{**vars(args), "model": str(path)}), s, compute)
+
+
+def _history_path(args: argparse.Namespace) -> Path:
+    """--history, else the history beside MODEL or $RISKCAST_HISTORY (with --project, only that)."""
+    from ..history import ENV_VAR, default_path
+
+    if args.history:
+        return Path(args.history)
+    if args.model is None and not os.environ.get(ENV_VAR, "").strip():
+        raise CliError(f"--project: name the history file (--history PATH or ${ENV_VAR})")
+    return default_path(args.model or "")  # without MODEL: $RISKCAST_HISTORY
+
+
+class RecordedReport(Report):
+    """A :class:`~riskcast.compare.RecordedComparison` as ``compare --runs`` delivers it."""
+
+    columns = RECORDED_COLUMNS
+
+    def __init__(self, result: Any, path: Path):
+        self.result, self.path = result, path
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per milestone, both forecasts' dates and probabilities and the moves (calendar days)."""
+        rows = []
+        for m in self.result.milestones:
+            row = {"milestone": m.id, "name": m.name}
+            for side in ("a", "b"):
+                record = getattr(m, side)
+                row[f"{side}_target"] = record.target
+                row.update({f"{side}_{d}": getattr(record, d) for d in MOVED})
+                row[f"{side}_probability"] = record.probability_of_target
+            row.update({f"{d}_moved_days": m.moved(d) for d in MOVED})
+            rows.append(row)
+        return rows
+
+    def table(self) -> str:
+        r = self.result
+        body = [
+            [
+                m.name,
+                _target_cell(m.a.target, m.b.target),
+                *(f"{getattr(m.a, d)} → {getattr(m.b, d)}" for d in ("p50", "p80", "p95")),
+                " / ".join(_days(m.moved(d)) for d in ("p50", "p80", "p95")) + " d",
+                "-"
+                if m.a.target is None and m.b.target is None
+                else f"{percent(m.a.probability_of_target)} → {percent(m.b.probability_of_target)}",
+            ]
+            for m in r.milestones
+        ]
+        head = [
+            "milestone",
+            "target",
+            "P50 A → B",
+            "P80 A → B",
+            "P95 A → B",
+            "moved P50/P80/P95",
+            "on target",
+        ]
+        lines = [
+            f"{r.model} — two recorded forecasts in {self.path} (nothing simulated)",
+            f"A  {_run_line(r.a)}",
+            f"B  {_run_line(r.b)}",
+            *aligned([head, *body], right=(5,)),
+            "moved: calendar days, B minus A (+ later), each forecast with its own runs; which "
+            "changes moved them needs the two model files: riskcast compare OLD NEW",
+        ]
+        return "\n".join(lines + [f"note: {n}" for n in r.notes])
+
+    def summary(self) -> dict[str, Any]:
+        r = self.result
+
+        def side(record: Any) -> dict[str, Any]:
+            return {
+                "target": iso(record.target),
+                **{d: iso(getattr(record, d)) for d in MOVED},
+                "probability_of_target": record.probability_of_target,
+            }
+
+        return {
+            "format": "riskcast-compare-runs/1",
+            "history": str(self.path),
+            "project": r.model,
+            "a": _run_summary(r.a),
+            "b": _run_summary(r.b),
+            "milestones": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "a": side(m.a),
+                    "b": side(m.b),
+                    "moved_days": {d: m.moved(d) for d in MOVED},
+                    "probability_change": m.probability_change,
+                }
+                for m in r.milestones
+            ],
+            "notes": list(r.notes),
+        }
+
+    def write(self, staging: Staging) -> None:
+        write_text(staging.path("compare.csv"), self.csv())
+
+
+def _days(days: int) -> str:
+    return f"{days:+d}" if days else "0"
+
+
+def _target_cell(a: Any, b: Any) -> str:
+    if a == b:
+        return "-" if a is None else a.isoformat()
+    return f"{a or '-'} → {b or '-'}"
+
+
+def _run_line(run: Any) -> str:
+    status = f"status date {run.status_date}" if run.status_date else "no status date"
+    return (
+        f"run {run.id}: {status}, recorded {run.recorded_at:%Y-%m-%d %H:%M} UTC, seed {run.seed}, "
+        f"{run.iterations:,} runs"
+    )
+
+
+def _run_summary(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status_date": iso(run.status_date),
+        "recorded_at": run.recorded_at.isoformat(),
+        "seed": run.seed,
+        "iterations": run.iterations,
+        "model_hash": run.model_hash,
+        "riskcast_version": run.riskcast_version,
     }

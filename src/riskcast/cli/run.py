@@ -102,6 +102,13 @@ def parse_run(sub: Any) -> None:
         help="write forecast.json, milestones.csv, tasks.csv and charts/ here",
     )
     p.add_argument(
+        "--no-samples",
+        action="store_true",
+        help="write forecast.json in its compact form: each milestone's finishes as a "
+        "day-aligned histogram (dates and probabilities exact, percentiles within one bin) and "
+        "costs as per-milestone summaries, instead of every run (a much smaller file)",
+    )
+    p.add_argument(
         "--milestone",
         "-m",
         action="append",
@@ -252,7 +259,9 @@ class RunReport(Report):
 
     def write(self, staging: Staging) -> None:
         forecast = self.forecast
-        write_text(staging.path("forecast.json"), forecast.to_json())
+        write_text(
+            staging.path("forecast.json"), forecast.to_json(samples=not self.args.no_samples)
+        )
         write_text(staging.path("milestones.csv"), self.csv())
         self.status.show("computing the task statistics…")
         write_text(staging.path("tasks.csv"), csv_text(forecast.task_table(), TASK_COLUMNS))
