@@ -33,6 +33,7 @@ from .explain import explain
 from .forecast import Forecast, MilestoneForecast
 from .io.modelfile import model_schema
 from .model import Assignment, CapacityChange, Link, Milestone, Project, Resource, Task, validate
+from .portfolio import load_portfolio
 from .quality import schedule_warnings
 from .risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from .simulate import simulate
@@ -50,7 +51,9 @@ def load(path: str | Path) -> Project:
     path : str or pathlib.Path
         A riskcast model file (``.toml``, ``.json``) or a schedule exported by Microsoft Project
         (MSPDI ``.xml``) or Primavera P6 (``.xer``, PMXML ``.xml``). Dates in the file are
-        calendar dates; durations and lags are in working days of the project calendar.
+        calendar dates; durations and lags are in working days of the project calendar. A
+        portfolio file (TOML with a ``[portfolio]`` table, :func:`load_portfolio`) gives its
+        merged plan.
 
     Returns
     -------
@@ -67,6 +70,10 @@ def load(path: str | Path) -> Project:
     suffix = path.suffix.lower()
     if suffix in MODEL_SUFFIXES:
         from .io.modelfile import read_model_file
+        from .portfolio_file import is_portfolio_file
+
+        if is_portfolio_file(path):
+            return load_portfolio(path).project
 
         return read_model_file(path)
     if suffix in (".yaml", ".yml", ".ini", ".cfg", ".xlsx", ".xls", ".csv"):
@@ -124,6 +131,7 @@ __all__ = [
     "compile_project",
     "explain",
     "load",
+    "load_portfolio",
     "model_schema",
     "money",
     "risk_drivers",

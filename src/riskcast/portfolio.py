@@ -1,0 +1,615 @@
+"""Portfolios: several projects that share teams and hand work to each other, simulated as one.
+
+A portfolio merges its projects into one :class:`~riskcast.model.Project` and simulates it
+once, so every cross-project effect is in every run: a milestone of one project that gates a
+task of another (a *cross link*), and a team that works for several projects (a *shared pool*,
+levelled across all of them).
+
+Rules
+-----
+* **Namespacing.** Every id of project ``app`` (tasks, milestones, risks, branches, resource
+  pools, overheads, task calendars) becomes ``"app/<id>"``; project ids may not contain ``/``.
+  Random streams are keyed by ids (:func:`riskcast.compile.stream_key`), so a project inside
+  the portfolio draws exactly the numbers of its namespaced plan alone
+  (:attr:`Portfolio.projects`): its forecast differs from the plan alone only by what the
+  portfolio adds, the cross links and the shared pools (common random numbers). Bit for bit
+  while the merged plan keeps the plan's clock (working days of the project calendar); when
+  another project's task calendars put it on the elapsed-time clock, finishes are counted on
+  that clock and the delivery dates agree.
+* **Pools.** A shared pool replaces every project pool of its id: its capacity (and capacity
+  changes) is the capacity of the whole portfolio, whatever the projects gave; its ``rate``,
+  when given, overrides the projects' rates (otherwise they must agree). Its id stays as it
+  is (``"backend"``). A project pool that no shared pool names stays private to its project,
+  with its own capacity (``"app/qa"``).
+* **Calendars.** Every project must work on the same project calendar (working days, hours,
+  holidays; the name may differ): a milestone's date is read on it, and one plan has one.
+  Tasks keep their own task calendars (namespaced), so work on other days is said per task.
+* **Time.** The portfolio starts at its ``start`` (default: the earliest project start). A
+  project that starts later keeps its start as a start-no-earlier-than floor on each of its
+  unstarted tasks. Projects that give a status date must give the same one (with the same
+  progress logic); it is the portfolio's data date.
+* **Costs.** Currencies must agree; the budget is the portfolio's own, else the sum of the
+  projects' budgets when every project gives one. An overhead must name the milestone it runs
+  until, and belong to a project that starts with the portfolio (an overhead runs from the
+  plan's start, and the plan's finish is the portfolio's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ArgumentError, CycleError, ModelError
+from .forecast import Forecast, MilestoneForecast
+from .model import CapacityChange, Link, Project, Resource, Task, validate
+from .risks import Branch, BranchOption, Correlation, Impact, Risk
+from .suggest import suggestion
+
+SEPARATOR = "/"
+
+
+@dataclass(frozen=True)
+class CrossLink:
+    """A link between two projects of a portfolio, in namespaced ids.
+
+    Parameters
+    ----------
+    predecessor : str
+        The gating task or milestone, e.g. ``"api/public-beta"``.
+    successor : str
+        The task or milestone it gates, in another project, e.g. ``"app/integration"``.
+    type : {"FS", "SS", "FF", "SF"}, default "FS"
+        As for :class:`~riskcast.model.Link`.
+    lag : float, default 0
+        Working days of the successor's calendar (negative: a lead).
+    """
+
+    predecessor: str
+    successor: str
+    type: str = "FS"
+    lag: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.type, str):
+            object.__setattr__(self, "type", self.type.upper())
+
+
+@dataclass(frozen=True)
+class SharedPool:
+    """A team that works for several projects: replaces every project pool of its ``id``.
+
+    Parameters
+    ----------
+    id : str
+        The pool id the projects use (at least one must define a resource of that id).
+    capacity : float, optional
+        Units available at once across the portfolio (None: unlimited).
+    rate : float, optional
+        Cost per working day and unit (currency units); None keeps the projects' rate, which
+        must then be the same in every project.
+    name : str, optional
+        Display name (default: the first project's name of the pool).
+    changes : tuple of CapacityChange, optional
+        Other capacities from a date on (a hire), replacing the projects' changes.
+    """
+
+    id: str
+    capacity: float | None = None
+    rate: float | None = None
+    name: str = ""
+    changes: tuple[CapacityChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Projects merged into one plan (see the module's rules).
+
+    Attributes
+    ----------
+    name : str
+        The portfolio's name.
+    project : Project
+        The merged, validated plan: every project's namespaced activities, risks, pools and
+        overheads, the cross links, and the shared pools. Its finish is the portfolio's.
+    projects : mapping of str to Project
+        Project id -> the namespaced project alone, on the portfolio's clock (start, status
+        date), with its own pools and no cross links: what the project would do without the
+        portfolio, on the same random numbers.
+    names : mapping of str to str
+        Project id -> display name (the project's own name unless the portfolio gives one).
+    links : tuple of CrossLink
+        The cross links.
+    pools : tuple of SharedPool
+        The shared pools.
+    """
+
+    name: str
+    project: Project
+    projects: Mapping[str, Project]
+    names: Mapping[str, str] = field(default_factory=dict)
+    links: tuple[CrossLink, ...] = ()
+    pools: tuple[SharedPool, ...] = ()
+
+    @property
+    def start(self) -> dt.date:
+        """The portfolio's start: day 0 of every forecast."""
+        return self.project.start
+
+    @property
+    def source(self) -> str | None:
+        """The portfolio file, or None."""
+        return self.project.source
+
+    def project_of(self, id: str) -> str:
+        """The project id of a namespaced id (``"app/beta"`` -> ``"app"``)."""
+        return id.split(SEPARATOR, 1)[0]
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read a portfolio file (TOML) and the project files it names.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The portfolio file; project ``model`` paths are relative to its folder.
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    ModelError
+        Every problem found, with its place: the portfolio's keys, unreadable or invalid
+        project files, duplicate project ids, unknown link ends, cycles through cross links,
+        unused or inconsistent pools, different project calendars.
+    """
+    from .portfolio_file import read_portfolio
+
+    return read_portfolio(Path(path))
+
+
+def build_portfolio(
+    name: str,
+    projects: Mapping[str, Project],
+    links: Iterable[CrossLink] = (),
+    pools: Iterable[SharedPool] = (),
+    *,
+    start: dt.date | None = None,
+    budget: float | None = None,
+    names: Mapping[str, str] | None = None,
+    source: str | None = None,
+) -> Portfolio:
+    """Merge ``projects`` into a :class:`Portfolio` (the Python form of a portfolio file).
+
+    Parameters
+    ----------
+    name : str
+        The portfolio's name.
+    projects : mapping of str to Project
+        Project id -> its plan (un-namespaced ids), in the order to list them.
+    links : iterable of CrossLink
+        Links between projects, in namespaced ids.
+    pools : iterable of SharedPool
+        Teams shared across projects.
+    start : datetime.date, optional
+        Day 0 of the portfolio (default: the earliest project start; no project may start
+        before it).
+    budget : float, optional
+        The portfolio's budget (currency units); default: the sum of the projects' budgets
+        when every project gives one.
+    names : mapping of str to str, optional
+        Project id -> display name (default: each project's name).
+    source : str, optional
+        The portfolio file, for error messages.
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    ModelError
+        Every problem found (see :func:`load_portfolio`); a :class:`CycleError` when cross
+        links close a cycle.
+    """
+    from .portfolio_file import portfolio_problems, project_problems
+
+    links, pools = tuple(links), tuple(pools)
+    projects = dict(projects)
+    problems = project_problems(projects)
+    if problems:
+        raise ModelError(problems, source)
+    first = min(p.start for p in projects.values()) if start is None else start
+    problems = portfolio_problems(projects, links, pools, first)
+    if problems:
+        raise ModelError(problems, source)
+    shared = frozenset(pool.id for pool in pools)
+    base = _base(projects, first, budget, name, source)
+    alone = {pid: _namespaced(p, pid, base, frozenset()) for pid, p in projects.items()}
+    inside = {pid: _namespaced(p, pid, base, shared) for pid, p in projects.items()}
+    merged = _merged(base, inside, links, _shared_resources(projects, pools))
+    try:
+        validate(merged)  # what the portfolio adds: a shared pool too small, a cycle
+        for sub in alone.values():
+            validate(sub)  # a later start's floor against a task's own late constraint
+    except CycleError as exc:
+        raise CycleError(_cycle_problems(exc, links), exc.cycle, source) from None
+    except ModelError as exc:
+        raise exc.restated(source=source) from None
+    shown = {pid: (names or {}).get(pid) or p.name for pid, p in projects.items()}
+    return Portfolio(name, merged, alone, shown, links, pools)
+
+
+def _base(
+    projects: Mapping[str, Project],
+    start: dt.date,
+    budget: float | None,
+    name: str,
+    source: str | None,
+) -> Project:
+    """The portfolio's plan before any activity: its clock, data date and money."""
+    plans = list(projects.values())
+    status = next((p.status_date for p in plans if p.status_date), None)
+    logic = next((p.progress_logic for p in plans if p.status_date), "retained-logic")
+    if budget is None and all(p.budget is not None for p in plans):
+        budget = sum(p.budget for p in plans)
+    return Project(
+        name,
+        start,
+        calendar=plans[0].calendar,
+        source=source,
+        # every project passed validation: only one that asks for repair has a matrix to repair
+        repair_correlation=any(p.repair_correlation for p in plans),
+        status_date=status,
+        progress_logic=logic,
+        budget=budget,
+        currency=next((p.currency for p in plans if p.currency), ""),
+    )
+
+
+class _Names:
+    """The namespacing of one project's ids (shared pools keep theirs)."""
+
+    def __init__(self, pid: str, shared: frozenset[str]):
+        self.prefix, self.shared = pid + SEPARATOR, shared
+
+    def id(self, id: str) -> str:
+        return self.prefix + id
+
+    def ids(self, ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(self.prefix + id for id in ids)
+
+    def optional(self, id: str | None) -> str | None:
+        return None if id is None else self.prefix + id
+
+    def pool(self, id: str) -> str:
+        return id if id in self.shared else self.prefix + id
+
+    def links(self, links: Iterable[Link]) -> tuple[Link, ...]:
+        return tuple(
+            dataclasses.replace(
+                link, predecessor=self.id(link.predecessor), calendar=self.optional(link.calendar)
+            )
+            for link in links
+        )
+
+    def impacts(self, impacts: Iterable[Impact] | None) -> tuple[Impact, ...] | None:
+        if impacts is None:
+            return None
+        return tuple(dataclasses.replace(i, task=self.id(i.task)) for i in impacts)
+
+
+def _task(task: Task, n: _Names, floor: dt.date | None) -> Task:
+    """``task`` namespaced; ``floor``: the later start of its project (a not-before)."""
+    not_before = task.not_before
+    if floor is not None and task.actual_start is None:
+        not_before = floor if not_before is None else max(not_before, floor)
+    return dataclasses.replace(
+        task,
+        id=n.id(task.id),
+        after=n.links(task.after),
+        calendar=n.optional(task.calendar),
+        assignments=tuple(
+            dataclasses.replace(a, resource=n.pool(a.resource)) for a in task.assignments
+        ),
+        not_before=not_before,
+    )
+
+
+def _risk(risk: Risk, n: _Names) -> Risk:
+    mitigation = risk.mitigation
+    if mitigation is not None:
+        mitigation = dataclasses.replace(mitigation, impacts=n.impacts(mitigation.impacts))
+    return dataclasses.replace(
+        risk, id=n.id(risk.id), impacts=n.impacts(risk.impacts), mitigation=mitigation
+    )
+
+
+def _namespaced(project: Project, pid: str, base: Project, shared: frozenset[str]) -> Project:
+    """``project`` with every id namespaced under ``pid``, on the portfolio's clock (``base``);
+    its pools named in ``shared`` keep their id (the merged plan replaces them)."""
+    n = _Names(pid, shared)
+    floor = project.start if project.start > base.start else None
+    return dataclasses.replace(
+        base,
+        name=project.name,
+        tasks=tuple(_task(t, n, floor) for t in project.tasks),
+        milestones=tuple(
+            dataclasses.replace(m, id=n.id(m.id), after=n.links(m.after))
+            for m in project.milestones
+        ),
+        calendar=project.calendar,
+        calendars={n.id(name): cal for name, cal in project.calendars.items()},
+        resources=tuple(
+            dataclasses.replace(r, id=n.pool(r.id)) for r in project.resources if r.id not in shared
+        ),
+        risks=tuple(_risk(r, n) for r in project.risks),
+        correlations=tuple(
+            Correlation(c.coefficient, n.ids(c.tasks), n.ids(c.risks)) for c in project.correlations
+        ),
+        branches=tuple(
+            Branch(
+                n.id(b.id),
+                tuple(BranchOption(n.ids(o.tasks), o.probability) for o in b.options),
+            )
+            for b in project.branches
+        ),
+        repair_correlation=project.repair_correlation,
+        budget=project.budget,
+        overheads=tuple(
+            dataclasses.replace(o, id=n.id(o.id), until=n.optional(o.until))
+            for o in project.overheads
+        ),
+    )
+
+
+def _shared_resources(
+    projects: Mapping[str, Project], pools: tuple[SharedPool, ...]
+) -> tuple[Resource, ...]:
+    """The shared pools as resources: the portfolio's capacity, its rate or the projects'."""
+    out = []
+    for pool in pools:
+        defined = [r for p in projects.values() for r in p.resources if r.id == pool.id]
+        out.append(
+            Resource(
+                pool.id,
+                pool.name or defined[0].name,
+                defined[0].rate if pool.rate is None else pool.rate,
+                pool.capacity,
+                tuple(pool.changes),
+            )
+        )
+    return tuple(out)
+
+
+def _merged(
+    base: Project,
+    inside: Mapping[str, Project],
+    links: tuple[CrossLink, ...],
+    shared: tuple[Resource, ...],
+) -> Project:
+    """One plan of the namespaced projects, with the cross links on their successors and the
+    shared pools first among the resources."""
+    incoming: dict[str, list[Link]] = {}
+    for link in links:
+        incoming.setdefault(link.successor, []).append(
+            Link(link.predecessor, link.type, float(link.lag))
+        )
+
+    def linked(a: Any) -> Any:
+        extra = incoming.get(a.id)
+        return dataclasses.replace(a, after=a.after + tuple(extra)) if extra else a
+
+    plans = list(inside.values())
+    return dataclasses.replace(
+        base,
+        tasks=tuple(linked(t) for p in plans for t in p.tasks),
+        milestones=tuple(linked(m) for p in plans for m in p.milestones),
+        calendars={name: cal for p in plans for name, cal in p.calendars.items()},
+        resources=shared + tuple(r for p in plans for r in p.resources),
+        risks=tuple(r for p in plans for r in p.risks),
+        correlations=tuple(c for p in plans for c in p.correlations),
+        branches=tuple(b for p in plans for b in p.branches),
+        overheads=tuple(o for p in plans for o in p.overheads),
+    )
+
+
+def _cycle_problems(exc: CycleError, links: tuple[CrossLink, ...]) -> list[str]:
+    """The merged plan's problems, each cycle naming the cross links it passes through (every
+    project is acyclic alone, so a cycle always passes one)."""
+    index = {(link.predecessor, link.successor): k for k, link in enumerate(links)}
+    out = []
+    for problem in exc.problems:
+        if problem.startswith("links form a cycle: "):
+            ids = [part.strip().strip('"') for part in problem.split(": ", 1)[1].split(" -> ")]
+            passed = sorted(index[pair] for pair in itertools.pairwise(ids) if pair in index)
+            if passed:
+                named = ", ".join(f"link[{k}]" for k in passed)
+                problem += f" (through the portfolio's {named}); remove or reverse a link"
+        out.append(problem)
+    return out
+
+
+@dataclass
+class PortfolioForecast:
+    """The simulated portfolio: every project's milestones and the portfolio finish, from one
+    merged simulation, and how much of each milestone's risk comes from other projects.
+
+    Attributes
+    ----------
+    portfolio : Portfolio
+        What was simulated.
+    forecast : Forecast
+        The merged plan's forecast (namespaced milestone and task ids); its project finish is
+        the portfolio finish.
+    """
+
+    portfolio: Portfolio
+    forecast: Forecast
+
+    @property
+    def finish(self) -> MilestoneForecast:
+        """The portfolio finish: when the last task of every project is done."""
+        return self.forecast.project_finish
+
+    def milestone(self, id: str) -> MilestoneForecast:
+        """A milestone's forecast by namespaced id (``"app/beta"``)."""
+        return self.forecast.milestone(id)
+
+    def milestones(self, project: str) -> list[MilestoneForecast]:
+        """The milestones of one project (namespaced ids), in model order.
+
+        Raises
+        ------
+        ArgumentError
+            No such project (the message suggests the nearest id).
+        """
+        known = self.portfolio.projects
+        if project not in known:
+            raise ArgumentError(
+                f'no project "{project}"{suggestion(project, known)} (known: {", ".join(known)})'
+            )
+        prefix = project + SEPARATOR
+        return [m for m in self.forecast.milestones if m.id.startswith(prefix)]
+
+    def cross_criticality(self, milestone: str) -> dict[str, float]:
+        """Per other project, how often its work is on the milestone's critical path.
+
+        Parameters
+        ----------
+        milestone : str
+            A namespaced milestone id, or ``"finish"`` (then every project counts).
+
+        Returns
+        -------
+        dict of str to float
+            Project id -> the largest criticality towards ``milestone``
+            (:meth:`Forecast.criticality`) among that project's tasks, in [0, 1]: the share of
+            runs in which its most often critical task is critical. It is a lower bound on the
+            share of runs in which any of its tasks is, and equals it when the project's work
+            reaches the milestone through one task (a hand-over task before a cross link).
+            Every project other than the milestone's own, in portfolio order. Criticality
+            follows links: a wait for a shared pool is in
+            ``forecast.resource_criticality(milestone)``.
+        """
+        own = None if milestone == "finish" else self.portfolio.project_of(milestone)
+        shares = dict.fromkeys((p for p in self.portfolio.projects if p != own), 0.0)
+        for task, share in self.forecast.criticality(milestone).items():
+            pid = self.portfolio.project_of(task)
+            if pid in shares:
+                shares[pid] = max(shares[pid], share)
+        return shares
+
+    def cross_driver(self, milestone: str) -> tuple[str, float] | None:
+        """The task of another project most often critical for ``milestone``, and that share;
+        None when no other project's task ever is."""
+        own = self.portfolio.project_of(milestone)
+        outside = [
+            (share, task)
+            for task, share in self.forecast.criticality(milestone).items()
+            if self.portfolio.project_of(task) != own and share > 0
+        ]
+        if not outside:
+            return None
+        share, task = max(outside, key=lambda x: x[0])
+        return task, share
+
+    def summary(self, confidence: float = 85.0) -> list[dict[str, Any]]:
+        """One row per milestone of every project: can it be promised at ``confidence`` %?
+
+        Parameters
+        ----------
+        confidence : float, default 85
+            The percentile a promise is made at, in (0, 100].
+
+        Returns
+        -------
+        list of dict
+            ``project``, ``id`` (namespaced), ``name``, ``target``, ``date`` (the
+            ``confidence`` percentile's delivery date), ``probability`` (of meeting the
+            target; None without one), ``promise`` (True when the target is met in at least
+            ``confidence`` % of the runs; None without a target), ``cross_project`` (the
+            largest :meth:`cross_criticality` over the other projects) and ``driver`` (the
+            other project's task most often critical, or None).
+        """
+        rows = []
+        for m in self.forecast.milestones:
+            p = m.target_probability
+            driver = self.cross_driver(m.id)
+            shares = self.cross_criticality(m.id).values()
+            rows.append(
+                {
+                    "project": self.portfolio.project_of(m.id),
+                    "id": m.id,
+                    "name": m.name,
+                    "target": m.target,
+                    "date": m.percentile(confidence),
+                    "probability": p,
+                    "promise": None if p is None else p >= confidence / 100.0,
+                    "cross_project": max(shares, default=0.0),
+                    "driver": None if driver is None else driver[0],
+                }
+            )
+        return rows
+
+    def table(self, confidence: float = 85.0) -> str:
+        """:meth:`summary` as an aligned text table, the portfolio finish last."""
+        head = ["milestone", "target", f"P{confidence:g}", "on target", "promise", "other projects"]
+        lines = []
+        for row in self.summary(confidence):
+            p, promise = row["probability"], row["promise"]
+            other = f"{100 * row['cross_project']:.0f}%"
+            if row["driver"]:
+                other += f" ({row['driver']})"
+            lines.append(
+                [
+                    row["id"],
+                    str(row["target"] or "-"),
+                    str(row["date"]),
+                    "-" if p is None else f"{100 * p:.0f}%",
+                    "-" if promise is None else ("yes" if promise else "no"),
+                    other,
+                ]
+            )
+        lines.append(["finish", "-", str(self.finish.percentile(confidence)), "-", "-", "-"])
+        widths = [max(len(r[k]) for r in [head, *lines]) for k in range(len(head))]
+        return "\n".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in [head, *lines]
+        )
+
+
+def simulate(portfolio: Portfolio, **kwargs: Any) -> PortfolioForecast:
+    """Simulate the merged plan of ``portfolio`` once.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        From :func:`load_portfolio` or :func:`build_portfolio`.
+    **kwargs
+        As for :func:`riskcast.simulate` (``iterations``, ``seed``, ``scheme``, ...).
+
+    Returns
+    -------
+    PortfolioForecast
+    """
+    from .simulate import simulate as simulate_project
+
+    return PortfolioForecast(portfolio, simulate_project(portfolio.project, **kwargs))
+
+
+__all__ = [
+    "CrossLink",
+    "Portfolio",
+    "PortfolioForecast",
+    "SharedPool",
+    "build_portfolio",
+    "load_portfolio",
+    "simulate",
+]
