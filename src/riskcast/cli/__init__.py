@@ -6,7 +6,7 @@ console script does. matplotlib is imported only when charts are drawn.
 
 Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
 ``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
-confidence); ``compare`` (two versions of a model); ``history`` (past forecasts, the trend
+confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line); ``history`` (past forecasts, the trend
 chart); ``report`` (the HTML report); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
@@ -55,6 +55,7 @@ from ._errors import (
 from ._output import ProgressBar, Staging, Streams, write_atomic
 from .check import parse_explain, parse_schema, parse_validate
 from .compare import parse_compare
+from .cutline import parse_cutline
 from .history import parse_history
 from .importing import parse_import
 from .jcl import parse_jcl
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         parse_drivers,
         parse_mitigation,
         parse_jcl,
+        parse_cutline,
         parse_report,
         parse_compare,
         parse_history,

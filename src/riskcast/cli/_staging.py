@@ -46,6 +46,7 @@ OUTPUT_FILES = (
     "mitigation.csv",
     "jcl.csv",
     "compare.csv",
+    "cutline.csv",
 )
 CHARTS = "charts"
 CHART_SUFFIXES = (".png", ".svg")

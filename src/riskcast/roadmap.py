@@ -1,0 +1,107 @@
+"""The cut line of an ordered backlog: which roadmap items make a release date, and how sure.
+
+Items are milestones (of a plan or of a portfolio's merged plan) in priority order. Item k's
+**joint confidence** is the share of runs in which it *and every item above it* is delivered by
+the date, counted on the same runs: items that share work or teams move together, so the joint
+confidence is not the product of the separate ones (it is when they share nothing). It never
+rises down the list, so the items that make the date at a confidence level are a prefix: the
+cut line falls under the last item whose joint confidence reaches the level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .budget import check_level, within
+from .errors import ArgumentError
+from .model import as_date
+from .units import TIME_TOLERANCE
+
+if TYPE_CHECKING:
+    from .forecast import Forecast
+
+
+@dataclass(frozen=True)
+class CutLineItem:
+    """One backlog item: ``probability`` of its own delivery by the date, ``joint`` of its and
+    every item's above it (shares of runs, in [0, 1]), and whether it is above the line."""
+
+    id: str
+    name: str
+    probability: float
+    joint: float
+    above: bool
+
+
+@dataclass(frozen=True)
+class CutLine:
+    """The backlog at a release ``date`` and a confidence ``level`` (percent)."""
+
+    date: dt.date
+    level: float
+    items: list[CutLineItem]
+
+    @property
+    def committed(self) -> list[str]:
+        """The ids above the line: the items that can be promised together at ``level``."""
+        return [item.id for item in self.items if item.above]
+
+
+def cut_line(
+    forecast: Forecast, backlog: Sequence[str], date: dt.date | str, level: float = 85
+) -> CutLine:
+    """Where the line falls in an ordered backlog for a release date.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        The simulated plan (every run kept: no histogram past the exact-runs limit).
+    backlog : sequence of str
+        Milestone ids, most important first (each at most once).
+    date : datetime.date or str
+        The release date; an item counts as delivered by it as
+        :meth:`~riskcast.forecast.MilestoneForecast.probability_by` counts it.
+    level : float, default 85
+        The confidence (percent, (0, 100]) the items above the line reach together.
+
+    Returns
+    -------
+    CutLine
+        Per item its own and its joint confidence; the items above the line are those whose
+        joint confidence is at least ``level`` %.
+
+    Raises
+    ------
+    ArgumentError
+        An empty or repeated backlog, an unknown milestone, a bad level, or a forecast without
+        every run's finish.
+    """
+    level = check_level(level)
+    if not backlog:
+        raise ArgumentError("the backlog is empty: give the milestone ids in priority order")
+    repeated = sorted({id for id in backlog if list(backlog).count(id) > 1})
+    if repeated:
+        raise ArgumentError(f"the backlog names {', '.join(repeated)} more than once")
+    targets = [forecast.milestone(id) for id in backlog]
+    if any(t.samples is None for t in targets):
+        raise ArgumentError(
+            "the cut line needs every run's finish: simulate fewer runs than the exact-runs limit"
+        )
+    day = as_date(date, "date")
+    bound = targets[0].to_days(day)
+    runs = forecast.iterations
+    needed = within(runs, level)  # runs that must deliver everything above the line
+    together = np.ones(runs, bool)
+    items = []
+    for t in targets:
+        delivered = t.samples <= bound + TIME_TOLERANCE if bound > 0 else np.zeros(runs, bool)
+        together &= delivered
+        count = int(np.count_nonzero(together))
+        share = np.count_nonzero(delivered) / runs
+        items.append(CutLineItem(t.id, t.name, share, count / runs, count >= needed))
+    return CutLine(day, level, items)

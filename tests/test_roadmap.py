@@ -1,0 +1,150 @@
+"""The cut line of an ordered backlog, against exact joint probabilities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+import riskcast as rc
+from riskcast.roadmap import cut_line
+
+N = 40_000
+K_SE = 4.0
+START = dt.date(2027, 1, 4)  # a Monday, Mon-Fri calendar
+
+
+def backlog_plan(chained: bool) -> rc.Project:
+    """Three items: a after Uniform(2, 6), b after Uniform(3, 9) (after a when ``chained``),
+    c after Triangular(1, 4, 10)."""
+    return rc.Project(
+        "backlog",
+        START,
+        tasks=[
+            rc.Task("a", rc.Uniform(2, 6)),
+            rc.Task("b", rc.Uniform(3, 9), after=["a"] if chained else []),
+            rc.Task("c", rc.Triangular(1, 4, 10)),
+        ],
+        milestones=[
+            rc.Milestone("item-a", after=["a"]),
+            rc.Milestone("item-b", after=["b"]),
+            rc.Milestone("item-c", after=["c"]),
+        ],
+    )
+
+
+def test_independent_items_have_the_product_of_their_chances():
+    """By the end of Friday 8 January (5 working days): P(a) = 3/4, P(b) = 2/6 and, above the
+    triangle's mode, P(c) = 1 - (10 - 5)^2 / ((10 - 1) (10 - 4)) = 1 - 25/54; the items share
+    nothing, so the joint chances are the running products."""
+    fc = rc.simulate(backlog_plan(chained=False), iterations=N, seed=11)
+    line = cut_line(fc, ["item-a", "item-c", "item-b"], "2027-01-08", level=50)
+    p = {"item-a": 3 / 4, "item-b": 2 / 6, "item-c": 1 - 25 / 54}
+    exact_joint = np.cumprod([p["item-a"], p["item-c"], p["item-b"]])
+    for item, joint in zip(line.items, exact_joint, strict=True):
+        assert abs(item.probability - p[item.id]) <= K_SE * math.sqrt(
+            p[item.id] * (1 - p[item.id]) / N
+        )
+        assert abs(item.joint - joint) <= K_SE * math.sqrt(joint * (1 - joint) / N)
+    assert line.committed == ["item-a"]  # 0.75, then 0.75 x 0.537 = 0.40 < 50 %
+
+
+def test_joint_confidence_counts_the_same_runs():
+    fc = rc.simulate(backlog_plan(chained=True), iterations=5000, seed=3)
+    line = cut_line(fc, ["item-a", "item-b"], "2027-01-15", level=80)
+    bound = fc.milestone("item-a").to_days("2027-01-15") + 1e-6
+    a, b = fc.milestone("item-a").samples, fc.milestone("item-b").samples
+    assert line.items[0].joint == np.mean(a <= bound)
+    assert line.items[1].joint == np.mean((a <= bound) & (b <= bound))
+    # b follows a: whenever b is in, a is too, so the joint is b's own chance
+    assert (
+        line.items[1].joint
+        == line.items[1].probability
+        == fc.milestone("item-b").probability_by("2027-01-15")
+    )
+    assert [i.above for i in line.items] == [
+        i.joint >= 0.8 for i in line.items
+    ] and line.committed == [i.id for i in line.items if i.above]
+    assert line.date == dt.date(2027, 1, 15)
+
+
+def test_bad_backlogs_are_clear_errors():
+    fc = rc.simulate(backlog_plan(chained=False), iterations=1024, seed=1)
+    with pytest.raises(rc.ArgumentError, match="empty"):
+        cut_line(fc, [], "2027-01-08")
+    with pytest.raises(rc.ArgumentError, match="more than once"):
+        cut_line(fc, ["item-a", "item-a"], "2027-01-08")
+    with pytest.raises(rc.ArgumentError, match='no milestone "item-z"'):
+        cut_line(fc, ["item-z"], "2027-01-08")
+    with pytest.raises(rc.ArgumentError, match="percentage"):
+        cut_line(fc, ["item-a"], "2027-01-08", level=120)
+    assert cut_line(fc, ["item-a"], "2027-01-01").items[0].joint == 0  # before the start
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from riskcast import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cutline") / "backlog.toml"
+    path.write_text(
+        """[project]
+name = "Backlog"
+start = 2027-01-04
+
+[[task]]
+id = "a"
+estimate = { uniform = [2, 6] }
+
+[[task]]
+id = "b"
+estimate = { uniform = [3, 9] }
+after = ["a"]
+
+[[milestone]]
+id = "item-a"
+after = ["a"]
+
+[[milestone]]
+id = "item-b"
+after = ["b"]
+"""
+    )
+    return path
+
+
+def test_the_command_prints_the_apis_numbers(plan_file):
+    import json
+
+    args = (plan_file, "--backlog", "item-a,item-b", "--date", "2027-01-15", "-n", 4096)
+    code, out, _ = run_cli("cutline", *args, "--seed", 5, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    fc = rc.simulate(rc.load(plan_file), iterations=4096, seed=5)
+    line = cut_line(fc, ["item-a", "item-b"], "2027-01-15", level=85)
+    assert [i["joint"] for i in data["items"]] == [i.joint for i in line.items]
+    assert data["committed"] == line.committed
+    code, table, _ = run_cli("cutline", *args, "--seed", 5)
+    assert code == 0 and "cut line at 85%" in table
+
+
+@pytest.mark.parametrize(
+    ("backlog", "message"),
+    [
+        ("item-a,item-zz", 'no milestone "item-zz"'),
+        ("item-a,item-a", "more than once"),
+        (",", "names no milestone"),
+    ],
+)
+def test_the_command_refuses_bad_backlogs(plan_file, backlog, message):
+    code, _, err = run_cli("cutline", plan_file, "--backlog", backlog, "--date", "2027-01-15")
+    assert code == 2 and message in err
