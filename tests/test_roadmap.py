@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from riskcast.roadmap import cut_line
 N = 40_000
 K_SE = 4.0
 START = dt.date(2027, 1, 4)  # a Monday, Mon-Fri calendar
+ROOT = Path(__file__).parent.parent
 
 
 def backlog_plan(chained: bool) -> rc.Project:
@@ -148,3 +150,45 @@ def test_the_command_prints_the_apis_numbers(plan_file):
 def test_the_command_refuses_bad_backlogs(plan_file, backlog, message):
     code, _, err = run_cli("cutline", plan_file, "--backlog", backlog, "--date", "2027-01-15")
     assert code == 2 and message in err
+
+
+def test_groups_by_project_and_by_quarter():
+    from riskcast.roadmap import by_project, by_quarter
+
+    line = rc.load(ROOT / "models" / "portfolio" / "portfolio.toml")
+    fc = rc.simulate(line, iterations=1024, seed=2)
+    groups = by_project(fc)
+    assert list(groups) == ["api", "data", "billing", "app", "web"]
+    assert [id for ids in groups.values() for id in ids] == [m.id for m in fc.milestones]
+    quarters = by_quarter(fc)
+    for label, ids in quarters.items():
+        year, quarter = label.split(" Q")
+        for id in ids:
+            target = fc.milestone(id).target
+            assert (target.year, (target.month - 1) // 3 + 1) == (int(year), int(quarter))
+    single = rc.simulate(backlog_plan(chained=False), iterations=1024, seed=1)
+    assert by_project(single) == {"backlog": ["item-a", "item-b", "item-c"]}
+
+
+def test_the_roadmap_draws_a_bold_heading_above_each_group():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from riskcast import plotting
+
+    fc = rc.simulate(backlog_plan(chained=False), iterations=1024, seed=1)
+    groups = {"Now": ["item-a"], "Later": ["item-b", "item-c"]}
+    ax = plotting.roadmap(fc, groups=groups)
+    labels = [(t.get_text(), t.get_fontweight()) for t in ax.get_yticklabels()][::-1]
+    assert labels == [
+        ("Now", "bold"),
+        ("item-a", "normal"),
+        ("Later", "bold"),
+        ("item-b", "normal"),
+        ("item-c", "normal"),
+    ]
+    assert {a.get_gid() for a in ax.patches} >= {"range-item-a", "range-item-b", "range-item-c"}
+    assert any(line.get_gid() == "group-Later" for line in ax.lines)
+    with pytest.raises(rc.ArgumentError, match="not both"):
+        plotting.roadmap(fc, ["item-a"], groups=groups)
+    ax.figure.clf()

@@ -23,12 +23,13 @@ import datetime as dt
 import functools
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import ArgumentError
 from .forecast import Forecast, MilestoneForecast
 
 if TYPE_CHECKING:  # matplotlib is imported inside the functions (``import riskcast`` stays fast)
@@ -441,6 +442,7 @@ def roadmap(
     *,
     low: float = 10,
     high: float = 90,
+    groups: Mapping[str, Sequence[str]] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Milestone roadmap: every milestone's likely dates on one date axis.
@@ -460,30 +462,43 @@ def roadmap(
         finish when the plan has none).
     low, high : float, default 10 and 90
         Percentiles at the ends of each bar, in (0, 100].
+    groups : mapping of str to sequence of str, optional
+        Headings and their milestone ids, in order (instead of ``milestones``): each group
+        under a bold heading row, e.g. :func:`riskcast.roadmap.by_project` (the projects of a
+        portfolio) or :func:`riskcast.roadmap.by_quarter` (the quarters of the targets).
     ax : matplotlib.axes.Axes, optional
         Where to draw; None for a new figure sized to the number of milestones.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes drawn on: dates on x, one row per milestone.
+        The Axes drawn on: dates on x, one row per milestone (and per group heading).
 
     Raises
     ------
     RiskcastError
         If a milestone is not in the forecast or a percentile is outside (0, 100].
     """
-    ids = [m.id for m in forecast.milestones] if milestones is None else list(milestones)
-    if not ids:
-        ids = [forecast.project_finish.id]
-    ax = _axes(ax, (9.0, 1.2 + 0.6 * len(ids)))
+    if groups is not None and milestones is not None:
+        raise ArgumentError("give the milestones or their groups, not both")
+    if groups is not None:  # (heading, None) rows above each group's (None, id) rows
+        rows = [r for g, ids in groups.items() for r in [(g, None), *((None, i) for i in ids)]]
+    else:
+        ids = [m.id for m in forecast.milestones] if milestones is None else list(milestones)
+        rows = [(None, mid) for mid in ids or [forecast.project_finish.id]]
+    ax = _axes(ax, (9.0, 1.2 + 0.6 * len(rows)))
     import matplotlib.dates as mdates
 
     labels = []
     xs: list[float] = []  # every date drawn, for the x limits
-    for row, mid in enumerate(ids):
+    for row, (heading, mid) in enumerate(rows):
+        y = len(rows) - 1 - row  # first row on top
+        if mid is None:
+            labels.append(_drawable(heading))
+            if row:
+                ax.axhline(y + 0.5, color="#bbbbbb", linewidth=0.8, gid=f"group-{heading}")
+            continue
         m = forecast.milestone(mid)
-        y = len(ids) - 1 - row  # first milestone on top
         left, right = _d64(m.percentile(low)), _d64(m.percentile(high))
         xs += [mdates.date2num(left), mdates.date2num(right), mdates.date2num(_d64(m.cpm_date))]
         if m.target is not None:
@@ -528,9 +543,9 @@ def roadmap(
                 gid=f"target-{m.id}",
                 zorder=4,
             )
-            ax.annotate(
+            ax.annotate(  # right of the bar, or of the target when that is later
                 _pct(p or 0.0),
-                (mdates.date2num(right), y),
+                (max(mdates.date2num(right), mdates.date2num(_d64(m.target)) + 1.5), y),
                 xytext=(6, 0),
                 textcoords="offset points",
                 va="center",
@@ -538,8 +553,11 @@ def roadmap(
                 fontweight="bold",
             )
         labels.append(_drawable(m.name))
-    ax.set_yticks(range(len(ids)), labels[::-1])
-    ax.set_ylim(-0.7, len(ids) - 0.3)
+    ax.set_yticks(range(len(rows)), labels[::-1])
+    for tick, (heading, _) in zip(ax.get_yticklabels(), rows[::-1], strict=True):
+        if heading is not None:
+            tick.set_fontweight("bold")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
     # Explicit limits: bars are "sticky" at their left end, so margins() would not pad there.
     lo, hi = min(xs), max(xs)
     span = max(hi - lo, 7.0)
@@ -548,6 +566,7 @@ def roadmap(
     _month_axis(ax)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.transforms import offset_copy
 
     ax.legend(
         handles=[
@@ -570,7 +589,9 @@ def roadmap(
             Line2D([], [], marker="D", color=COLOURS["target"], linestyle="none", label="target"),
         ],
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.12),
+        # a fixed distance under the date labels, however tall the chart (rows, groups)
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-0.38, units="inches"),
         ncol=4,
         fontsize=8,
         frameon=False,

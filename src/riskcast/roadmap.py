@@ -105,3 +105,27 @@ def cut_line(
         share = np.count_nonzero(delivered) / runs
         items.append(CutLineItem(t.id, t.name, share, count / runs, count >= needed))
     return CutLine(day, level, items)
+
+
+def by_project(forecast: Forecast) -> dict[str, list[str]]:
+    """The milestones grouped by project: for a portfolio's merged plan, by the namespace of
+    their ids (``"app/beta"`` under ``app``), in order of first appearance; a plain plan is one
+    group under its name. For :func:`riskcast.plotting.roadmap`'s ``groups``."""
+    groups: dict[str, list[str]] = {}
+    for m in forecast.milestones:
+        project = m.id.split("/", 1)[0] if "/" in m.id else forecast.project_name
+        groups.setdefault(project, []).append(m.id)
+    return groups
+
+
+def by_quarter(forecast: Forecast) -> dict[str, list[str]]:
+    """The milestones grouped by the calendar quarter of their target (of their P50 date when
+    they have none), quarters in order, ``"2027 Q2"``. For :func:`riskcast.plotting.roadmap`."""
+    keyed = []
+    for m in forecast.milestones:
+        day = m.target if m.target is not None else m.percentile(50)
+        keyed.append(((day.year, (day.month - 1) // 3 + 1), m.id))
+    groups: dict[str, list[str]] = {}
+    for (year, quarter), id in sorted(keyed, key=lambda k: k[0]):  # stable: plan order kept
+        groups.setdefault(f"{year} Q{quarter}", []).append(id)
+    return groups
