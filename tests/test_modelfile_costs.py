@@ -326,7 +326,7 @@ def costed_plan() -> Project:
     )
 
 
-def same_plan(loaded: Project, project: Project) -> None:
+def assert_same_plan(loaded: Project, project: Project) -> None:
     for f in dataclasses.fields(Project):
         if f.name not in ("source", "calendar", "calendars"):  # calendars: their own tests
             assert getattr(loaded, f.name) == getattr(project, f.name), f.name
@@ -335,12 +335,12 @@ def same_plan(loaded: Project, project: Project) -> None:
 def test_a_costed_plan_reads_back_equal(tmp_path):
     project = costed_plan()
     rc.validate(project)
-    same_plan(rc.load(write_model_toml(project, tmp_path / "model.toml")), project)
+    assert_same_plan(rc.load(write_model_toml(project, tmp_path / "model.toml")), project)
 
 
 def test_a_loaded_model_is_written_back_equal(tmp_path):
     project = rc.load(write(tmp_path, MODEL))
-    same_plan(rc.load(write_model_toml(project, tmp_path / "again.toml")), project)
+    assert_same_plan(rc.load(write_model_toml(project, tmp_path / "again.toml")), project)
 
 
 def test_costs_are_written_compactly():
