@@ -99,60 +99,6 @@ def _check_dates_representable(project: Project, network: Network, latest: float
         )
 
 
-def _histogram_dict(b: Binned) -> dict[str, Any]:
-    """JSON form of a histogram: its non-empty range of bins and its scalars."""
-    held = np.flatnonzero(b.counts)
-    first, last = (int(held[0]), int(held[-1])) if len(held) else (0, -1)
-    return {
-        "origin": b.origin,
-        "width": b.width,
-        "first_bin": first,
-        "counts": b.counts[first : last + 1].tolist(),
-        "bins": len(b.counts),
-        **{k: getattr(b, k) for k in ("n", "low", "high", "anchor", "limit")},
-        "shifted_sum": b.shifted_sum,
-        "shifted_squares": b.shifted_squares,
-    }
-
-
-def _histogram(d: dict[str, Any]) -> Binned:
-    from .engine.binning import Binned
-
-    counts = np.zeros(d["bins"], np.int64)
-    counts[d["first_bin"] : d["first_bin"] + len(d["counts"])] = d["counts"]
-    return Binned(
-        d["origin"],
-        d["width"],
-        counts,
-        d["n"],
-        d["low"],
-        d["high"],
-        d["anchor"],
-        d["shifted_sum"],
-        d["shifted_squares"],
-        d["limit"],
-    )
-
-
-def _target_dict(m: MilestoneForecast, samples: bool) -> dict[str, Any]:
-    """JSON form of a target: every run's finish (past the exact-runs limit, the engine's
-    histogram), or with ``samples`` False its compact histogram."""
-    if samples:
-        binned = m.binned  # None when every finish is kept
-    else:
-        from .compact import compact_histogram
-
-        binned = compact_histogram(m.samples, m.binned)
-    return {
-        "id": m.id,
-        "name": m.name,
-        "target": None if m.target is None else m.target.isoformat(),
-        "cpm_days": m.cpm_days,
-        "samples": m.samples.tolist() if samples and m.samples is not None else None,
-        "histogram": None if binned is None else _histogram_dict(binned),
-    }
-
-
 @dataclass
 class MilestoneForecast:
     """The simulated finish of one milestone (or of the whole project).
@@ -880,64 +826,9 @@ class Forecast(CostQueries):
             histogram), task and risk statistics, seed, runs. :meth:`from_dict` turns it back
             into an equal forecast (of the compact form: one without per-run costs).
         """
+        from .forecast_json import forecast_dict
 
-        def iso(d: dt.date | None) -> str | None:
-            return None if d is None else d.isoformat()
-
-        return {
-            "format": "riskcast-forecast/1",
-            "project": self.project_name,
-            "start": iso(self.start),
-            "calendar": {
-                "workdays": list(self.calendar.workdays),
-                "holidays": [iso(h) for h in self.calendar.days_off],
-                "hours_per_day": self.calendar.hours_per_day,
-            },
-            "seed": self.seed,
-            "iterations": self.iterations,
-            "kept_iterations": self.kept_iterations,
-            "milestones": [_target_dict(m, samples) for m in self.targets],
-            "tasks": {"ids": self.task_ids, "names": self.task_names},
-            "risks": {"ids": self.risk_ids, "titles": self.risk_titles},
-            "precision": self.precision,
-            "mitigation": self.mitigation,
-            "levelling": None if self.levelling is None else list(self.levelling),
-            "pools": None if self.pools is None else self.pools.to_json(),
-            "stats": {k: v.tolist() for k, v in self.stats.items()},
-            "merge_points": {k: list(v) for k, v in self.merge_points.items()},
-            "constraints": [{**row, "date": iso(row["date"])} for row in self.constraint_misses()],
-            "status_date": iso(self.status_date),
-            "costs": None
-            if self.costs is None and self._cost_summary is None
-            else self._costs_dict(samples),
-        }
-
-    def _costs_dict(self, samples: bool) -> dict[str, Any]:
-        """The ``costs`` entry: per target its cost in every run, or (``samples`` False, or a
-        forecast read from a compact file) its :attr:`cost_summary`."""
-        if samples and self.costs is not None:
-            first = self.costs[0]
-            budget, currency = first.budget, first.currency
-            targets = [
-                {"id": c.id, "base": c.base, "samples": c.samples.tolist()} for c in self.costs
-            ]
-        else:
-            summary = self.cost_summary
-            budget, currency = summary["budget"], summary["currency"]
-            targets = [
-                {
-                    "id": id,
-                    **row,
-                    "percentiles": {f"{q:g}": v for q, v in row["percentiles"].items()},
-                }
-                for id, row in summary["targets"].items()
-            ]
-        return {
-            "budget": budget,
-            "currency": currency,
-            "targets": targets,
-            "cash_flow": self.cash_flow().to_dict(),
-        }
+        return forecast_dict(self, samples)
 
     @property
     def cost_summary(self) -> dict[str, Any] | None:
@@ -1011,90 +902,9 @@ class Forecast(CostQueries):
         ArgumentError
             ``data`` is not a riskcast forecast.
         """
-        if data.get("format") != "riskcast-forecast/1":
-            raise ArgumentError("not a riskcast forecast (format riskcast-forecast/1 expected)")
-        c = data["calendar"]
-        calendar = Calendar(
-            tuple(c["workdays"]),
-            tuple(as_date(h, "holiday") for h in c["holidays"]),
-            c["hours_per_day"],
-        )
-        start = as_date(data["start"], "start")
-        targets = [
-            MilestoneForecast(
-                m["id"],
-                m["name"],
-                None if m["samples"] is None else np.asarray(m["samples"], np.float64),
-                m["cpm_days"],
-                None if m["target"] is None else as_date(m["target"], "target"),
-                calendar,
-                start,
-                None if m.get("histogram") is None else _histogram(m["histogram"]),
-            )
-            for m in data["milestones"]
-        ]
-        forecast = cls(
-            project_name=data["project"],
-            start=start,
-            calendar=calendar,
-            seed=data["seed"],
-            iterations=data["iterations"],
-            milestones=targets[:-1],
-            project_finish=targets[-1],
-            task_ids=list(data["tasks"]["ids"]),
-            task_names=list(data["tasks"]["names"]),
-            stats={k: np.asarray(v, np.float64) for k, v in data["stats"].items()},
-            merge_points={k: (v[0], v[1]) for k, v in data["merge_points"].items()},
-            kept_iterations=data["kept_iterations"],
-            risk_ids=list(data["risks"]["ids"]),
-            risk_titles=list(data["risks"]["titles"]),
-        )
-        forecast.precision = data["precision"]
-        forecast.mitigation = data["mitigation"]
-        levelling = data.get("levelling")
-        forecast.levelling = None if levelling is None else tuple(levelling)
-        pools = data.get("pools")
-        forecast.pools = None if pools is None else PoolReport.from_json(pools)
-        if data.get("status_date"):
-            forecast.status_date = as_date(data["status_date"], "status_date")
-        forecast._misses = [
-            {**row, "date": as_date(row["date"], "date")} for row in data.get("constraints", [])
-        ]
-        if data.get("costs"):
-            forecast._read_costs(data["costs"], targets)
-        return forecast
+        from .forecast_json import forecast_from_dict
 
-    def _read_costs(self, costs: dict[str, Any], targets: list[MilestoneForecast]) -> None:
-        """The ``costs`` entry of :meth:`to_dict`: per-run costs, or a compact file's summary."""
-        self._cash_flow = CashFlow.from_dict(costs["cash_flow"])
-        rows = costs["targets"]
-        if all("samples" in c for c in rows):
-            self.costs = [
-                CostForecast(
-                    c["id"],
-                    t.name,
-                    np.asarray(c["samples"], np.float64),
-                    c["base"],
-                    costs["budget"],
-                    costs["currency"],
-                )
-                for c, t in zip(rows, targets, strict=True)
-            ]
-            return
-        self._cost_summary = {
-            "budget": costs["budget"],
-            "currency": costs["currency"],
-            "targets": {
-                c["id"]: {
-                    "base": c["base"],
-                    "percentiles": {float(q): v for q, v in c["percentiles"].items()},
-                    "mean": c["mean"],
-                    "sd": c["sd"],
-                    "probability_within_budget": c["probability_within_budget"],
-                }
-                for c in rows
-            },
-        }
+        return forecast_from_dict(cls, data)
 
     def to_json(self, samples: bool = True) -> str:
         """:meth:`to_dict` as JSON text (``samples=False``: the compact form)."""
