@@ -179,7 +179,8 @@ def simulate(
             )
         total = min(total, limit)
     pools = len(network.pool_ids) if network.level_scheme[0] != NO_LEVELLING else 0
-    costed = len(network.costs.task) + (1 if has_costs(project) else 0)
+    # a plan with costs keeps every run's costs, even when only overheads cost anything
+    costed = max(len(network.costs.task), 1) if has_costs(project) else 0
     needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools, costed)
     if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
