@@ -42,13 +42,17 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ArgumentError, CycleError, ModelError
 from .forecast import Forecast, MilestoneForecast
 from .model import CapacityChange, Link, Project, Resource, Task, validate
 from .risks import Branch, BranchOption, Correlation, Impact, Risk
 from .suggest import suggestion
+
+if TYPE_CHECKING:
+    from .candidates import Candidate, SelectionRules
+    from .roadmap import Roadmap
 
 SEPARATOR = "/"
 
@@ -126,6 +130,19 @@ class Portfolio:
         The cross links.
     pools : tuple of SharedPool
         The shared pools.
+    plans : mapping of str to Project
+        Project id -> its plan as given (not namespaced): what :meth:`with_candidates`
+        merges again.
+    budget : float, optional
+        The budget as given (None: the sum of the projects').
+    candidates : mapping of str to Candidate
+        Projects that may join (:mod:`riskcast.selection`); not in :attr:`project`.
+    candidate_links : tuple of CrossLink
+        The cross links with an end in a candidate.
+    selection : SelectionRules, optional
+        What a selection of candidates must respect.
+    roadmap : Roadmap, optional
+        The roadmap items in priority order, and the release date.
     """
 
     name: str
@@ -134,6 +151,12 @@ class Portfolio:
     names: Mapping[str, str] = field(default_factory=dict)
     links: tuple[CrossLink, ...] = ()
     pools: tuple[SharedPool, ...] = ()
+    plans: Mapping[str, Project] = field(default_factory=dict)
+    budget: float | None = None
+    candidates: Mapping[str, Candidate] = field(default_factory=dict)
+    candidate_links: tuple[CrossLink, ...] = ()
+    selection: SelectionRules | None = None
+    roadmap: Roadmap | None = None
 
     @property
     def start(self) -> dt.date:
@@ -148,6 +171,56 @@ class Portfolio:
     def project_of(self, id: str) -> str:
         """The project id of a namespaced id (``"app/beta"`` -> ``"app"``)."""
         return id.split(SEPARATOR, 1)[0]
+
+    def with_candidates(self, chosen: Iterable[str]) -> Portfolio:
+        """This portfolio with the ``chosen`` candidates committed: merged again with their
+        plans, the cross links among the projects then in it, and the shared pools they use.
+
+        Raises
+        ------
+        ArgumentError
+            An unknown candidate, or one without a candidate it needs.
+        """
+        chosen = list(dict.fromkeys(chosen))
+        unknown = [cid for cid in chosen if cid not in self.candidates]
+        if unknown:
+            raise ArgumentError(
+                f'no candidate "{unknown[0]}"{suggestion(unknown[0], self.candidates)}'
+            )
+        from .candidates import closure, link_needs
+
+        pairs = [(link.predecessor, link.successor) for link in self.candidate_links]
+        needs = closure(link_needs(pairs, self.candidates)[0])
+        for cid in chosen:
+            missing = sorted(needs[cid] - set(chosen))
+            if missing:
+                raise ArgumentError(f'candidate "{cid}" needs {", ".join(missing)}: choose it too')
+        plans = dict(self.plans) | {cid: self.candidates[cid].project for cid in chosen}
+        names = dict(self.names) | {cid: self.candidates[cid].title for cid in chosen}
+        inside = set(plans)
+        links = self.links + tuple(
+            link
+            for link in self.candidate_links
+            if {self.project_of(link.predecessor), self.project_of(link.successor)} <= inside
+        )
+        rest = {  # what they needed among the chosen is in now
+            cid: dataclasses.replace(c, needs=tuple(n for n in c.needs if n not in inside))
+            for cid, c in self.candidates.items()
+            if cid not in inside
+        }
+        return build_portfolio(
+            self.name,
+            plans,
+            links + tuple(link for link in self.candidate_links if link not in links),
+            self.pools,
+            start=self.start,
+            budget=self.budget,
+            names=names,
+            source=self.source,
+            candidates=rest,
+            selection=self.selection,
+            roadmap=self.roadmap,
+        )
 
 
 def load_portfolio(path: str | Path) -> Portfolio:
@@ -184,6 +257,9 @@ def build_portfolio(
     budget: float | None = None,
     names: Mapping[str, str] | None = None,
     source: str | None = None,
+    candidates: Mapping[str, Candidate] | Iterable[Candidate] = (),
+    selection: SelectionRules | None = None,
+    roadmap: Roadmap | None = None,
 ) -> Portfolio:
     """Merge ``projects`` into a :class:`Portfolio` (the Python form of a portfolio file).
 
@@ -207,6 +283,13 @@ def build_portfolio(
         Project id -> display name (default: each project's name).
     source : str, optional
         The portfolio file, for error messages.
+    candidates : mapping of str to Candidate, or iterable of Candidate, optional
+        Projects that may join (:mod:`riskcast.selection`): checked with the rest, not merged.
+        ``links`` may have ends in them, and ``pools`` may serve only them.
+    selection : SelectionRules, optional
+        What a selection of candidates must respect.
+    roadmap : Roadmap, optional
+        Roadmap items (milestones of the projects or the candidates) and the release date.
 
     Returns
     -------
@@ -218,22 +301,42 @@ def build_portfolio(
         Every problem found (see :func:`load_portfolio`); a :class:`CycleError` when cross
         links close a cycle.
     """
+    from .candidates import candidate_problems, link_needs
     from .portfolio_file import portfolio_problems, project_problems
+    from .roadmap import roadmap_problems
 
     links, pools = tuple(links), tuple(pools)
     projects = dict(projects)
-    problems = project_problems(projects)
+    if not isinstance(candidates, Mapping):
+        candidates = {c.id: c for c in candidates}
+    candidates = dict(candidates)
+    everything = projects | {cid: c.project for cid, c in candidates.items()}
+    problems = project_problems(projects) + project_problems(
+        {cid: c.project for cid, c in candidates.items()}, "candidate"
+    )
+    rated = [pool.id for pool in pools if pool.rate]
+    problems += candidate_problems(candidates, projects, selection, rated)
     if problems:
         raise ModelError(problems, source)
     first = min(p.start for p in projects.values()) if start is None else start
-    problems = portfolio_problems(projects, links, pools, first)
+    problems = portfolio_problems(everything, links, pools, first)
+    if candidates:
+        problems += link_needs([(k.predecessor, k.successor) for k in links], candidates)[1]
+    if roadmap is not None:
+        problems += roadmap_problems(roadmap, sorted(_milestone_ids(everything)))
     if problems:
         raise ModelError(problems, source)
-    shared = frozenset(pool.id for pool in pools)
+    committed = [
+        k for k in links if {_project(k.predecessor), _project(k.successor)} <= set(projects)
+    ]
+    pending = tuple(k for k in links if k not in committed)
+    used = {r.id for p in projects.values() for r in p.resources}
+    pools_in = tuple(pool for pool in pools if pool.id in used)
+    shared = frozenset(pool.id for pool in pools_in)
     base = _base(projects, first, budget, name, source)
     alone = {pid: _namespaced(p, pid, base, frozenset()) for pid, p in projects.items()}
     inside = {pid: _namespaced(p, pid, base, shared) for pid, p in projects.items()}
-    merged = _merged(base, inside, links, _shared_resources(projects, pools))
+    merged = _merged(base, inside, tuple(committed), _shared_resources(projects, pools_in))
     try:
         validate(merged)  # what the portfolio adds: a shared pool too small, a cycle
         for sub in alone.values():
@@ -243,7 +346,28 @@ def build_portfolio(
     except ModelError as exc:
         raise exc.restated(source=source) from None
     shown = {pid: (names or {}).get(pid) or p.name for pid, p in projects.items()}
-    return Portfolio(name, merged, alone, shown, links, pools)
+    return Portfolio(
+        name,
+        merged,
+        alone,
+        shown,
+        tuple(committed),
+        pools,
+        plans=projects,
+        budget=budget,
+        candidates=candidates,
+        candidate_links=pending,
+        selection=selection,
+        roadmap=roadmap,
+    )
+
+
+def _project(id: str) -> str:
+    return id.split(SEPARATOR, 1)[0]
+
+
+def _milestone_ids(projects: Mapping[str, Project]) -> set[str]:
+    return {f"{pid}{SEPARATOR}{m.id}" for pid, p in projects.items() for m in p.milestones}
 
 
 def _base(

@@ -39,9 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from .calendar import Calendar
+from .candidates import Candidate, SelectionRules
+from .costs import money
 from .errors import ModelError
 from .model import LINK_TYPES, CapacityChange, Project, validate
 from .portfolio import SEPARATOR, CrossLink, Portfolio, SharedPool, build_portfolio
+from .roadmap import Roadmap, RoadmapItem
 from .suggest import suggestion, unknown_key_message
 
 MAX_PORTFOLIO_BYTES = 2**20  # a portfolio file lists files; a megabyte is far beyond any
@@ -64,6 +67,27 @@ SECTIONS: dict[str, dict[str, tuple[str, bool, str]]] = {
         "type": ("string", False, "FS (default), SS, FF or SF"),
         "lag": ("number", False, "working days (negative: a lead)"),
     },
+    "candidate": {
+        "id": ("string", True, 'the namespace of its ids, as for a project ("ai": "ai/beta")'),
+        "model": ("string", True, "its model file, relative to the portfolio file"),
+        "name": ("string", False, "display name (default: the project's name)"),
+        "value": ("money", True, "what delivering it is worth: any estimate, currency units"),
+        "cost": ("money", False, "what funding it costs (default: its plan's simulated cost)"),
+        "needs": ("strings", False, "the other candidates it needs"),
+    },
+    "selection": {
+        "budget": ("number", False, "currency units for the candidates (default: no limit)"),
+        "confidence": ("number", False, "percent each chosen roadmap milestone reaches (80)"),
+    },
+    "roadmap": {
+        "release": ("date", False, "the release date of the cut line"),
+        "confidence": ("number", False, "percent the items above the cut line reach (85)"),
+    },
+    "item": {
+        "milestone": ("string", True, 'the milestone that delivers it, e.g. "app/launch"'),
+        "name": ("string", False, "display name (default: the milestone's)"),
+        "product": ("string", False, "its heading on the roadmap chart (default: its project)"),
+    },
     "pool": {
         "id": ("string", True, "the id of the projects' pools it replaces"),
         "capacity": ("number", True, "units available at once across the portfolio"),
@@ -72,7 +96,7 @@ SECTIONS: dict[str, dict[str, tuple[str, bool, str]]] = {
         "changes": ("changes", False, "other capacities from a date on: [{from, capacity}]"),
     },
 }
-ARRAYS = ("project", "link", "pool")
+ARRAYS = ("project", "link", "pool", "candidate", "item")
 # where a TOML document can open a top-level "portfolio" table: [portfolio], portfolio.x = ...,
 # portfolio = { ... }
 _PORTFOLIO_TABLE = re.compile(rb"^[ \t]*(\[[ \t]*portfolio[ \t]*\]|portfolio[ \t]*[.=])", re.M)
@@ -178,6 +202,16 @@ def _table(table: Any, section: str, place: str, problems: list[str]) -> dict[st
         raw = table[key]
         if kind == "changes":
             out[key] = _changes(raw, where, problems)
+        elif kind == "money":
+            try:
+                out[key] = money(raw)
+            except ModelError as exc:
+                problems += [f"{where}: {p}" for p in exc.problems]
+        elif kind == "strings":
+            if isinstance(raw, list) and all(isinstance(x, str) and x.strip() for x in raw):
+                out[key] = tuple(raw)
+            else:
+                problems.append(f'{where}: expected a list of ids like ["search"] ({help})')
         elif kind == "string" and isinstance(raw, str) and raw.strip():
             out[key] = raw
         elif kind == "number" and _number(raw):
@@ -207,18 +241,21 @@ def _records(data: dict, section: str, problems: list[str]) -> list[tuple[dict, 
     return out
 
 
-def _projects(data: dict, folder: Path, problems: list[str]) -> tuple[dict, dict]:
-    """Project id -> its plan (read from its model file), and id -> display name."""
+def _projects(
+    data: dict, folder: Path, problems: list[str], section: str = "project"
+) -> tuple[dict, dict]:
+    """Project id -> its plan (read from its model file), and id -> its checked table (of
+    ``section``: "project" or "candidate")."""
     import riskcast
 
     plans: dict[str, Project] = {}
-    names: dict[str, str] = {}
+    tables: dict[str, dict] = {}
     first: dict[str, str] = {}
-    for table, place in _records(data, "project", problems):
+    for table, place in _records(data, section, problems):
         pid, model = table.get("id"), table.get("model")
         if pid in first:
             problems.append(
-                f'{place}: duplicate project id "{pid}" ({first[pid]} has it too); project '
+                f'{place}: duplicate {section} id "{pid}" ({first[pid]} has it too); {section} '
                 "ids must be unique"
             )
             continue
@@ -242,19 +279,20 @@ def _projects(data: dict, folder: Path, problems: list[str]) -> tuple[dict, dict
         except ModelError as exc:
             problems += [f'{place} > model "{model}": {p}' for p in exc.problems]
             continue
-        names[pid] = table.get("name", "")
-    return plans, names
+        tables[pid] = table
+    return plans, tables
 
 
-def project_problems(projects: Mapping[str, Project]) -> list[str]:
-    """Project ids that cannot namespace, and plans that are not valid on their own."""
+def project_problems(projects: Mapping[str, Project], kind: str = "project") -> list[str]:
+    """Project ids that cannot namespace, and plans that are not valid on their own (``kind``:
+    "project", or "candidate" for candidates, which may be none)."""
     problems = []
-    if not projects:
+    if not projects and kind == "project":
         problems.append("a portfolio needs at least one project; add a [[project]]")
     for pid, project in projects.items():
         if not isinstance(pid, str) or not pid.strip() or SEPARATOR in pid:
             problems.append(
-                f"project id {pid!r}: must be a non-empty string without {SEPARATOR!r} (the "
+                f"{kind} id {pid!r}: must be a non-empty string without {SEPARATOR!r} (the "
                 f'separator of namespaced ids, as in "app/beta")'
             )
             continue
@@ -262,7 +300,7 @@ def project_problems(projects: Mapping[str, Project]) -> list[str]:
             validate(project)
         except ModelError as exc:
             where = f" ({exc.source})" if exc.source else ""
-            problems += [f'project "{pid}"{where}: {p}' for p in exc.problems]
+            problems += [f'{kind} "{pid}"{where}: {p}' for p in exc.problems]
     return problems
 
 
@@ -454,7 +492,38 @@ def read_portfolio(path: Path) -> Portfolio:
     if "portfolio" not in data:
         problems.append("missing [portfolio] table with name (and optional start, budget)")
     head = _table(data.get("portfolio", {}), "portfolio", "portfolio", problems)
-    plans, names = _projects(data, path.parent, problems)
+    plans, tables = _projects(data, path.parent, problems)
+    names = {pid: table.get("name", "") for pid, table in tables.items()}
+    extra, tables = _projects(data, path.parent, problems, "candidate")
+    candidates = [
+        Candidate(
+            cid,
+            extra[cid],
+            t["value"],
+            t.get("cost"),
+            t.get("needs", ()),
+            t.get("name", ""),
+        )
+        for cid, t in tables.items()
+        if "value" in t
+    ]
+    rules = None
+    if "selection" in data:
+        t = _table(data["selection"], "selection", "selection", problems)
+        rules = SelectionRules(t.get("budget"), t.get("confidence", 80.0))
+    roadmap = None
+    if "roadmap" in data or "item" in data:
+        t = _table(data.get("roadmap", {}), "roadmap", "roadmap", problems)
+        items = [
+            RoadmapItem(i["milestone"], i.get("name", ""), i.get("product", ""))
+            for i, _ in _records(data, "item", problems)
+            if "milestone" in i
+        ]
+        if not items:
+            problems.append(
+                "[roadmap] has no [[item]]: list the roadmap items, most important first"
+            )
+        roadmap = Roadmap(tuple(items), t.get("release"), t.get("confidence", 85.0))
     links = [
         CrossLink(t.get("from", ""), t.get("to", ""), t.get("type", "FS"), t.get("lag", 0.0))
         for t, _ in _records(data, "link", problems)
@@ -475,6 +544,9 @@ def read_portfolio(path: Path) -> Portfolio:
         budget=head.get("budget"),
         names=names,
         source=source,
+        candidates=candidates,
+        selection=rules,
+        roadmap=roadmap,
     )
 
 

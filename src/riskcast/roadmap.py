@@ -20,10 +20,95 @@ import numpy as np
 from .budget import check_level, within
 from .errors import ArgumentError
 from .model import as_date
+from .suggest import suggestion
 from .units import TIME_TOLERANCE
 
 if TYPE_CHECKING:
     from .forecast import Forecast
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    """A feature or epic on the roadmap, delivered by a milestone.
+
+    Parameters
+    ----------
+    milestone : str
+        The milestone that delivers it (namespaced in a portfolio: ``"app/launch"``).
+    name : str, optional
+        Display name (default: the milestone's).
+    product : str, optional
+        The heading it goes under on the roadmap chart (default: its project).
+    """
+
+    milestone: str
+    name: str = ""
+    product: str = ""
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """Roadmap items in priority order (the backlog), with a release date.
+
+    Parameters
+    ----------
+    items : tuple of RoadmapItem
+        Most important first; each milestone at most once.
+    release : datetime.date, optional
+        The release date the cut line is drawn for.
+    confidence : float, default 85
+        The joint confidence (percent) the items above the cut line reach.
+    """
+
+    items: tuple[RoadmapItem, ...]
+    release: dt.date | None = None
+    confidence: float = 85.0
+
+    @property
+    def backlog(self) -> list[str]:
+        """The items' milestone ids, most important first."""
+        return [item.milestone for item in self.items]
+
+    def due(self, item: RoadmapItem, target: dt.date | None) -> dt.date | None:
+        """When ``item`` is due: its milestone's ``target``, else the release date."""
+        return target if target is not None else self.release
+
+    def groups(self, present: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """Product -> its items' milestone ids, in backlog order (an item without a product
+        goes under its project); only the milestones in ``present`` when given. For
+        :func:`riskcast.plotting.roadmap`'s ``groups``."""
+        keep = None if present is None else set(present)
+        out: dict[str, list[str]] = {}
+        for item in self.items:
+            if keep is None or item.milestone in keep:
+                product = item.product or item.milestone.split("/", 1)[0]
+                out.setdefault(product, []).append(item.milestone)
+        return out
+
+
+def roadmap_problems(roadmap: Roadmap, milestones: Sequence[str]) -> list[str]:
+    """Items that name no milestone of ``milestones`` or repeat one, and a bad confidence."""
+    problems = []
+    known = set(milestones)
+    seen: dict[str, int] = {}
+    for k, item in enumerate(roadmap.items):
+        place = f"item[{k}]"
+        if item.milestone in seen:
+            problems.append(
+                f'{place} > milestone: "{item.milestone}" is item[{seen[item.milestone]}]\'s '
+                "too; give each item its own milestone"
+            )
+        elif item.milestone not in known:
+            problems.append(
+                f'{place} > milestone: no milestone "{item.milestone}"'
+                f"{suggestion(item.milestone, known)} (a namespaced milestone id such as "
+                '"app/launch")'
+            )
+        seen.setdefault(item.milestone, k)
+    level = roadmap.confidence
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level <= 100:
+        problems.append(f"roadmap > confidence: must be a percentage in (0, 100], got {level!r}")
+    return problems
 
 
 @dataclass(frozen=True)

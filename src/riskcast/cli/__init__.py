@@ -6,7 +6,7 @@ console script does. matplotlib is imported only when charts are drawn.
 
 Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
 ``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
-confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line); ``history`` (past forecasts, the trend
+confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line); ``selection`` (``select``: which candidates to fund); ``history`` (past forecasts, the trend
 chart); ``report`` (the HTML report); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
@@ -62,6 +62,7 @@ from .jcl import parse_jcl
 from .report import parse_report
 from .risks import parse_drivers, parse_mitigation
 from .run import parse_run
+from .selection import parse_select
 
 __all__ = [
     "EXIT_BUSY",
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         parse_mitigation,
         parse_jcl,
         parse_cutline,
+        parse_select,
         parse_report,
         parse_compare,
         parse_history,
