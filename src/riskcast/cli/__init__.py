@@ -7,7 +7,7 @@ console script does. matplotlib is imported only when charts are drawn.
 Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
 ``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
 confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line); ``selection`` (``select``: which candidates to fund); ``history`` (past forecasts, the trend
-chart); ``report`` (the HTML report); ``check`` (validate, explain, schema);
+chart); ``calibrate`` (calibrate, backtest: learning from past estimates); ``report`` (the HTML report); ``check`` (validate, explain, schema);
 ``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
 (files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
 results); ``_staging`` (all-or-nothing files: the --out lock, staging, publishing, clean-up
@@ -53,6 +53,7 @@ from ._errors import (
     CliError,
 )
 from ._output import ProgressBar, Staging, Streams, write_atomic
+from .calibrate import parse_backtest, parse_calibrate
 from .check import parse_explain, parse_schema, parse_validate
 from .compare import parse_compare
 from .cutline import parse_cutline
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         parse_report,
         parse_compare,
         parse_history,
+        parse_calibrate,
+        parse_backtest,
         parse_validate,
         parse_explain,
         parse_schema,

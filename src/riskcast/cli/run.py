@@ -30,6 +30,7 @@ from ._errors import CliError
 from ._gate import EXIT_GATE, Gate, failures, gate_spec
 from ._output import Report, Staging, Streams, deliver, quiet, write_text
 from ._text import aligned, csv_text, iso, percent, short
+from .calibrate import calibrated_plan, calibration_lines
 
 PERCENTILES = (50, 80, 95)
 GANTT_ROWS = 40  # a Gantt chart stops being readable (and gets slow to draw) beyond this
@@ -160,6 +161,12 @@ def parse_run(sub: Any) -> None:
     add_mitigated(p)
     add_levelling(p)
     p.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="also simulate the plan calibrated by this file (riskcast calibrate) and show its "
+        "P50/P80 beside the plan's own; files and history keep the plan's own forecast",
+    )
+    p.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no notes on stderr"
     )
 
@@ -188,11 +195,15 @@ def cmd_run(args: argparse.Namespace, s: Streams) -> int:
     shown = wanted or [m.id for m in project.milestones]
     thresholds = {} if gate is None else gate.thresholds(project, shown)
     forecasts = []  # the one compute() makes, for the gate once the output is delivered
+    calibrated = calibrated_plan(project, args.calibration) if args.calibration else None
 
     def compute() -> Report:
         forecast = simulate(project, args, s, quiet(args))
         forecasts.append(forecast)
         report = RunReport(forecast, wanted or default_ids(forecast), args)
+        if calibrated is not None:  # the same seed: the plan's own draws are shared
+            args.seed = forecast.seed
+            report.calibrated = (simulate(calibrated[0], args, s, True), *calibrated[1:])
         report.source_ids = {
             t.id: {k: t.tags[k] for k in SOURCE_ID_COLUMNS if k in t.tags} for t in project.tasks
         }
@@ -218,6 +229,8 @@ class RunReport(Report):
         self.forecast, self.ids, self.args = forecast, ids, args
         # The ids the task has in the tool it was imported from (tags source_id, source_uid).
         self.source_ids: dict[str, dict[str, str]] = {}
+        # With --calibration: (calibrated forecast, calibration, tasks calibrated).
+        self.calibrated: tuple[Any, Any, int] | None = None
         self.confidence: float = args.confidence
         c = f"p{self.confidence:g}"
         self.columns = [
@@ -367,6 +380,8 @@ class RunReport(Report):
             lines += ["", "Late constraints (dates are never moved to meet them):", *aligned(rows)]
         if forecast.risk_ids:
             lines += ["", *_risk_table(forecast, self.ids[0])]
+        if self.calibrated is not None:
+            lines += ["", *calibration_lines(forecast, self.ids, *self.calibrated)]
         return "\n".join(lines)
 
     def summary(self) -> dict[str, Any]:
