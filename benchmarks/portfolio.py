@@ -3,7 +3,7 @@
     python benchmarks/portfolio.py            # 10,000 runs
     python benchmarks/portfolio.py --quick    # 2,000 runs
 
-Two portfolios: the example in models/portfolio (5 projects, 36 tasks, 3 shared teams, 5 cross
+Two portfolios: the example in models/portfolio (5 projects, 71 tasks, 3 shared teams, 9 cross
 links) and a generated one of 20 projects (12 tasks each, 3 shared teams of 4 units, a cross
 link from each project's first milestone to the next project's middle). For each, the table
 prints the seconds to read and merge it, to simulate the merged plan (levelled in every run),

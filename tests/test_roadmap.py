@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +193,144 @@ def test_the_roadmap_draws_a_bold_heading_above_each_group():
     with pytest.raises(rc.ArgumentError, match="not both"):
         plotting.roadmap(fc, ["item-a"], groups=groups)
     ax.figure.clf()
+
+
+# -- the roadmap of a portfolio file --------------------------------------------------------------
+ROADMAP_PROJECT = """\
+[project]
+name = "{name}"
+start = 2027-01-04
+
+[[task]]
+id = "build"
+estimate = {{ uniform = [{low}, {high}] }}
+
+[[milestone]]
+id = "done"
+name = "{name} done"
+after = ["build"]
+{target}
+"""
+
+
+@pytest.fixture
+def roadmap_file(tmp_path):
+    files = {
+        "a.toml": ROADMAP_PROJECT.format(name="Alpha", low=2, high=6, target=""),
+        "b.toml": ROADMAP_PROJECT.format(name="Beta", low=3, high=9, target="target = 2027-01-13"),
+        "c.toml": ROADMAP_PROJECT.format(name="Gamma", low=1, high=2, target=""),
+        "portfolio.toml": """\
+[portfolio]
+name = "Line"
+
+[[project]]
+id = "a"
+model = "a.toml"
+
+[[project]]
+id = "b"
+model = "b.toml"
+
+[[candidate]]
+id = "c"
+model = "c.toml"
+value = 5
+cost = 1
+
+[roadmap]
+release = 2027-01-11
+confidence = 70
+
+[[item]]
+milestone = "b/done"
+product = "Second"
+name = "Beta feature"
+
+[[item]]
+milestone = "c/done"
+product = "Bets"
+
+[[item]]
+milestone = "a/done"
+""",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path / "portfolio.toml"
+
+
+def test_a_portfolio_files_roadmap_is_read(roadmap_file):
+    from riskcast.roadmap import Roadmap, RoadmapItem
+
+    line = rc.load_portfolio(roadmap_file)
+    assert line.roadmap == Roadmap(
+        (
+            RoadmapItem("b/done", "Beta feature", "Second"),
+            RoadmapItem("c/done", "", "Bets"),
+            RoadmapItem("a/done", "", ""),
+        ),
+        dt.date(2027, 1, 11),
+        70.0,
+    )
+    assert line.roadmap.backlog == ["b/done", "c/done", "a/done"]
+    assert line.roadmap.names == {"b/done": "Beta feature"}
+    assert line.roadmap.due(line.roadmap.items[0], dt.date(2027, 1, 13)) == dt.date(2027, 1, 13)
+    assert line.roadmap.due(line.roadmap.items[2], None) == dt.date(2027, 1, 11)
+
+
+def test_the_portfolio_cut_line_is_the_roadmaps(roadmap_file):
+    from riskcast import portfolio as pf
+
+    line = rc.load_portfolio(roadmap_file)
+    forecast = pf.simulate(line, iterations=4096, seed=3)
+    got = forecast.cut_line()
+    # the candidate's item is not in the portfolio until chosen
+    expected = cut_line(forecast.forecast, ["b/done", "a/done"], "2027-01-11", 70)
+    assert [(i.id, i.probability, i.joint, i.above) for i in got.items] == [
+        (i.id, i.probability, i.joint, i.above) for i in expected.items
+    ]
+    assert [i.name for i in got.items] == ["Beta feature", "Alpha done"]
+    assert forecast.cut_line(date="2027-01-20", level=50).date == dt.date(2027, 1, 20)
+    assert forecast.roadmap_groups() == {"Second": ["b/done"], "a": ["a/done"]}
+    chosen = pf.simulate(line.with_candidates(["c"]), iterations=1024, seed=3)
+    assert chosen.roadmap_groups() == {"Second": ["b/done"], "Bets": ["c/done"], "a": ["a/done"]}
+
+
+def test_the_cutline_command_takes_the_roadmaps_defaults(roadmap_file):
+    import json
+
+    args = ("cutline", roadmap_file, "-n", "4096", "--seed", "3", "--format", "json")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["date"] == "2027-01-11" and data["confidence"] == 70.0
+    assert [i["id"] for i in data["items"]] == ["b/done", "a/done"]
+    assert data["items"][0]["name"] == "Beta feature"
+    code, table, err = run_cli(*args[:-2])
+    assert "1  Beta feature" in table
+    assert "1 roadmap item(s) of candidate projects left out" in err and "c/done" in err
+    code, out, _ = run_cli(*args, "-c", "90")
+    assert json.loads(out)["confidence"] == 90.0
+
+
+def test_without_a_roadmap_the_cutline_command_needs_backlog_and_date(plan_file):
+    code, _, err = run_cli("cutline", plan_file, "--backlog", "item-a")
+    assert code == 2
+    assert "give --date" in err and "has no [roadmap]" in err
+
+
+def test_bad_roadmaps_are_clear_errors(roadmap_file):
+    text = roadmap_file.read_text()
+    for change, message in (
+        (('milestone = "a/done"', 'milestone = "a/dome"'), 'no milestone "a/dome"'),
+        (('milestone = "a/done"', 'milestone = "b/done"'), "give each item its own milestone"),
+        (("confidence = 70", "confidence = 170"), "roadmap > confidence"),
+        (("release = 2027-01-11", 'release = "soon"'), "roadmap > release"),
+        (('product = "Bets"', "product = 3"), "item[1] > product"),
+    ):
+        roadmap_file.write_text(text.replace(*change))
+        with pytest.raises(rc.ModelError, match=re.escape(message)):
+            rc.load_portfolio(roadmap_file)
+    roadmap_file.write_text(text.split("[[item]]")[0])
+    with pytest.raises(rc.ModelError, match=r"\[roadmap\] has no \[\[item\]\]"):
+        rc.load_portfolio(roadmap_file)

@@ -1,7 +1,9 @@
 """Portfolio files (TOML), and the checks of a portfolio's parts before they are merged.
 
-A ``[portfolio]`` table, the ``[[project]]`` model files it merges, ``[[link]]`` cross links and
-``[[pool]]`` shared teams (the rules: :mod:`riskcast.portfolio`)::
+A ``[portfolio]`` table, the ``[[project]]`` model files it merges, ``[[link]]`` cross links,
+``[[pool]]`` shared teams (the rules: :mod:`riskcast.portfolio`), the ``[[candidate]]``
+projects a ``[selection]`` chooses among (:mod:`riskcast.selection`), and the ``[roadmap]``
+with its ``[[item]]``s (:mod:`riskcast.roadmap`)::
 
     [portfolio]
     name = "Product line 2027"
@@ -21,6 +23,26 @@ A ``[portfolio]`` table, the ``[[project]]`` model files it merges, ``[[link]]``
     id = "backend"                # replaces every project pool of this id
     capacity = 4
     rate = 900                    # optional: overrides the projects' rates
+
+    [[candidate]]                 # a project that may be funded (riskcast.selection)
+    id = "ai"
+    model = "assistant.toml"
+    value = { triangular = [3e5, 9e5, 2e6] }   # any estimate, currency units
+    cost = 300000                 # optional: default, its plan's simulated cost
+    needs = ["search"]            # optional: other candidates
+
+    [selection]
+    budget = 600000               # optional: for the candidates' expected costs
+    confidence = 80               # optional
+
+    [roadmap]
+    release = 2027-06-30          # optional: the release date of the cut line
+    confidence = 85               # optional
+
+    [[item]]                      # roadmap items, most important first
+    milestone = "api/public-beta"
+    product = "Platform"          # optional: heading on the roadmap chart
+    name = "Public API beta"      # optional: its name in the cut line
 
 Every problem is reported at once, with its place (``link[2] > to``). Project files are read by
 :func:`riskcast.load`, so a project may also be an MS Project or Primavera P6 export.

@@ -11,7 +11,7 @@ cut line falls under the last item whose joint confidence reaches the level.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,11 @@ class Roadmap:
     def backlog(self) -> list[str]:
         """The items' milestone ids, most important first."""
         return [item.milestone for item in self.items]
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Milestone id -> item name, for the items that give one."""
+        return {item.milestone: item.name for item in self.items if item.name}
 
     def due(self, item: RoadmapItem, target: dt.date | None) -> dt.date | None:
         """When ``item`` is due: its milestone's ``target``, else the release date."""
@@ -138,7 +143,11 @@ class CutLine:
 
 
 def cut_line(
-    forecast: Forecast, backlog: Sequence[str], date: dt.date | str, level: float = 85
+    forecast: Forecast,
+    backlog: Sequence[str],
+    date: dt.date | str,
+    level: float = 85,
+    names: Mapping[str, str] | None = None,
 ) -> CutLine:
     """Where the line falls in an ordered backlog for a release date.
 
@@ -153,6 +162,8 @@ def cut_line(
         :meth:`~riskcast.forecast.MilestoneForecast.probability_by` counts it.
     level : float, default 85
         The confidence (percent, (0, 100]) the items above the line reach together.
+    names : mapping of str to str, optional
+        Milestone id -> the item's name (default, and for the ids it lacks: the milestone's).
 
     Returns
     -------
@@ -188,7 +199,8 @@ def cut_line(
         together &= delivered
         count = int(np.count_nonzero(together))
         share = np.count_nonzero(delivered) / runs
-        items.append(CutLineItem(t.id, t.name, share, count / runs, count >= needed))
+        name = (names or {}).get(t.id) or t.name
+        items.append(CutLineItem(t.id, name, share, count / runs, count >= needed))
     return CutLine(day, level, items)
 
 

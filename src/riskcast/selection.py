@@ -547,54 +547,61 @@ def _costs(
 
 
 def _reasons(problem: _Problem, best: Choice) -> dict[str, str]:
-    """Why each candidate is in or out of ``best``."""
+    """Why each candidate is in or out of ``best``: for one left out, the first rule adding it
+    (with what it needs) breaks, and the sets with it that failed the levelled check."""
     sc = problem.scenarios
-    level = problem.level
-    chosen = {sc.candidates.index(c) for c in best.candidates}
+    chosen = frozenset(sc.candidates.index(c) for c in best.candidates)
     out = {}
-    spent = float(sum(sc.cost[j] for j in chosen))
     for j, cid in enumerate(sc.candidates):
-        own = [id for m, id in enumerate(sc.milestones) if sc.owner[m] == j]
         if j in chosen:
+            own = [id for m, id in enumerate(sc.milestones) if sc.owner[m] == j]
             shown = ", ".join(f"{id} {best.confidence[id]:.0%}" for id in own)
             out[cid] = "chosen" + (f": {shown}" if shown else "")
             continue
-        with_it = frozenset(chosen | {j} | sc.needs[j])
-        extra = sorted(with_it - chosen - {j})
-        if sc.value[j] <= 0:
-            out[cid] = "its expected value is not positive"
-            continue
-        cost = float(sum(sc.cost[i] for i in with_it - chosen))
-        if problem.budget is not None and spent + cost > problem.budget * (1 + 1e-12) + 1e-9:
-            left = problem.budget - spent
-            need = f" with {', '.join(sc.candidates[i] for i in extra)}" if extra else ""
-            out[cid] = f"over budget: costs {cost:,.0f}{need}, {left:,.0f} left"
-            continue
-        mask = np.zeros(len(sc.candidates), bool)
-        mask[list(with_it)] = True
-        counts = sc.on_time_counts(mask)
-        short = [
-            (counts[m] / sc.count, id)
-            for m, id in enumerate(sc.milestones)
-            if (sc.owner[m] < 0 or mask[sc.owner[m]]) and counts[m] < sc.required[m]
+        reason = _why_not(problem, chosen, j)
+        failed = [
+            c for key, c in problem.checked.items() if j in key and not c.ok and c is not best
         ]
-        if short:
-            share, id = min(short)
-            out[cid] = (
-                f"adding it, {id} would be on time in {share:.0%} of the scenarios (needs "
-                f"{level:g}%)"
-            )
-            continue
-        outcome = problem.choice(with_it)
-        if not outcome.ok:
-            id, share = outcome.lowest  # type: ignore[misc]
-            out[cid] = (
-                f"adding it, re-simulated with levelling, {id} reaches {share:.0%} (needs "
-                f"{level:g}%)"
-            )
-            continue
-        out[cid] = "keeps every rule, but the chosen set is worth more"
+        if failed and not reason.startswith("adding it, re-simulated"):
+            c = failed[0]
+            id, share = c.lowest  # type: ignore[misc]
+            reason += f"; {' + '.join(c.candidates)} failed the levelled check ({id} {share:.0%})"
+        out[cid] = reason
     return out
+
+
+def _why_not(problem: _Problem, chosen: frozenset[int], j: int) -> str:
+    """The first rule that adding candidate ``j`` (and what it needs) to ``chosen`` breaks."""
+    sc, level = problem.scenarios, problem.level
+    if sc.value[j] <= 0:
+        return "its expected value is not positive"
+    with_it = frozenset(chosen | {j} | sc.needs[j])
+    extra = sorted(with_it - chosen - {j})
+    cost = float(sum(sc.cost[i] for i in with_it - chosen))
+    spent = float(sum(sc.cost[i] for i in chosen))
+    if problem.budget is not None and spent + cost > problem.budget * (1 + 1e-12) + 1e-9:
+        need = f" with {', '.join(sc.candidates[i] for i in extra)}" if extra else ""
+        return f"over budget: costs {cost:,.0f}{need}, {problem.budget - spent:,.0f} left"
+    mask = np.zeros(len(sc.candidates), bool)
+    mask[list(with_it)] = True
+    counts = sc.on_time_counts(mask)
+    short = [
+        (counts[m] / sc.count, id)
+        for m, id in enumerate(sc.milestones)
+        if (sc.owner[m] < 0 or mask[sc.owner[m]]) and counts[m] < sc.required[m]
+    ]
+    if short:
+        share, id = min(short)
+        return (
+            f"adding it, {id} would be on time in {share:.0%} of the scenarios (needs {level:g}%)"
+        )
+    outcome = problem.choice(with_it)
+    if not outcome.ok:
+        id, share = outcome.lowest  # type: ignore[misc]
+        return (
+            f"adding it, re-simulated with levelling, {id} reaches {share:.0%} (needs {level:g}%)"
+        )
+    return "keeps every rule, but the chosen set is worth more"
 
 
 __all__ = ["Choice", "Selection", "build_scenarios", "select"]

@@ -6,6 +6,7 @@ above it are delivered by the date (:mod:`riskcast.roadmap`)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ._common import (
@@ -46,21 +47,24 @@ def parse_cutline(sub: Any) -> None:
     p.add_argument(
         "--backlog",
         "-b",
-        required=True,
         metavar="ID,ID,...",
-        help="the milestone ids in priority order, separated by commas",
+        help="the milestone ids in priority order, separated by commas (default: the "
+        "portfolio file's [[item]]s)",
     )
     p.add_argument(
-        "--date", "-d", type=iso_date, required=True, metavar="YYYY-MM-DD", help="release date"
+        "--date",
+        "-d",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="release date (default: the portfolio file's [roadmap] release)",
     )
     p.add_argument(
         "--confidence",
         "-c",
         type=joint_level,
-        default=85.0,
         metavar="P",
         help="the joint confidence the items above the line reach, a percentage in (0, 100] "
-        "(default 85)",
+        "(default: the [roadmap] confidence, else 85)",
     )
     add_iterations(p)
     add_seed(
@@ -79,6 +83,9 @@ def parse_cutline(sub: Any) -> None:
 
 def cmd_cutline(args: argparse.Namespace, s: Streams) -> int:
     project = load(args.model)
+    names = None
+    if args.backlog is None or args.date is None or args.confidence is None:
+        names = _roadmap_defaults(args, project, s)
     backlog = [part.strip() for part in args.backlog.split(",") if part.strip()]
     if not backlog:
         raise CliError("--backlog names no milestone: give ids in priority order, e.g. beta,ga")
@@ -92,9 +99,47 @@ def cmd_cutline(args: argparse.Namespace, s: Streams) -> int:
         from ..roadmap import cut_line
 
         forecast = simulate(project, args, s, quiet(args))
-        return CutLineReport(forecast, cut_line(forecast, backlog, args.date, args.confidence))
+        line = cut_line(forecast, backlog, args.date, args.confidence, names)
+        return CutLineReport(forecast, line)
 
     return deliver(args, s, compute)
+
+
+def _roadmap_defaults(args: argparse.Namespace, project: Any, s: Streams) -> dict | None:
+    """Fill --backlog, --date and --confidence from a portfolio file's roadmap, and return its
+    item names; a CliError naming what is missing when the file has none."""
+    from ..portfolio import load_portfolio
+    from ..portfolio_file import is_portfolio_file
+
+    roadmap = load_portfolio(args.model).roadmap if is_portfolio_file(Path(args.model)) else None
+    if roadmap is None:
+        if args.backlog is None or args.date is None:
+            missing = " and ".join(
+                o for o, v in (("--backlog", args.backlog), ("--date", args.date)) if v is None
+            )
+            raise CliError(
+                f"give {missing}: {args.model} has no [roadmap] (a portfolio file's [roadmap] "
+                "release date and [[item]]s are the defaults)"
+            )
+        args.confidence = 85.0 if args.confidence is None else args.confidence
+        return None
+    if args.backlog is None:
+        present = {m.id for m in project.milestones}
+        left = [id for id in roadmap.backlog if id not in present]
+        args.backlog = ",".join(id for id in roadmap.backlog if id in present)
+        if left and not quiet(args):
+            print(
+                f"{len(left)} roadmap item(s) of candidate projects left out (not in the "
+                f"portfolio until chosen): {', '.join(left)}",
+                file=s.err,
+            )
+    if args.date is None:
+        if roadmap.release is None:
+            raise CliError(f"give --date: {args.model}'s [roadmap] has no release date")
+        args.date = roadmap.release
+    if args.confidence is None:
+        args.confidence = roadmap.confidence
+    return roadmap.names
 
 
 class CutLineReport(Report):
