@@ -737,6 +737,7 @@ KINDS = (
     "exponential",
     "discrete",
     "empirical",
+    "throughput",  # a multi-key table: riskcast.throughput_estimate.ThroughputEstimate
 )
 
 
@@ -762,6 +763,12 @@ def from_spec(spec: Any) -> Distribution:
         return spec
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         return Fixed(spec)
+    if isinstance(spec, dict) and ("throughput" in spec or "history" in spec):
+        # A team's throughput, e.g. { throughput = [3, 5, 4], items = 40 }: several keys, and
+        # it builds a Discrete, so it lives in its own module (imported here, not at the top).
+        from .throughput_estimate import ThroughputEstimate
+
+        return ThroughputEstimate.from_spec(spec)
     if not isinstance(spec, dict) or len(spec) != 1:
         raise ModelError(
             f"an estimate is a number or a table with one key ({', '.join(KINDS)}), "

@@ -6,13 +6,16 @@ console script does. matplotlib is imported only when charts are drawn.
 
 Modules: ``run`` (with ``_costs``, its cost table, columns and charts, and ``_gate``, its
 ``--fail-below`` CI gate); ``risks`` (drivers, mitigation); ``jcl`` (joint cost-schedule
-confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line); ``selection`` (``select``: which candidates to fund); ``history`` (past forecasts, the trend
-chart); ``calibrate`` (calibrate, backtest: learning from past estimates); ``report`` (the HTML report); ``check`` (validate, explain, schema);
-``importing`` (import); ``_common`` (shared options, model checks, simulating); ``_output``
-(files, stdout and stderr, and :func:`~._output.deliver`, the one flow of every command with
-results); ``_staging`` (all-or-nothing files: the --out lock, staging, publishing, clean-up
-of killed runs' staging); ``_signals`` (SIGINT/SIGTERM stop a command cleanly); ``_text`` (CSV
-and table cells); ``_charts`` (the parallel chart saver); ``_errors``.
+confidence); ``compare`` (two versions of a model); ``cutline`` (a backlog's cut line);
+``selection`` (``select``: which candidate projects to fund); ``throughput`` (``when``,
+``how-many``: forecasts from a team's throughput); ``calibrate`` (``calibrate``, ``backtest``:
+learning from past estimates); ``history`` (past forecasts, the trend chart); ``report`` (the
+HTML report); ``check`` (validate, explain, schema); ``importing`` (import); ``_common``
+(shared options, model checks, simulating); ``_output`` (files, stdout and stderr, and
+:func:`~._output.deliver`, the one flow of every command with results); ``_staging``
+(all-or-nothing files: the --out lock, staging, publishing, clean-up of killed runs'
+staging); ``_signals`` (SIGINT/SIGTERM stop a command cleanly); ``_text`` (CSV and table
+cells); ``_charts`` (the parallel chart saver); ``_errors``.
 
 Exit codes (also in ``riskcast --help`` and the README):
 
@@ -64,6 +67,7 @@ from .report import parse_report
 from .risks import parse_drivers, parse_mitigation
 from .run import parse_run
 from .selection import parse_select
+from .throughput import parse_how_many, parse_when
 
 __all__ = [
     "EXIT_BUSY",
@@ -104,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         parse_mitigation,
         parse_jcl,
         parse_cutline,
+        parse_when,
+        parse_how_many,
         parse_select,
         parse_report,
         parse_compare,

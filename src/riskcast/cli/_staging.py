@@ -47,6 +47,15 @@ OUTPUT_FILES = (
     "jcl.csv",
     "compare.csv",
     "cutline.csv",
+    "selection.csv",
+    "selection.json",
+    "when.csv",
+    "when.json",
+    "how-many.csv",
+    "how-many.json",
+    "backtest-tasks.csv",
+    "backtest-projects.csv",
+    "coverage.csv",
 )
 CHARTS = "charts"
 CHART_SUFFIXES = (".png", ".svg")

@@ -33,6 +33,7 @@ from ..model import (
 )
 from ..risks import Branch, BranchOption, Correlation, Impact, Mitigation, Risk
 from ..suggest import suggestion, unknown_key_message
+from ..throughput_inputs import history_folder
 from . import limits
 from .limits import show
 
@@ -1032,7 +1033,8 @@ def read_model_file(path: str | Path) -> Project:
     data = limits.read_bytes(path, limits.MAX_MODEL_BYTES, "model files", source)
     text = limits.decode_text(data, "model file", source)
     kind = "json" if path.suffix.lower() == ".json" else "toml"
-    return parse_model(parse_model_text(text, kind, source), source)
+    with history_folder(path.parent):  # throughput estimates' history files are beside it
+        return parse_model(parse_model_text(text, kind, source), source)
 
 
 # -- JSON Schema -----------------------------------------------------------------------------------
@@ -1099,7 +1101,25 @@ def _estimate_schema(signed: bool = False) -> dict:
         ),
         "empirical": {"type": "array", "items": value, "minItems": 2},
     }
-    return {"anyOf": [value] + [obj({k: v}, [k]) for k, v in one.items()]}
+    count = {"type": "integer", "minimum": 0}
+    pair = {"type": "array", "items": num, "minItems": 2, "maxItems": 2}
+    throughput = obj(  # riskcast.throughput_estimate.ThroughputEstimate: a table of several keys
+        {
+            "throughput": {"type": "array", "items": count, "minItems": 1},
+            "history": {"type": "string"},
+            "items": {"anyOf": [count, pair, {"type": "object"}]},
+            "split": pair,
+            "period": {"type": "number", "exclusiveMinimum": 0},
+            "multipliers": {
+                "type": "array",
+                "items": obj({"period": count, "factor": num}, ["period", "factor"]),
+            },
+            "horizon": {"type": "integer", "minimum": 1},
+        },
+        ["items"],
+    )
+    throughput["oneOf"] = [{"required": ["throughput"]}, {"required": ["history"]}]
+    return {"anyOf": [value] + [obj({k: v}, [k]) for k, v in one.items()] + [throughput]}
 
 
 def _field_schema(f: Field) -> dict:
