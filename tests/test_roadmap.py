@@ -334,3 +334,19 @@ def test_bad_roadmaps_are_clear_errors(roadmap_file):
     roadmap_file.write_text(text.split("[[item]]")[0])
     with pytest.raises(rc.ModelError, match=r"\[roadmap\] has no \[\[item\]\]"):
         rc.load_portfolio(roadmap_file)
+
+
+def test_run_groups_a_portfolios_roadmap_chart_by_product(roadmap_file, plan_file):
+    from riskcast import portfolio as pf
+    from riskcast.cli.run import _portfolio_groups, _shown_groups
+
+    forecast = pf.simulate(rc.load_portfolio(roadmap_file), iterations=1024, seed=1).forecast
+    groups = _portfolio_groups(str(roadmap_file), forecast)
+    assert groups == {"Second": ["b/done"], "a": ["a/done"]}
+    assert _shown_groups(groups, ["a/done"]) == {"a": ["a/done"]}
+    assert _shown_groups({"Second": ["b/done"]}, ["a/done", "b/done"]) == {
+        "Second": ["b/done"],
+        "Other milestones": ["a/done"],
+    }
+    assert _shown_groups(None, ["a/done"]) is None
+    assert _portfolio_groups(str(plan_file), forecast) is None  # a plain model: no headings

@@ -201,6 +201,7 @@ def cmd_run(args: argparse.Namespace, s: Streams) -> int:
         forecast = simulate(project, args, s, quiet(args))
         forecasts.append(forecast)
         report = RunReport(forecast, wanted or default_ids(forecast), args)
+        report.groups = _portfolio_groups(args.model, forecast)
         if calibrated is not None:  # the same seed: the plan's own draws are shared
             args.seed = forecast.seed
             report.calibrated = (simulate(calibrated[0], args, s, True), *calibrated[1:])
@@ -229,6 +230,8 @@ class RunReport(Report):
         self.forecast, self.ids, self.args = forecast, ids, args
         # The ids the task has in the tool it was imported from (tags source_id, source_uid).
         self.source_ids: dict[str, dict[str, str]] = {}
+        # A portfolio's roadmap chart headings (products, else projects) -> milestone ids.
+        self.groups: dict[str, list[str]] | None = None
         # With --calibration: (calibrated forecast, calibration, tasks calibrated).
         self.calibrated: tuple[Any, Any, int] | None = None
         self.confidence: float = args.confidence
@@ -446,8 +449,12 @@ class RunReport(Report):
         forecast, ids, conf = self.forecast, self.ids, self.confidence
         fmt = self.args.chart_format
         milestones = [i for i in ids if i != "finish"] or list(ids)
+        groups = _shown_groups(self.groups, milestones)
         jobs: list[Chart] = [
-            (lambda: plotting.roadmap(forecast, milestones), staging.path(f"charts/roadmap.{fmt}"))
+            (
+                lambda: plotting.roadmap(forecast, None if groups else milestones, groups=groups),
+                staging.path(f"charts/roadmap.{fmt}"),
+            )
         ]
         for mid in ids:
             name = safe_name(mid)
@@ -527,3 +534,32 @@ def _gantt_tasks(forecast: Any) -> list[str] | None:
     crit = forecast.criticality()
     chosen = set(sorted(forecast.task_ids, key=lambda t: -crit[t])[:GANTT_ROWS])
     return [t for t in forecast.task_ids if t in chosen]
+
+
+def _portfolio_groups(path: str, forecast: Any) -> dict[str, list[str]] | None:
+    """For a portfolio file, the roadmap chart's headings: its roadmap's products (else its
+    projects) -> their milestone ids; None for a plain model."""
+    from ..portfolio_file import is_portfolio_file
+
+    if not is_portfolio_file(Path(path)):
+        return None
+    from ..portfolio import PortfolioForecast, load_portfolio
+
+    return PortfolioForecast(load_portfolio(path), forecast).roadmap_groups()
+
+
+def _shown_groups(
+    groups: dict[str, list[str]] | None, shown: Sequence[str]
+) -> dict[str, list[str]] | None:
+    """``groups`` cut to the ``shown`` milestones, the others under "Other milestones"; None
+    when there are no groups."""
+    if not groups:
+        return None
+    keep = set(shown)
+    out = {name: [i for i in ids if i in keep] for name, ids in groups.items()}
+    out = {name: ids for name, ids in out.items() if ids}
+    placed = {i for ids in out.values() for i in ids}
+    rest = [i for i in shown if i not in placed]
+    if rest:
+        out["Other milestones"] = rest
+    return out or None
