@@ -11,7 +11,8 @@ from scipy import integrate
 
 import riskcast as rc
 from riskcast.compile import compile_project
-from riskcast.engine.run import KEPT_MIN, KEPT_VALUES, Simulation, kept_rows
+from riskcast.engine.blocks import KEPT_MIN, KEPT_VALUES, kept_rows
+from riskcast.engine.run import Simulation
 
 N = 20_000
 

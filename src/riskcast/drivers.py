@@ -16,17 +16,20 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .compile import compile_project
-from .engine.run import normalise_seed, run
+from .engine.run import Runs, normalise_seed, run
 from .errors import ArgumentError
 from .forecast import FINISH_ID, Forecast, percentile_index
 from .model import Project
-from .simulate import mitigated_risks, simulate
+from .simulate import mitigated_risks, start
 from .statistics import Finishes
+
+if TYPE_CHECKING:
+    from .engine.distributed import Started
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ def risk_drivers(
     seed: int | np.random.SeedSequence | np.random.Generator | None = None,
     mitigation: str | Iterable[str] = "pre",
     threads: int | None = None,
+    executor: Any = None,
+    block: int | None = None,
 ) -> RiskDrivers:
     """Rank the risks of a project by the working days each adds to a milestone's percentile.
 
@@ -139,6 +144,12 @@ def risk_drivers(
         of the mitigated risks.
     threads : int, optional
         Worker threads per simulation; None for all cores.
+    executor : distributed.Client, optional
+        Run every simulation on this Dask cluster, one task per (scenario, block of ``block``
+        runs), all submitted before any is gathered; the result is identical to the in-process
+        one (see :func:`riskcast.simulate`).
+    block : int, optional
+        Runs per cluster task; results do not depend on it.
 
     Returns
     -------
@@ -156,46 +167,71 @@ def risk_drivers(
     if not project.risks:
         raise ArgumentError("the project has no [[risk]] entries to rank")
     seed = normalise_seed(seed)
-    base = simulate(
-        project, iterations=iterations, seed=seed, threads=threads, mitigation=mitigation
+    base_run = start(
+        project,
+        iterations=iterations,
+        seed=seed,
+        threads=threads,
+        mitigation=mitigation,
+        executor=executor,
+        block=block,
     )
-    target = FINISH_ID if milestone is None else base.milestone(milestone).id
     network = compile_project(project, mitigated=mitigated_risks(mitigation))
-    targets = base.targets
-    drivers = []
-    for r, risk in enumerate(project.risks):
+    scenarios = []
+    for r in range(len(project.risks)):
         off_low, off_high = network.risk_p_low.copy(), network.risk_p_high.copy()
         off_low[r] = off_high[r] = 0.0
-        without = run(
-            dataclasses.replace(network, risk_p_low=off_low, risk_p_high=off_high),
-            seed,
-            iterations,
-            threads=threads,
-            full=False,
+        scenarios.append(dataclasses.replace(network, risk_p_low=off_low, risk_p_high=off_high))
+    # On a cluster every scenario's blocks are submitted before any is gathered.
+    started: list[Started] = []
+    try:
+        if executor is not None:
+            from .engine.distributed import Cluster
+
+            cluster = Cluster(executor, block)
+            started = [cluster.start(net, seed, iterations, full=False) for net in scenarios]
+        base = base_run.forecast()
+        target = FINISH_ID if milestone is None else base.milestone(milestone).id
+        reruns = (
+            (s.runs() for s in started)
+            if started
+            else (run(net, seed, iterations, threads=threads, full=False) for net in scenarios)
         )
-        days, mean_days = {}, {}
-        for k, t in enumerate(targets):
-            # the forecast's own statistics (MilestoneForecast.percentile_days) on the other run
-            other = (
-                Finishes(samples=without.finishes[k])
-                if without.binned is None
-                else Finishes(binned=without.binned[k])
-            )
-            p_without = other.value_at_rank(percentile_index(other.n, percentile))
-            days[t.id] = t.percentile_days(percentile) - p_without
-            mean_days[t.id] = t.mean_days - other.mean
-        drivers.append(
-            RiskDriver(
-                risk.id,
-                risk.label,
-                days,
-                mean_days,
-                base.risk_occurrence()[risk.id],
-                {t.id: base.risk_criticality(t.id)[risk.id] for t in targets},
-            )
-        )
+        drivers = [
+            _driver(base, risk, without, percentile)
+            for risk, without in zip(project.risks, reruns, strict=True)
+        ]
+    except BaseException:
+        base_run.cancel()
+        for s in started:
+            s.cancel()
+        raise
     drivers.sort(key=lambda d: (-d.days[target], -d.mean_days[target], d.id))
     return RiskDrivers(target, percentile, base, drivers)
+
+
+def _driver(base: Forecast, risk: Any, without: Runs, percentile: float) -> RiskDriver:
+    """One risk's driver: the base forecast against the runs ``without`` it."""
+    targets = base.targets
+    days, mean_days = {}, {}
+    for k, t in enumerate(targets):
+        # the forecast's own statistics (MilestoneForecast.percentile_days) on the other run
+        other = (
+            Finishes(samples=without.finishes[k])
+            if without.binned is None
+            else Finishes(binned=without.binned[k])
+        )
+        p_without = other.value_at_rank(percentile_index(other.n, percentile))
+        days[t.id] = t.percentile_days(percentile) - p_without
+        mean_days[t.id] = t.mean_days - other.mean
+    return RiskDriver(
+        risk.id,
+        risk.label,
+        days,
+        mean_days,
+        base.risk_occurrence()[risk.id],
+        {t.id: base.risk_criticality(t.id)[risk.id] for t in targets},
+    )
 
 
 @dataclass(frozen=True)
@@ -263,6 +299,8 @@ def compare_mitigation(
     seed: int | np.random.SeedSequence | np.random.Generator | None = None,
     percentiles: tuple[float, ...] = (50, 80, 95),
     threads: int | None = None,
+    executor: Any = None,
+    block: int | None = None,
 ) -> MitigationComparison:
     """Pre- and post-mitigation forecasts of a project on the same random numbers.
 
@@ -280,6 +318,12 @@ def compare_mitigation(
         The percentiles to compare, each in (0, 100].
     threads : int, optional
         Worker threads per simulation; None for all cores.
+    executor : distributed.Client, optional
+        Run both simulations on this Dask cluster, one task per (scenario, block of ``block``
+        runs), both submitted before either is gathered; the result is identical to the
+        in-process one (see :func:`riskcast.simulate`).
+    block : int, optional
+        Runs per cluster task; results do not depend on it.
 
     Returns
     -------
@@ -305,8 +349,18 @@ def compare_mitigation(
             f"risks without a mitigation: {', '.join(without)} (with one: {', '.join(ids) or 'none'})"
         )
     seed = normalise_seed(seed)
-    pre = simulate(project, iterations=iterations, seed=seed, threads=threads)
-    post = simulate(project, iterations=iterations, seed=seed, threads=threads, mitigation=chosen)
+    options = dict(
+        iterations=iterations, seed=seed, threads=threads, executor=executor, block=block
+    )
+    # Both scenarios start before either is gathered: on a cluster, all their blocks are queued.
+    scenarios = [start(project, **options)]
+    try:
+        scenarios.append(start(project, mitigation=chosen, **options))
+        pre, post = (s.forecast() for s in scenarios)
+    except BaseException:
+        for s in scenarios:
+            s.cancel()
+        raise
     cost = sum(
         r.mitigation.cost for r in project.risks if r.id in chosen and r.mitigation is not None
     )

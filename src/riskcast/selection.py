@@ -35,7 +35,8 @@ import numpy as np
 
 from .budget import WorkingDays, within
 from .compile import compile_project
-from .engine.run import kept_rows, normalise_seed, run
+from .engine.blocks import kept_rows
+from .engine.run import normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
 from .portfolio import SEPARATOR, Portfolio

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterable
 from numbers import Integral
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,9 @@ from .resources import levelled
 from .statistics import Finishes, check_confidence, check_percentile, percentile_ranks
 
 if TYPE_CHECKING:
+    from .compile import Network
     from .engine.binning import Binned
+    from .engine.distributed import Started
 
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 2_000_000  # the precision rule stops here at the latest
@@ -91,6 +93,8 @@ def simulate(
     mitigation: str | Iterable[str] = "pre",
     scheme: str | None = "parallel",
     priority: str = "lft",
+    executor: Any = None,
+    block: int | None = None,
 ) -> Forecast:
     """Simulate ``project`` and return its :class:`~riskcast.forecast.Forecast`.
 
@@ -131,6 +135,15 @@ def simulate(
         scheme gives the unlevelled schedule exactly.
     priority : {"lft", "listed", "min-slack", "max-duration"}, default "lft"
         The rule that orders competing tasks, after each task's own ``priority``.
+    executor : distributed.Client, optional
+        Spread the runs over this Dask cluster, in blocks of ``block`` runs (one task each),
+        instead of this process's threads. The result is bit-identical to the in-process run
+        with the same seed, for any block size and number of workers; ``threads`` and ``batch``
+        then play no part, and ``progress`` is called as blocks complete. Needs the optional
+        extra: ``pip install 'riskcast[dask]'``.
+    block : int, optional
+        Runs per cluster task, rounded up to whole chunks of 1,024 (default 65,536). Results do
+        not depend on it.
 
     Returns
     -------
@@ -143,6 +156,49 @@ def simulate(
         The project is invalid (every problem listed).
     ArgumentError
         An argument is out of range (also a ``ValueError``).
+    """
+    return start(
+        project,
+        iterations=iterations,
+        seed=seed,
+        precision=precision,
+        precision_percentile=precision_percentile,
+        confidence=confidence,
+        max_iterations=max_iterations,
+        threads=threads,
+        batch=batch,
+        progress=progress,
+        mitigation=mitigation,
+        scheme=scheme,
+        priority=priority,
+        executor=executor,
+        block=block,
+    ).forecast(stacklevel=3)
+
+
+def start(
+    project: Project,
+    *,
+    iterations: int | None = None,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+    precision: float | None = None,
+    precision_percentile: float = 80.0,
+    confidence: float = 0.95,
+    max_iterations: int = MAX_ITERATIONS,
+    threads: int | None = None,
+    batch: int = 16 * CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+    mitigation: str | Iterable[str] = "pre",
+    scheme: str | None = "parallel",
+    priority: str = "lft",
+    executor: Any = None,
+    block: int | None = None,
+) -> Simulating:
+    """:func:`simulate` in two steps: check and compile now and, on a cluster, submit every
+    block that does not wait for a precision check; :meth:`Simulating.forecast` gathers.
+
+    Starting several simulations before gathering any lets a scenario sweep (mitigation,
+    risk drivers) keep a whole cluster busy. The arguments are those of :func:`simulate`.
     """
     if precision is not None and iterations is not None:
         raise ArgumentError("give either iterations or precision, not both")
@@ -162,6 +218,11 @@ def simulate(
     else:
         total = _check_count(DEFAULT_ITERATIONS if iterations is None else iterations, "iterations")
     _check_count(batch, "batch")
+    if executor is not None:  # before any work: a missing package or a wrong object fails now
+        from .engine.distributed import check_block, check_executor
+
+        check_executor(executor)
+        check_block(block)
     if mitigation != "pre" and not project.risks:
         raise ArgumentError(
             f"mitigation {mitigation!r} asks for mitigated risks, but the project has no risks; "
@@ -193,37 +254,123 @@ def simulate(
         else precision_rule(precision, precision_percentile, confidence, total)
     )
     seed_value = normalise_seed(seed)
-    runs = run(
+    simulating = Simulating(
+        project,
         network,
         seed_value,
         total,
-        batch=batch,
-        threads=threads,
-        progress=progress,
-        rule=rule,
-        first_check=FIRST_CHECK,
+        rule,
+        dict(batch=batch, threads=threads, executor=executor, block=block),
+        progress,
+        precision,
+        precision_percentile,
+        confidence,
+        mitigation,
+        (scheme, priority),
     )
-    forecast = Forecast.from_runs(project, network, runs)
-    if precision is not None:
-        half = precision_half_width(
-            runs.finishes if runs.binned is None else runs.binned, precision_percentile, confidence
-        )
-        if half >= precision:
-            warnings.warn(
-                f"precision of +/-{precision:g} working days on P{precision_percentile:g} not "
-                f"reached after {runs.iterations:,} runs (+/-{half:.3g}); raise max_iterations",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-    forecast.precision = precision
-    forecast.mitigation = mitigation if isinstance(mitigation, str) else sorted(mitigation)
-    if network.level_scheme[0] != NO_LEVELLING:
-        forecast.levelling = (scheme, priority)
+    simulating.submit()
+    return simulating
+
+
+class Simulating:
+    """A simulation :func:`start` has checked and compiled (and, on a cluster, submitted)."""
+
+    def __init__(
+        self,
+        project: Project,
+        network: Network,
+        seed: int,
+        total: int,
+        rule: Callable[[np.ndarray], int] | None,
+        options: dict[str, Any],
+        progress: Callable[[int, int], None] | None,
+        precision: float | None,
+        precision_percentile: float,
+        confidence: float,
+        mitigation: str | Iterable[str],
+        levelling: tuple[str | None, str],
+    ):
+        self.project, self.network, self.seed, self.total = project, network, seed, total
+        self.rule, self.options, self.progress = rule, options, progress
+        self.precision, self.precision_percentile = precision, precision_percentile
+        self.confidence, self.mitigation, self.levelling = confidence, mitigation, levelling
+        self.levelled = network.level_scheme[0] != NO_LEVELLING
         # the same draws without resource limits: the delay the limits cause
-        free = dataclasses.replace(network, level_scheme=np.array([NO_LEVELLING], np.int64))
-        unlimited = run(free, seed_value, runs.iterations, batch=batch, threads=threads)
-        forecast.unlevelled = Forecast.from_runs(project, free, unlimited)
-    return forecast
+        self.free = (
+            dataclasses.replace(network, level_scheme=np.array([NO_LEVELLING], np.int64))
+            if self.levelled
+            else None
+        )
+        self._started: list[Started] = []  # blocks already on the cluster (main, unlevelled)
+
+    def submit(self) -> None:
+        """On a cluster, submit every block known now: all of them unless a precision rule
+        decides the run count as it goes."""
+        executor = self.options["executor"]
+        if executor is None or self.rule is not None:
+            return
+        from .engine.distributed import Cluster
+
+        cluster = Cluster(executor, self.options["block"])
+        try:
+            self._started.append(cluster.start(self.network, self.seed, self.total))
+            if self.free is not None:
+                self._started.append(cluster.start(self.free, self.seed, self.total))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        """Cancel the blocks submitted and not gathered yet."""
+        for started in self._started:
+            started.cancel()
+
+    def forecast(self, stacklevel: int = 2) -> Forecast:
+        """Wait for the runs (or make them, in this process) and return the Forecast."""
+        try:
+            return self._forecast(stacklevel + 1)
+        except BaseException:
+            self.cancel()
+            raise
+
+    def _forecast(self, stacklevel: int) -> Forecast:
+        project, network, options = self.project, self.network, self.options
+        if self._started:
+            runs = self._started[0].runs(self.progress)
+        else:
+            runs = run(
+                network,
+                self.seed,
+                self.total,
+                progress=self.progress,
+                rule=self.rule,
+                first_check=FIRST_CHECK,
+                **options,
+            )
+        forecast = Forecast.from_runs(project, network, runs)
+        precision, q, confidence = self.precision, self.precision_percentile, self.confidence
+        if precision is not None:
+            half = precision_half_width(
+                runs.finishes if runs.binned is None else runs.binned, q, confidence
+            )
+            if half >= precision:
+                warnings.warn(
+                    f"precision of +/-{precision:g} working days on P{q:g} not "
+                    f"reached after {runs.iterations:,} runs (+/-{half:.3g}); raise max_iterations",
+                    RuntimeWarning,
+                    stacklevel=stacklevel,
+                )
+        forecast.precision = precision
+        mitigation = self.mitigation
+        forecast.mitigation = mitigation if isinstance(mitigation, str) else sorted(mitigation)
+        if self.free is not None:
+            forecast.levelling = self.levelling
+            if len(self._started) > 1:
+                unlimited = self._started[1].runs()
+            else:
+                unlimited = run(self.free, self.seed, runs.iterations, **options)
+            forecast.unlevelled = Forecast.from_runs(project, self.free, unlimited)
+        return forecast
 
 
 def mitigated_risks(mitigation: str | Iterable[str]) -> bool | set[str]:

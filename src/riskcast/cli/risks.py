@@ -13,6 +13,7 @@ from ._charts import safe_name, save_charts
 from ._common import (
     DEFAULT_ITERATIONS,
     add_command,
+    add_dask,
     add_format,
     add_iterations,
     add_milestone,
@@ -23,6 +24,7 @@ from ._common import (
     check_milestone,
     check_mitigation,
     confidence,
+    dask_executor,
     default_ids,
     fresh_seed,
     load,
@@ -70,6 +72,7 @@ def _add_options(p: argparse.ArgumentParser, csv_name: str, charts: str, **mitig
     )
     add_mitigated(p, **mitigated)
     add_threads(p)
+    add_dask(p)
     add_format(p)
     p.add_argument("--out", "-o", metavar="DIR", help=f"write {csv_name} and charts/ here")
     p.add_argument("--no-charts", action="store_true", help=f"do not draw {charts}")
@@ -82,13 +85,19 @@ def _analyse(
     analysis: Callable[..., Any],
     report: Callable[[Any], Report],
 ) -> int:
-    """Seed, run ``analysis(iterations=, seed=, threads=)`` with its warnings as notes, and
-    deliver ``report(result)``."""
+    """Seed, run ``analysis(iterations=, seed=, threads=, executor=)`` with its warnings as
+    notes, and deliver ``report(result)``."""
     value = fresh_seed(args, s, quiet(args))
 
     def compute() -> Report:
         iterations = args.iterations or DEFAULT_ITERATIONS
-        analyse = partial(analysis, iterations=iterations, seed=value, threads=args.threads)
+        analyse = partial(
+            analysis,
+            iterations=iterations,
+            seed=value,
+            threads=args.threads,
+            executor=executor,
+        )
 
         def run() -> Any:
             status = simulating(args, s, f"simulating every scenario ({iterations:,} runs each)…")
@@ -100,7 +109,8 @@ def _analyse(
 
         return report(caught_warnings(s, run))
 
-    return deliver(args, s, compute)
+    with dask_executor(args) as executor:
+        return deliver(args, s, compute)
 
 
 def _summary_head(kind: str, args: argparse.Namespace, forecast: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from ._charts import Chart, safe_name, save_charts
 from ._common import (
     add_command,
+    add_dask,
     add_format,
     add_iterations,
     add_levelling,
@@ -19,6 +20,7 @@ from ._common import (
     check_milestones,
     check_mitigation,
     confidence,
+    dask_executor,
     default_ids,
     load,
     positive_float,
@@ -158,6 +160,7 @@ def parse_run(sub: Any) -> None:
         "--no-history", action="store_true", help="do not record this forecast in the history"
     )
     add_threads(p)
+    add_dask(p)
     add_mitigated(p)
     add_levelling(p)
     p.add_argument(
@@ -210,7 +213,9 @@ def cmd_run(args: argparse.Namespace, s: Streams) -> int:
         }
         return report
 
-    code = deliver(args, s, compute)
+    # The cluster (a local one is started here) lives as long as the simulations need it.
+    with dask_executor(args) as args.executor:
+        code = deliver(args, s, compute)
     if forecasts and not args.no_history:
         _record(args, s, forecasts[0])
     failed = failures(thresholds, forecasts[0]) if thresholds else []

@@ -15,22 +15,29 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
 
 from ..errors import ArgumentError
 from .binning import Binned, exact_runs, max_bins
-from .costs import SEEDED_COSTS, CostArrays
-from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, Outputs, schedule, simulate_chunks
-from .rng import stream_keys
+from .blocks import (
+    Block,
+    KernelNetwork,
+    Shape,
+    compute_block,
+    cost_kernel_arrays,
+    kept_arrays,
+    kept_columns,
+    kept_rows,
+    kernel_arrays,
+)
+from .costs import CostArrays
+from .kernels import BLOCK, CHUNK, N_SUMS, Arrays, schedule
 
 if TYPE_CHECKING:  # the engine reads a compiled network's arrays; it imports nothing above it
     from ..compile import Network
-
-KEPT_VALUES = 2_000_000  # kept per-iteration values per array (float32: 8 MB), see above
-KEPT_MIN, KEPT_MAX = 1_000, 20_000
 
 
 @dataclass
@@ -104,11 +111,6 @@ def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | No
     return int(seed)
 
 
-def kept_rows(n: int, iterations: int) -> int:
-    """How many iterations keep every activity's values (bounded memory, see Runs)."""
-    return min(iterations, max(KEPT_MIN, min(KEPT_MAX, KEPT_VALUES // max(n, 1))))
-
-
 def memory_bytes(
     n: int,
     targets: int,
@@ -164,9 +166,6 @@ def memory_bytes(
     return 12 * n * kept + finishes + outputs + work + ranks + costs
 
 
-SEEDED = ("keys", "gate_key", "risk_key", "risk_p_key", "impact_key", "slot_key")
-
-
 def forward_pass(network: Network, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic early start and finish for one set of durations.
 
@@ -188,49 +187,35 @@ def forward_pass(network: Network, durations: np.ndarray) -> tuple[np.ndarray, n
     return schedule(kernel_arrays(network, 0), durations)
 
 
-def kernel_arrays(network: Network, seed: int) -> Arrays:
-    """The network's arrays for the kernel, every stream key combined with ``seed``."""
-    return Arrays(
-        *(
-            stream_keys(getattr(network, name), seed) if name in SEEDED else getattr(network, name)
-            for name in Arrays._fields
-        )
-    )
-
-
-def cost_kernel_arrays(network: Network, seed: int) -> CostArrays:
-    """The network's cost arrays for the kernel, stream keys combined with ``seed``."""
-    costs = network.costs
-    return costs._replace(
-        **{name: stream_keys(getattr(costs, name), seed) for name in SEEDED_COSTS}
-    )
-
-
 def cost_runs(targets: int) -> int:
     """The most runs a simulation with costs keeps (every run's finish and cost, exactly)."""
     return exact_runs(2 * targets)
 
 
 class Simulation:
-    """Incremental simulation of one network and seed: call :meth:`advance` to add iterations.
+    """Incremental simulation of one network and seed: call :meth:`advance` to add iterations,
+    or :meth:`absorb` blocks computed elsewhere (:func:`simulate_block`), in run order.
 
-    Results depend only on (network, seed, total iterations): batch sizes and threads change nothing.
+    Results depend only on (network, seed, total iterations): batch sizes, blocks, threads and
+    where a block was computed change nothing.
     With ``full`` False only the target finishes are computed (no criticality, sums or kept runs).
     """
 
-    def __init__(self, network: Network, seed: int, max_iterations: int, full: bool = True):
+    def __init__(
+        self, network: Network | KernelNetwork, seed: int, max_iterations: int, full: bool = True
+    ):
         self.network = network
         self.seed = seed
         self.full = full
-        self.arrays = kernel_arrays(network, seed)
-        self.cost_arrays = cost_kernel_arrays(network, seed)
-        n, m, r = network.n, len(network.milestone_idx), len(network.risk_ids)
-        n_costed = network.costs.task.shape[0] if full else 0
+        self.shape = Shape.of(network, full)
+        n, m, r = self.shape.n, self.shape.milestones, self.shape.risks
+        n_costed = self.shape.costed
         if n_costed and max_iterations > cost_runs(m + 1):
             raise ArgumentError(
                 f"a plan with costs keeps every run's finish and cost: at most "
                 f"{cost_runs(m + 1):,} runs with {m} milestones, asked for {max_iterations:,}"
             )
+        self._arrays: tuple[Arrays, CostArrays] | None = None  # made on the first advance
         self._costs: list[np.ndarray] | None = [] if n_costed else None
         self.iterations = 0
         self._finishes: list[np.ndarray] = []  # batches, up to binning.exact_runs(M + 1) runs
@@ -239,59 +224,79 @@ class Simulation:
         self.sums = np.zeros((N_SUMS, n))
         self.risk_occurred = np.zeros(r, np.int64)
         self.risk_critical = np.zeros((m + 1, r), np.int64)
-        self.missed = np.zeros((2, len(network.late_idx)), np.int64)
+        self.missed = np.zeros((2, self.shape.late), np.int64)
         self.kept = kept_rows(n, max_iterations) if full else 0
-        columns = (self.kept + BLOCK - 1) // BLOCK * BLOCK
-        self.kept_duration = np.empty((n, columns), np.float32)
-        self.kept_finish = np.empty((n, columns), np.float32)
-        self.kept_start = np.empty((n, columns), np.float32)
-        self.kept_cost = np.empty((n_costed, columns if n_costed else 0))
-        self.pool_critical = np.zeros((m + 1, len(network.pool_ids)), np.int64)
+        self.kept_columns = kept_columns(n, max_iterations, full)
+        self.kept_duration, self.kept_finish, self.kept_start, self.kept_cost = kept_arrays(
+            self.shape, self.kept_columns
+        )
+        self.pool_critical = np.zeros((m + 1, self.shape.pools), np.int64)
         self.kept_finishes = np.empty((m + 1, self.kept))  # the targets' in the same runs
 
+    @property
+    def arrays(self) -> Arrays:
+        """The network's arrays for the kernel, stream keys combined with the seed."""
+        return self._kernel_arrays()[0]
+
+    @property
+    def cost_arrays(self) -> CostArrays:
+        return self._kernel_arrays()[1]
+
+    def _kernel_arrays(self) -> tuple[Arrays, CostArrays]:
+        # Made on first use: a simulation whose blocks run on a cluster never needs them here.
+        if self._arrays is None:
+            self._arrays = (
+                kernel_arrays(self.network, self.seed),
+                cost_kernel_arrays(self.network, self.seed),
+            )
+        return self._arrays
+
     def advance(self, count: int) -> None:
-        """Simulate ``count`` more iterations (the running total stays a multiple of CHUNK until
-        the last call)."""
+        """Simulate ``count`` more iterations in this process (the running total stays a
+        multiple of CHUNK until the last call)."""
         if self.iterations % CHUNK:
             raise ArgumentError("iterations can only be added after a whole number of chunks")
-        net = self.network
-        chunks = math.ceil(count / CHUNK) if self.full else 0
-        m, r = len(net.milestone_idx), len(net.risk_ids)
-        out = Outputs(
-            finishes=np.empty((m + 1, count)),
-            sums=np.zeros((chunks, N_SUMS, net.n)),
-            critical=np.zeros((chunks, m + 1, net.n), np.int64),
-            kept_duration=self.kept_duration,
-            kept_finish=self.kept_finish,
-            kept_start=self.kept_start,
-            risk_occurred=np.zeros((chunks, r), np.int64),
-            risk_critical=np.zeros((chunks, m + 1, r), np.int64),
-            missed=np.zeros((chunks, 2, len(net.late_idx)), np.int64),
-            pool_critical=np.zeros((chunks, m + 1, len(net.pool_ids)), np.int64),
-            costs=np.empty((m + 1, count) if self._costs is not None else (0, 0)),
-            kept_cost=self.kept_cost,
+        # The kernel writes the kept runs straight into this simulation's arrays.
+        kept = (self.kept_duration, self.kept_finish, self.kept_start, self.kept_cost)
+        arrays, cost_arrays = self._kernel_arrays()
+        block = compute_block(
+            arrays, cost_arrays, self.shape, self.iterations, count, self.full, kept
         )
-        # Chunks are handed out one at a time: the first ones also keep full runs, so a static
-        # split would leave one thread with more work. (The results do not depend on this.)
-        with numba.parallel_chunksize(1):
-            simulate_chunks(self.arrays, self.cost_arrays, self.iterations, count, self.full, out)
+        self.absorb(block)
+
+    def absorb(self, block: Block) -> None:
+        """Merge the block of the next iterations (``block.first`` must be the iterations so
+        far): float sums chunk by chunk in run order, counts added, finishes appended (binned
+        past :func:`~riskcast.engine.binning.exact_runs`), kept runs copied into place."""
+        if block.first != self.iterations or self.iterations % CHUNK:
+            raise ArgumentError(
+                f"blocks are merged in run order from whole chunks: expected the block at "
+                f"iteration {self.iterations:,}, got one at {block.first:,}"
+            )
+        count, first = block.count, block.first
+        m = self.shape.milestones
         if self._costs is not None:
-            self._costs.append(out.costs)
-        for c in range(chunks):  # fixed order: the float sums are reproducible bit for bit
-            self.sums += out.sums[c]
-        self.critical += out.critical.sum(axis=0)
-        self.risk_occurred += out.risk_occurred.sum(axis=0)
-        self.risk_critical += out.risk_critical.sum(axis=0)
-        self.missed += out.missed.sum(axis=0)
-        self.pool_critical += out.pool_critical.sum(axis=0)
-        first = self.iterations
+            self._costs.append(block.costs)
+        for c in range(block.sums.shape[0]):  # fixed order: the float sums are reproducible
+            self.sums += block.sums[c]
+        self.critical += block.critical
+        self.risk_occurred += block.risk_occurred
+        self.risk_critical += block.risk_critical
+        self.missed += block.missed
+        self.pool_critical += block.pool_critical
+        width = block.kept_duration.shape[1]
+        if width:
+            for name in ("kept_duration", "kept_finish", "kept_start", "kept_cost"):
+                into, part = getattr(self, name), getattr(block, name)
+                if not np.may_share_memory(into, part):  # advance: already written in place
+                    into[:, first : first + width] = part
         if first < self.kept:
-            self.kept_finishes[:, first : first + count] = out.finishes[:, : self.kept - first]
+            self.kept_finishes[:, first : first + count] = block.finishes[:, : self.kept - first]
         self.iterations += count
         if self._binned is not None:
-            self._count(out.finishes)
+            self._count(block.finishes)
             return
-        self._finishes.append(out.finishes)
+        self._finishes.append(block.finishes)
         if self.iterations > exact_runs(m + 1):  # bounded memory from here on
             exact = self.finishes()
             self._finishes = []
@@ -349,6 +354,8 @@ def run(
     rule: Callable[[np.ndarray], int] | None = None,
     first_check: int = 4 * CHUNK,
     full: bool = True,
+    executor: Any = None,
+    block: int | None = None,
 ) -> Runs:
     """Simulate up to ``iterations`` runs, in calls of at most ``batch`` (whole chunks).
 
@@ -370,20 +377,35 @@ def run(
         it stops does not depend on ``batch`` either.
     full : bool
         False computes only the target finishes (no criticality, sums or kept runs).
+    executor : distributed.Client, optional
+        Run the iterations as blocks (:func:`simulate_block`) on this Dask cluster instead of in
+        this process (see :mod:`riskcast.engine.distributed`); the result is the same bit for bit.
+        ``batch`` and ``threads`` then play no part, and ``progress`` is called as blocks complete.
+    block : int, optional
+        Runs per cluster task (rounded up to whole chunks); default
+        :data:`~riskcast.engine.distributed.DEFAULT_BLOCK`. Results do not depend on it.
 
     Returns
     -------
     Runs
     """
+    if executor is not None:
+        from .distributed import Cluster  # dask is optional: imported only when asked for
+
+        cluster = Cluster(executor, block)
+        if rule is None:  # every block at once
+            return cluster.start(network, seed, iterations, full=full).runs(progress)
     batch = max(CHUNK, math.ceil(batch / CHUNK) * CHUNK)
     sim = Simulation(network, seed, iterations, full)
     check = iterations if rule is None else math.ceil(first_check / CHUNK) * CHUNK
     previous = numba.get_num_threads()
-    if threads is not None:
+    if threads is not None and executor is None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:
         while sim.iterations < iterations:
             goal = min(check, iterations)
+            if executor is not None:  # the runs up to the next check, as blocks on the cluster
+                cluster.extend(sim, goal, progress, iterations)
             while sim.iterations < goal:
                 sim.advance(min(batch, goal - sim.iterations))
                 if progress is not None:
