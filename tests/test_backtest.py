@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import riskcast as rc
 from riskcast import cli
 from riskcast.backtest import backtest, clustered_interval, wilson
 from riskcast.calibration import CalibrationError, PastTask, read_past_tasks
@@ -175,3 +176,30 @@ def test_run_with_a_calibration_shows_both_forecasts(tmp_path):
     assert "calibrated P80" in calibrated
     code, _, err = run(*common, "--calibration", str(MODEL))
     assert code == 2 and "not a riskcast calibration" in err
+
+
+def test_run_json_with_a_calibration_carries_the_calibrated_dates(tmp_path):
+    from riskcast.calibration import apply_calibration
+    from riskcast.calibration_file import read_calibration
+    from riskcast.output_schema import report_schema
+
+    from .test_output_schema import check
+
+    target = tmp_path / "cal.toml"
+    assert run("calibrate", str(EXAMPLE), "-o", str(target))[0] == 0
+    common = ("run", str(MODEL), "-n", "2000", "--seed", "4", "--no-history", "--format", "json")
+    code, out, err = run(*common, "--calibration", str(target))
+    assert code == 0, err
+    data = json.loads(out)
+    check(data, report_schema())
+    plain = json.loads(run(*common)[1])
+    assert "calibration" not in plain
+    assert {k: v for k, v in data.items() if k != "calibration"} == plain
+    calibrated = rc.simulate(
+        apply_calibration(rc.load(MODEL), read_calibration(target)), iterations=2000, seed=4
+    )
+    info = data["calibration"]
+    assert (info["items"], info["projects"], info["file"]) == (192, 16, str(target))
+    for mid, dates in info["milestones"].items():
+        m = calibrated.milestone(mid)
+        assert dates == {"p50": str(m.percentile(50)), "p80": str(m.percentile(80))}

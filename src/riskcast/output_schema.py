@@ -525,6 +525,23 @@ def _report_properties() -> dict[str, Any]:
             ),
             "Every risk of the model (empty without risks).",
         ),
+        "calibration": _object(
+            "With --calibration only: the plan calibrated by a file (riskcast calibrate), "
+            "simulated on the same runs and seed as the plan's own forecast above.",
+            {
+                "file": _string("The calibration file, as given."),
+                "items": _count("Past tasks the calibration rests on."),
+                "projects": _count("Past projects they come from."),
+                "tasks": _count("Tasks of this plan calibrated."),
+                "milestones": _by_id(
+                    _object(
+                        "A milestone's calibrated percentiles.",
+                        {"p50": _date("Calibrated P50."), "p80": _date("Calibrated P80.")},
+                    ),
+                    "Per milestone shown, its calibrated P50 and P80.",
+                ),
+            },
+        ),
         "files": _array(
             _string("A path."), "The files written (--out, --export); empty without them."
         ),
@@ -546,9 +563,11 @@ def report_schema() -> dict[str, Any]:
         "description": "The summary riskcast run --format json prints on stdout. Dates: "
         "YYYY-MM-DD; shares: [0, 1]; amounts: currency units; days: working days of the "
         "project calendar from the start. currency, budget and each milestone's cost appear "
-        "only for a plan with costs.",
+        "only for a plan with costs; calibration only with --calibration.",
         "type": "object",
         "properties": _report_properties(),
-        "required": [k for k in _report_properties() if k not in ("currency", "budget")],
+        "required": [
+            k for k in _report_properties() if k not in ("currency", "budget", "calibration")
+        ],
         "additionalProperties": False,
     }

@@ -446,6 +446,27 @@ class RunReport(Report):
                 }
                 for rid, title in zip(forecast.risk_ids, forecast.risk_titles, strict=True)
             ],
+            **self._calibration_summary(),
+        }
+
+    def _calibration_summary(self) -> dict[str, Any]:
+        """With --calibration: the calibrated P50 and P80 of each milestone shown."""
+        if self.calibrated is None:
+            return {}
+        calibrated, calibration, tasks = self.calibrated
+        return {
+            "calibration": {
+                "file": self.args.calibration,
+                "items": calibration.items,
+                "projects": calibration.projects,
+                "tasks": tasks,
+                "milestones": {
+                    mid: {
+                        f"p{q}": iso(calibrated.milestone(mid).percentile(q)) for q in (50, 80)
+                    }
+                    for mid in self.ids
+                },
+            }
         }
 
     def _draw_charts(self, staging: Staging) -> None:
