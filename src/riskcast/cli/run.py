@@ -461,9 +461,7 @@ class RunReport(Report):
                 "projects": calibration.projects,
                 "tasks": tasks,
                 "milestones": {
-                    mid: {
-                        f"p{q}": iso(calibrated.milestone(mid).percentile(q)) for q in (50, 80)
-                    }
+                    mid: {f"p{q}": iso(calibrated.milestone(mid).percentile(q)) for q in (50, 80)}
                     for mid in self.ids
                 },
             }
