@@ -107,7 +107,8 @@ class Block:
                (integers add exactly in any order), shapes as in :class:`Runs`
     costs:     float64 (M + 1, count) or None (no costed task, or not ``full``)
     kept_duration, kept_finish, kept_start: float32 (n, w), the kept runs' values for iterations
-               ``first .. first + w - 1`` (w = 0 when the block starts past the kept runs)
+               ``first .. first + w - 1`` (w = 0 when the block starts past the kept runs;
+               kept_start has no columns when the network has no limited pool and no cost)
     kept_cost: float64 (C, w), the costed tasks' costs in those runs
     """
 
@@ -191,12 +192,16 @@ def simulate_block(
 
 
 def kept_arrays(shape: Shape, columns: int) -> tuple[np.ndarray, ...]:
-    """Kept-run arrays of ``columns`` iterations (duration, finish, start, cost)."""
+    """Kept-run arrays of ``columns`` iterations (duration, finish, start, cost). The starts are
+    kept only where something reads them (the pools' usage, the cash flow: a network with
+    limited pools or costs); otherwise their array has no columns (a third less memory to
+    touch)."""
     n, c = shape.n, shape.costed
+    starts = columns if shape.pools or c else 0
     return (
         np.empty((n, columns), np.float32),
         np.empty((n, columns), np.float32),
-        np.empty((n, columns), np.float32),
+        np.empty((n, starts), np.float32),
         np.empty((c, columns if c else 0)),
     )
 
@@ -251,6 +256,6 @@ def compute_block(
         costs=out.costs if shape.costed else None,
         kept_duration=kept_duration[:, first : first + width],
         kept_finish=kept_finish[:, first : first + width],
-        kept_start=kept_start[:, first : first + width],
+        kept_start=kept_start[:, first : first + width] if kept_start.shape[1] else kept_start,
         kept_cost=kept_cost[:, first : first + width] if shape.costed else kept_cost[:, :0],
     )

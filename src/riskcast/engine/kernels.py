@@ -258,7 +258,7 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
       kept_duration  float32 (n, KB * BLOCK)       durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
       kept_finish    float32 (n, KB * BLOCK)       finishes, likewise
-      kept_start     float32 (n, KB * BLOCK)       starts, likewise
+      kept_start     float32 (n, KB * BLOCK)       starts, likewise (or (n, 0): not kept)
       risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
       risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
       missed         int64 (chunks, 2, L)           runs starting / finishing after the late
@@ -365,7 +365,10 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
                 )
                 target_costs(ca, region_cost, m, costs, b)
                 if g0 < kept_runs:
-                    kept_cost[:, g0 : g0 + m] = task_cost[:, :m]
+                    for j in range(n_costed):
+                        kc, tc = kept_cost[j], task_cost[j]
+                        for k in range(m):
+                            kc[g0 + k] = tc[k]
             if levelled:
                 level_block(a, dur, m, start, finish, acc if full else no_sums, tmp, work, held_by)
             else:
@@ -388,9 +391,18 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
             if not full:
                 continue
             if g0 < kept_runs:  # a row segment per activity (kept_runs is whole blocks)
-                kept_duration[:, g0 : g0 + m] = dur[:, :m]
-                kept_finish[:, g0 : g0 + m] = finish[:, :m]
-                kept_start[:, g0 : g0 + m] = start[:, :m]
+                # plain loops: numba's strided 2-D slice assignment with the float32 cast costs
+                # several times as much
+                for j in range(n):
+                    kd, kf, dj, fj = kept_duration[j], kept_finish[j], dur[j], finish[j]
+                    for k in range(m):
+                        kd[g0 + k] = dj[k]
+                        kf[g0 + k] = fj[k]
+                if kept_start.shape[1]:  # only where pools or costs read them
+                    for j in range(n):
+                        ks, sj = kept_start[j], start[j]
+                        for k in range(m):
+                            ks[g0 + k] = sj[k]
             for r in range(n_risks):
                 for k in range(m):
                     if occurred[r, k]:

@@ -54,7 +54,8 @@ class Runs:
                where d is the duration and r the activity's plan duration
                (``Network.plan_duration``)
     kept_duration, kept_finish, kept_start: float32 (n, >= kept), every activity in the first
-               ``kept`` iterations; :meth:`kept_rows` gives the (n, kept) view
+               ``kept`` iterations; :meth:`kept_rows` gives the (n, kept) view. kept_start is
+               (n, 0) for a network without limited pools and costs (nothing reads it then)
     risk_occurred: int64 (R,), iterations in which each risk occurred
     risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
     missed:    int64 (2, L), runs in which task ``Network.late_idx[l]`` started after its
