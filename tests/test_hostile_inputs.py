@@ -55,7 +55,7 @@ after = ["api"]
 """
 
 
-def refused(path, *fragments: str, reader=rc.load) -> str:
+def assert_refused(path, *fragments: str, reader=rc.load) -> str:
     """The message of the ModelError ``reader(path)`` raises; it names the file and holds every
     fragment."""
     with pytest.raises(ModelError) as info:
@@ -67,7 +67,7 @@ def refused(path, *fragments: str, reader=rc.load) -> str:
     return message
 
 
-def same_plan(a: rc.Project, b: rc.Project) -> None:
+def assert_plans_equal(a: rc.Project, b: rc.Project) -> None:
     assert a.tasks == b.tasks
     assert a.milestones == b.milestones
     assert a.calendar == b.calendar
@@ -122,7 +122,7 @@ def test_every_required_xer_column_is_checked(tmp_path, path, table, column):
     lines = xer_lines(path)
     field_line = table_span(lines, table)[0] + 1
     bad = write_xer(tmp_path, drop_column(lines, table, column))
-    refused(
+    assert_refused(
         bad,
         f"table {table}, line {field_line}: the %F field list has no {column} column",
         "export it again from P6",
@@ -132,8 +132,8 @@ def test_every_required_xer_column_is_checked(tmp_path, path, table, column):
 
 def test_task_table_without_durations_is_not_read_as_zero_days(tmp_path):
     bad = write_xer(tmp_path, drop_column(xer_lines(), "TASK", "target_drtn_hr_cnt"))
-    refused(bad, "table TASK", "no target_drtn_hr_cnt column")
-    refused(bad, "table TASK", "no target_drtn_hr_cnt column", reader=read_schedule)
+    assert_refused(bad, "table TASK", "no target_drtn_hr_cnt column")
+    assert_refused(bad, "table TASK", "no target_drtn_hr_cnt column", reader=read_schedule)
 
 
 def test_task_row_cut_to_three_fields_names_table_and_line(tmp_path):
@@ -141,7 +141,7 @@ def test_task_row_cut_to_three_fields_names_table_and_line(tmp_path):
     start, _ = table_span(lines, "TASK")
     lines[start + 2] = "\t".join(lines[start + 2].split("\t")[:4])  # %R and three values
     bad = write_xer(tmp_path, lines)
-    refused(
+    assert_refused(
         bad,
         f"table TASK, line {start + 3}: the row ends after 3 of",
         "the row is cut short",
@@ -152,7 +152,7 @@ def test_task_row_cut_to_three_fields_names_table_and_line(tmp_path):
 def test_rows_without_their_trailing_empty_values_are_fine(tmp_path):
     # P6 leaves trailing empty values out; a row reaching every filled column is complete.
     lines = [ln.rstrip("\t") if ln.startswith("%R") else ln for ln in xer_lines()]
-    same_plan(read_xer(write_xer(tmp_path, lines)).project, read_xer(XER).project)
+    assert_plans_equal(read_xer(write_xer(tmp_path, lines)).project, read_xer(XER).project)
 
 
 def test_empty_planned_duration_is_an_error(tmp_path):
@@ -162,7 +162,7 @@ def test_empty_planned_duration_is_an_error(tmp_path):
     parts = lines[start + 1].split("\t")
     parts[at] = ""
     lines[start + 1] = "\t".join(parts)
-    refused(
+    assert_refused(
         write_xer(tmp_path, lines),
         f"table TASK, line {start + 2} > target_drtn_hr_cnt: empty",
         reader=read_xer,
@@ -172,7 +172,7 @@ def test_empty_planned_duration_is_an_error(tmp_path):
 def test_columns_needed_by_one_percent_complete_type(tmp_path):
     lines = drop_column(xer_lines(), "TASK", "phys_complete_pct")
     start, _ = table_span(lines, "TASK")
-    refused(
+    assert_refused(
         write_xer(tmp_path, lines),
         f"table TASK, line {start + 1}: the %F field list has no phys_complete_pct column",
         "CP_Phys",
@@ -194,7 +194,7 @@ def test_repeated_tables_fields_and_activities(tmp_path, edit, message):
     lines = xer_lines()
     start, _ = table_span(lines, "TASK")
     edit(lines, start)
-    refused(write_xer(tmp_path, lines), "line", message, reader=read_xer)
+    assert_refused(write_xer(tmp_path, lines), "line", message, reader=read_xer)
 
 
 def test_calendar_data_nested_deeply_and_dates_beyond_9999(tmp_path):
@@ -207,7 +207,7 @@ def test_calendar_data_nested_deeply_and_dates_beyond_9999(tmp_path):
     read_xer(write_xer(tmp_path, lines))  # no RecursionError: the week falls back to Mon-Fri
     row[at] = "(0||CalendarData()((0||Exceptions()((0||0(d|99999999)()))))))"
     lines[start + 1] = "\t".join(row)
-    refused(write_xer(tmp_path, lines), "up to the year 9999", reader=read_xer)
+    assert_refused(write_xer(tmp_path, lines), "up to the year 9999", reader=read_xer)
 
 
 @pytest.mark.parametrize(("hours", "error"), [("-8", True), ("99", True), ("0", False)])
@@ -221,7 +221,9 @@ def test_calendar_hours_per_day_out_of_range(tmp_path, hours, error):
         lines[k] = "\t".join(row)
     path = write_xer(tmp_path, lines)
     if error:
-        refused(path, f"> day_hr_cnt: {hours} hours per day is not within 0-24", reader=read_xer)
+        assert_refused(
+            path, f"> day_hr_cnt: {hours} hours per day is not within 0-24", reader=read_xer
+        )
     else:
         result = read_xer(path)
         assert result.project.calendar.hours_per_day == 8.0
@@ -236,7 +238,7 @@ def test_xer_with_byte_order_marks(tmp_path):
     ):
         path = tmp_path / name
         path.write_bytes(data)
-        same_plan(rc.load(path), read_xer(XER).project)
+        assert_plans_equal(rc.load(path), read_xer(XER).project)
 
 
 # -- PMXML and MSPDI: required elements --------------------------------------------------------------
@@ -265,20 +267,22 @@ def pmxml_with(tmp_path, old: str, new: str) -> Path:
     ids=["no duration", "nan duration", "text duration", "no ObjectId", "long name"],
 )  # fmt: skip
 def test_pmxml_required_elements(tmp_path, old, new, fragments):
-    refused(pmxml_with(tmp_path, old, new), *fragments, reader=read_pmxml)
+    assert_refused(pmxml_with(tmp_path, old, new), *fragments, reader=read_pmxml)
 
 
 def test_pmxml_relationship_ends_and_duplicate_activities(tmp_path):
     text = PMXML.read_text(encoding="utf-8")
     activity = text[text.index("<Activity>") : text.index("</Activity>") + len("</Activity>")]
     path = pmxml_with(tmp_path, activity, activity * 2)
-    refused(path, "ObjectId: '140001' is the ObjectId of another activity too", reader=read_pmxml)
+    assert_refused(
+        path, "ObjectId: '140001' is the ObjectId of another activity too", reader=read_pmxml
+    )
     relation = (
         "<Relationship><PredecessorActivityObjectId>140001</PredecessorActivityObjectId>"
         "<Type>Finish to Start</Type></Relationship>"
     )
     path = pmxml_with(tmp_path, "</Activity>", "</Activity>" + relation)
-    refused(path, "Relationship > SuccessorActivityObjectId: missing", reader=read_pmxml)
+    assert_refused(path, "Relationship > SuccessorActivityObjectId: missing", reader=read_pmxml)
 
 
 def mspdi(tasks: str, extra: str = "") -> str:
@@ -316,7 +320,7 @@ def task(uid: int | str, body: str = "<Duration>PT8H0M0S</Duration>", level: int
 def test_mspdi_required_and_damaged_elements(tmp_path, tasks, fragments):
     path = tmp_path / "plan.xml"
     path.write_text(mspdi(tasks), encoding="utf-8")
-    refused(path, *fragments, reader=read_mspdi)
+    assert_refused(path, *fragments, reader=read_mspdi)
 
 
 def test_mspdi_summary_needs_no_duration_and_null_tasks_no_uid(tmp_path):
@@ -344,7 +348,7 @@ def test_mspdi_in_utf16_whatever_the_declaration_says(tmp_path):
     for name, data in variants.items():
         path = tmp_path / name
         path.write_bytes(data)
-        same_plan(rc.load(path), expected)
+        assert_plans_equal(rc.load(path), expected)
         assert read_schedule(path).source_format == "mspdi"
 
 
@@ -354,14 +358,14 @@ def test_xml_with_an_unknown_encoding_or_utf16_entities(tmp_path):
         MSPDI.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="nan"'),
         encoding="utf-8",
     )
-    refused(path, "names an encoding riskcast cannot read")
+    assert_refused(path, "names an encoding riskcast cannot read")
     laughs = (
         '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE Project [<!ENTITY a "aaaa">'
         '<!ENTITY b "&a;&a;&a;&a;">]>\n'
         f'<Project xmlns="{MSPDI_NS}"><Name>&b;</Name></Project>'
     )
     path.write_bytes(laughs.encode("utf-16"))
-    refused(path, "refused: the file declares XML entities")
+    assert_refused(path, "refused: the file declares XML entities")
 
 
 # -- nesting ---------------------------------------------------------------------------------------
@@ -385,7 +389,7 @@ def test_xml_with_an_unknown_encoding_or_utf16_entities(tmp_path):
 def test_deep_nesting_is_a_clear_error(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    refused(path, "nested too deeply", "levels")
+    assert_refused(path, "nested too deeply", "levels")
     err = io.StringIO()
     assert cli.main(["validate", str(path)], stdout=io.StringIO(), stderr=err) == 2
     assert "nested too deeply" in err.getvalue() and "Traceback" not in err.getvalue()
@@ -408,7 +412,7 @@ def test_deep_xml_is_read_in_linear_time(tmp_path):
         f'<Project xmlns="{MSPDI_NS}">' + "<a>" * n + "</a>" * n + "</Project>", encoding="utf-8"
     )
     began = time.perf_counter()
-    refused(path, "StartDate is missing")
+    assert_refused(path, "StartDate is missing")
     assert time.perf_counter() - began < 10
 
 
@@ -429,7 +433,7 @@ def sparse(path: Path, size: int) -> Path:
 def test_files_over_the_size_limit_are_refused_at_once(tmp_path, name, limit):
     path = sparse(tmp_path / name, limit + 1)
     began = time.perf_counter()
-    refused(path, "riskcast reads", f"up to {limits.size_text(limit)}")
+    assert_refused(path, "riskcast reads", f"up to {limits.size_text(limit)}")
     assert time.perf_counter() - began < 1.0
 
 
@@ -437,7 +441,7 @@ def test_a_50_mb_name_is_refused_at_once(tmp_path):
     path = tmp_path / "model.toml"
     path.write_text(MODEL.replace('name = "Spec"', f'name = "{"x" * 50_000_000}"'))
     began = time.perf_counter()
-    refused(path, "the file is 47.7 MiB", "up to 32.0 MiB")
+    assert_refused(path, "the file is 47.7 MiB", "up to 32.0 MiB")
     assert time.perf_counter() - began < 1.0
 
 
@@ -454,7 +458,7 @@ def test_a_50_mb_name_is_refused_at_once(tmp_path):
 def test_text_limits_in_model_files(tmp_path, old, new, fragment):
     path = tmp_path / "model.toml"
     path.write_text(MODEL.replace(old, new))
-    message = refused(path, fragment)
+    message = assert_refused(path, fragment)
     assert len(message) < 2000  # the long value is quoted, not copied
 
 
@@ -465,10 +469,10 @@ def test_text_limits_in_schedules(tmp_path):
     row = lines[start + 1].split("\t")
     row[at] = "n" * 100_000
     lines[start + 1] = "\t".join(row)
-    refused(write_xer(tmp_path, lines), f"table TASK, line {start + 2} > task_name: 100,000")
+    assert_refused(write_xer(tmp_path, lines), f"table TASK, line {start + 2} > task_name: 100,000")
     path = tmp_path / "plan.xml"
     path.write_text(mspdi(task(1).replace("<Name>T1</Name>", f"<Name>{'n' * 10**6}</Name>")))
-    refused(path, 'task "1" > Name: 1,000,000 characters')
+    assert_refused(path, 'task "1" > Name: 1,000,000 characters')
 
 
 def test_accepted_models_load_in_time_proportional_to_size(tmp_path):
@@ -500,7 +504,7 @@ def test_huge_problem_lists_are_capped(tmp_path):
     path = tmp_path / "model.json"
     path.write_text(json.dumps(data))
     began = time.perf_counter()
-    message = refused(path, "more problems (fix these first)", "more unknown keys in [task]")
+    message = assert_refused(path, "more problems (fix these first)", "more unknown keys in [task]")
     assert time.perf_counter() - began < 5
     assert len(message.splitlines()) <= limits.MAX_PROBLEMS + 2
 
@@ -526,7 +530,9 @@ def test_outline_and_wbs_depth_and_summary_fan_out(tmp_path):
                      "</PredecessorLink>")  # fmt: skip
     tasks += "".join(task(10_000 + i, level=2) for i in range(m))
     path.write_text(mspdi(tasks))
-    refused(path, "expand to more than 1,000,000 links", "link the leaf tasks", reader=read_mspdi)
+    assert_refused(
+        path, "expand to more than 1,000,000 links", "link the leaf tasks", reader=read_mspdi
+    )
 
 
 def test_calendar_exceptions_are_merged_and_capped(tmp_path):
@@ -543,7 +549,9 @@ def test_calendar_exceptions_are_merged_and_capped(tmp_path):
     assert len(read_mspdi(path).project.calendar.holidays) == 261  # the weekdays of 2027
     spread = "".join(one.format(f"{y}-01-01", f"{y + 49}-12-31") for y in range(1000, 9000, 50))
     path.write_text(mspdi(task(1), calendar(spread)))
-    refused(path, "exceptions cover", "more than riskcast's limit of 200,000", reader=read_mspdi)
+    assert_refused(
+        path, "exceptions cover", "more than riskcast's limit of 200,000", reader=read_mspdi
+    )
 
 
 # -- binary files, encodings, other formats ---------------------------------------------------------
@@ -563,7 +571,7 @@ ACCEPTED = ("TOML (.toml) or JSON (.json)", "MSPDI XML", "XER", "PMXML")
 def test_binary_model_files_say_what_is_read(tmp_path, name, content, what):
     path = tmp_path / name
     path.write_bytes(content)
-    message = refused(path, what, "not a text model file", *ACCEPTED)
+    message = assert_refused(path, what, "not a text model file", *ACCEPTED)
     assert "codec" not in message
 
 
@@ -575,13 +583,15 @@ def test_binary_model_files_say_what_is_read(tmp_path, name, content, what):
 def test_binary_schedules_say_what_is_read(tmp_path, content):
     path = tmp_path / "schedule.xer"
     path.write_bytes(content)
-    refused(path, "binary data, not a text schedule", "MSPDI XML", "XER", "PMXML")
+    assert_refused(path, "binary data, not a text schedule", "MSPDI XML", "XER", "PMXML")
 
 
 def test_windows_code_page_text_names_the_byte(tmp_path):
     path = tmp_path / "model.toml"
     path.write_bytes(MODEL.replace('"Spec"', '"Sp\xe9c"').encode("cp1252"))
-    refused(path, "line 7, column 11: byte 0xe9 is not UTF-8 text", "save it again choosing UTF-8")
+    assert_refused(
+        path, "line 7, column 11: byte 0xe9 is not UTF-8 text", "save it again choosing UTF-8"
+    )
 
 
 @pytest.mark.parametrize(
@@ -603,14 +613,14 @@ def test_byte_order_marks_and_utf16_models_are_accepted(tmp_path, name, encode):
         text = json.dumps(tomllib.loads(MODEL), default=str)
     path = tmp_path / name
     path.write_bytes(encode(text))
-    same_plan(rc.load(path), expected)
+    assert_plans_equal(rc.load(path), expected)
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".yml"])
 def test_yaml_models_are_named_without_python_advice(tmp_path, suffix):
     path = tmp_path / f"model{suffix}"
     path.write_text("project:\n  name: x\n  start: 2027-01-04\n", encoding="utf-8")
-    message = refused(path, f"{suffix} files are not read", *ACCEPTED)
+    message = assert_refused(path, f"{suffix} files are not read", *ACCEPTED)
     assert not re.search(r"riskcast\.load|python|import ", message, re.I)
 
 
@@ -622,7 +632,7 @@ def test_models_given_as_schedules_get_no_python_advice(tmp_path):
     ):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        message = refused(path, "not a schedule", "read by their suffix, .toml or .json")
+        message = assert_refused(path, "not a schedule", "read by their suffix, .toml or .json")
         assert "riskcast.load" not in message
 
 
@@ -643,4 +653,4 @@ def test_models_given_as_schedules_get_no_python_advice(tmp_path):
 def test_json_oddities(tmp_path, text, fragment):
     path = tmp_path / "model.json"
     path.write_text(text, encoding="utf-8")
-    refused(path, fragment)
+    assert_refused(path, fragment)
