@@ -370,3 +370,12 @@ def test_cli_interrupted_on_a_cluster_writes_nothing(client, tmp_path, monkeypat
     assert code == 130, err
     assert not out.exists() or not any(out.iterdir())
     assert _wait_for_no_blocks(client) == []
+
+
+def test_a_selection_on_the_cluster_is_the_same(client):
+    from riskcast.selection import select
+
+    line = rc.load_portfolio(PORTFOLIO)
+    kwargs = {"seed": 3, "scenarios": 64, "iterations": 1024, "runners_up": 1}
+    here, there = select(line, **kwargs), select(line, executor=client, **kwargs)
+    assert there.to_dict() | {"seconds": 0} == here.to_dict() | {"seconds": 0}

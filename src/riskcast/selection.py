@@ -202,6 +202,7 @@ def select(
     threads: int | None = None,
     scheme: str = "parallel",
     priority: str = "lft",
+    executor: Any = None,
 ) -> Selection:
     """Choose which candidates of ``portfolio`` to fund (see the module's method).
 
@@ -226,6 +227,8 @@ def select(
         Worker threads for the simulations.
     scheme, priority : str
         The levelling of the check runs (as for :func:`riskcast.simulate`).
+    executor : distributed.Client, optional
+        Run the scenarios and the checks on a Dask cluster (the same selection, bit for bit).
 
     Returns
     -------
@@ -264,10 +267,11 @@ def select(
         threads=threads,
         scheme=scheme,
         priority=priority,
+        executor=executor,
     )
     below = _committed_below(problem)
     problem.scenarios, problem.due = build_scenarios(
-        portfolio, level, scenarios, scenario_seed, below=below, threads=threads
+        portfolio, level, scenarios, scenario_seed, below=below, threads=threads, executor=executor
     )
     found, rounds = _search(problem, runners_up)
     best = found[0] if found else None
@@ -377,6 +381,7 @@ def build_scenarios(
     *,
     below: Collection[str] = (),
     threads: int | None = None,
+    executor: Any = None,
 ) -> tuple[Scenarios, dict[str, Any]]:
     """The scenario arrays of ``portfolio``'s selection (see :mod:`riskcast.selection_model`).
 
@@ -394,6 +399,8 @@ def build_scenarios(
         Committed roadmap milestones left unconstrained (under the level without candidates).
     threads : int, optional
         Worker threads.
+    executor : distributed.Client, optional
+        Simulate the scenarios on a Dask cluster.
 
     Returns
     -------
@@ -411,7 +418,7 @@ def build_scenarios(
             f"at most {most:,} scenarios for a portfolio of {network.n:,} activities (every "
             f"scenario keeps each activity's start and finish), asked for {count:,}"
         )
-    runs = run(network, seed, count, threads=threads)
+    runs = run(network, seed, count, threads=threads, executor=executor)
     forecast = Forecast.from_runs(project, network, runs)
     due = {
         id: day
