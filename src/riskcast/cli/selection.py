@@ -15,19 +15,9 @@ from ._costs import amount, whole
 from ._errors import CliError
 from ._output import Report, Staging, Streams, deliver, quiet, write_text
 from ._text import aligned, percent
-from .jcl import joint_level
+from .jcl import budget_amount, joint_level
 
 COLUMNS = ("id", "name", "value", "cost", "chosen", "why")
-
-
-def _money(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an amount of money, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
 
 
 def parse_select(sub: Any) -> None:
@@ -46,9 +36,10 @@ def parse_select(sub: Any) -> None:
     p.add_argument("model", metavar="PORTFOLIO", help="portfolio file with [[candidate]] tables")
     p.add_argument(
         "--budget",
-        type=_money,
+        type=budget_amount,
         metavar="AMOUNT",
-        help="money for the candidates (default: the file's [selection] budget; none: no limit)",
+        help="money for the candidates, e.g. 600000 or 600,000 (default: the file's [selection] "
+        "budget; none: no limit)",
     )
     p.add_argument(
         "--confidence",
