@@ -24,7 +24,7 @@ from networks import best_of, layered_project
 
 from riskcast.compile import compile_project
 from riskcast.engine.blocks import kept_columns, simulate_block
-from riskcast.engine.distributed import DEFAULT_BLOCK
+from riskcast.engine.distributed import DEFAULT_BLOCK, open_client
 from riskcast.engine.kernels import CHUNK
 from riskcast.engine.run import run
 
@@ -37,7 +37,6 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tasks", type=int, default=200)
     args = parser.parse_args()
-    import distributed  # the optional extra riskcast[dask]
 
     runs = (32 if args.quick else 128) * CHUNK
     network = compile_project(layered_project(args.tasks))
@@ -61,14 +60,7 @@ def main() -> None:
     rows = [("in-process, 1 thread", local_1), ("in-process, 2 threads", local_2)]
     overhead_rows = []
     for workers in (1, 2):
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            env={"NUMBA_NUM_THREADS": "1"},
-        )
-        with distributed.Client(cluster) as client:
+        with open_client(f"local:{workers}") as client:  # as riskcast run --dask local:N
             run(network, seed, 4 * CHUNK, executor=client, block=CHUNK)  # workers load kernels
 
             def remote(block: int, c=client) -> object:
@@ -87,7 +79,6 @@ def main() -> None:
                 for block in (CHUNK, 4 * CHUNK, 16 * CHUNK, DEFAULT_BLOCK):
                     seconds = best_of(lambda b=block: remote(b), 2)
                     overhead_rows.append((block, math.ceil(runs / block), seconds))
-        cluster.close()
 
     print(f"{n} activities, {runs:,} runs, machine with {os.cpu_count()} cores")
     print(f"{'':24} {'seconds':>8} {'runs/s':>12} {'vs 1 thread':>12}")
