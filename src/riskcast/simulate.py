@@ -231,7 +231,8 @@ def start(
     network = levelled(
         compile_project(project, mitigated=mitigated_risks(mitigation)), scheme, priority
     )
-    if has_costs(project):  # every run's finish and cost is kept, for the joint confidence
+    costly = has_costs(project)
+    if costly:  # every run's finish and cost is kept, for the joint confidence
         limit = cost_runs(len(project.milestones) + 1)
         if precision is None and total > limit:
             raise ArgumentError(
@@ -241,7 +242,7 @@ def start(
         total = min(total, limit)
     pools = len(network.pool_ids) if network.level_scheme[0] != NO_LEVELLING else 0
     # a plan with costs keeps every run's costs, even when only overheads cost anything
-    costed = max(len(network.costs.task), 1) if has_costs(project) else 0
+    costed = max(len(network.costs.task), 1) if costly else 0
     needed = memory_bytes(network.n, len(project.milestones) + 1, total, threads, pools, costed)
     if needed > MAX_MEMORY_BYTES:
         raise ArgumentError(
