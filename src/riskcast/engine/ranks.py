@@ -4,6 +4,9 @@ task's duration with each target's finish, and order statistics of each task's f
 The definitions are :mod:`riskcast.statistics`'s (ties at their average rank; the inverted
 empirical CDF); this is their compiled form for thousands of tasks. It calls no helper of another
 file, so numba's own stamp of this file keeps its cache current.
+
+Centred ranks are multiples of 1/2 and at most K/2 in size, so every product and sum below is a
+multiple of 1/4 under 2**53 / 4: the sums are exact, hence the same in any order.
 """
 
 from __future__ import annotations
@@ -13,52 +16,152 @@ from numba import prange
 
 from ._jit import leaf, standalone_entry
 
-DIGIT = 11  # bits per radix pass: three passes sort 32-bit keys
+SHORT_BITS = 16  # the leading bits sorted by the two radix passes
+DIGIT = 8
 BUCKETS = 1 << DIGIT
-PASSES = 3
+FULL_DIGIT = 11  # the fallback's three passes over all 32 bits
+FULL_BUCKETS = 1 << FULL_DIGIT
 
 
 @leaf
-def sorted_keys(x: np.ndarray, keys: np.ndarray, order: np.ndarray, spare_keys, spare_order):
-    """Sort float32 ``x`` (K,) by an LSD radix sort, linear in K.
+def radix_pass(keys, order, into_keys, into_order, counts, shift: int, mask: int) -> None:
+    """One stable counting pass on digit ``(keys >> shift) & mask``; ``counts`` holds each
+    digit's count and is turned into its next free place."""
+    total = 0
+    for bucket in range(mask + 1):
+        c = counts[bucket]
+        counts[bucket] = total
+        total += c
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        bucket = (key >> shift) & mask
+        at = counts[bucket]
+        counts[bucket] = at + 1
+        into_keys[at] = key
+        into_order[at] = order[i]
 
-    Returns the arrays holding, ascending, the order-preserving uint32 code of each value (as
-    int64; equal values have equal codes, -0.0 and 0.0 included) and its position in ``x``: one
-    of (``keys``, ``order``) and (``spare_keys``, ``spare_order``), all of size K, which serve
-    as the two buffers of the sort. One pass counts all three digits; a digit the same for every
-    key costs no pass.
-    """
-    k = x.shape[0]
-    bits = x.view(np.uint32)
-    counts = np.zeros((PASSES, BUCKETS), np.int64)
+
+@leaf
+def sort_full(keys, order, spare_keys, spare_order, counts):
+    """LSD radix sort of 32-bit ``keys`` in three 11-bit passes (the fallback for spreads the
+    short sort cannot separate); ``order`` holds the positions. Returns the sorted pair."""
+    k = keys.shape[0]
     for i in range(k):
-        b = np.int64(bits[i]) if x[i] != 0.0 else np.int64(0)
-        key = (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
-        keys[i] = key
         order[i] = i
-        counts[0, key & (BUCKETS - 1)] += 1
-        counts[1, (key >> DIGIT) & (BUCKETS - 1)] += 1
-        counts[2, key >> (2 * DIGIT)] += 1
-    for d in range(PASSES):
-        shift = d * DIGIT
-        digit = counts[d]
-        if digit[(keys[0] >> shift) & (BUCKETS - 1)] == k:  # one digit for all: nothing to do
-            continue
-        total = 0
-        for bucket in range(BUCKETS):
-            c = digit[bucket]
-            digit[bucket] = total
-            total += c
+    for d in range(3):
+        shift = d * FULL_DIGIT
+        counts[:] = 0
         for i in range(k):
-            key = keys[i]
-            bucket = (key >> shift) & (BUCKETS - 1)
-            at = digit[bucket]
-            digit[bucket] = at + 1
-            spare_keys[at] = key
-            spare_order[at] = order[i]
+            counts[(keys[i] >> shift) & (FULL_BUCKETS - 1)] += 1
+        if counts[(keys[0] >> shift) & (FULL_BUCKETS - 1)] == k:  # one digit for all
+            continue
+        radix_pass(keys, order, spare_keys, spare_order, counts, shift, FULL_BUCKETS - 1)
         keys, spare_keys = spare_keys, keys
         order, spare_order = spare_order, order
     return keys, order
+
+
+@leaf
+def sort_keys(x: np.ndarray, buffers: np.ndarray, counts: np.ndarray):
+    """Sort float32 ``x`` (K,): returns (keys, order), int64 (K,) each, the order-preserving
+    32-bit code of each value ascending (equal values, -0.0 and 0.0 included, have equal codes)
+    and its position in ``x``. ``buffers`` (6, K) int64 and ``counts`` (>= 2048,) are scratch.
+
+    Two 8-bit radix passes sort the codes' leading 16 bits above the smallest code; codes that
+    share them (rare, unless the spread spans many powers of two) are put in order by an
+    insertion pass, which gives up after 2K moves for a full three-pass radix sort.
+    """
+    k = x.shape[0]
+    bits = x.view(np.uint32)
+    full, keys, order = buffers[0], buffers[1], buffers[2]
+    short, spare_short, spare_order = buffers[3], buffers[4], buffers[5]
+    lo = np.int64(0xFFFFFFFF)
+    hi = np.int64(0)
+    for i in range(k):
+        b = np.int64(bits[i]) if x[i] != 0.0 else np.int64(0)
+        key = (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
+        full[i] = key
+        lo = min(lo, key)
+        hi = max(hi, key)
+    shift = 0
+    while ((hi - lo) >> shift) >= (1 << SHORT_BITS):
+        shift += 1
+    counts[: 2 * BUCKETS] = 0
+    for i in range(k):
+        s = (full[i] - lo) >> shift
+        short[i] = s
+        order[i] = i
+        counts[s & (BUCKETS - 1)] += 1
+        counts[BUCKETS + (s >> DIGIT)] += 1
+    radix_pass(short, order, spare_short, spare_order, counts[:BUCKETS], 0, BUCKETS - 1)
+    radix_pass(spare_short, spare_order, short, order, counts[BUCKETS:], DIGIT, BUCKETS - 1)
+    for p in range(k):
+        keys[p] = full[order[p]]
+    if shift == 0:  # the short codes were the codes: sorted
+        return keys, order
+    moves = 0
+    for p in range(1, k):
+        value = keys[p]
+        if keys[p - 1] <= value:
+            continue
+        at = order[p]
+        q = p - 1
+        while q >= 0 and keys[q] > value:
+            keys[q + 1] = keys[q]
+            order[q + 1] = order[q]
+            q -= 1
+        keys[q + 1] = value
+        order[q + 1] = at
+        moves += p - q
+        if moves > 2 * k:
+            return sort_full(full, order, spare_short, spare_order, counts)
+    return keys, order
+
+
+@leaf
+def rank_dots(keys, order, k: int, by_run: np.ndarray, dots: np.ndarray) -> float:
+    """Add to ``dots`` (T,) each target's sum over the runs of centred rank of x times centred
+    rank of the target (``by_run`` (K, T)), x given sorted as (``keys``, ``order``); returns
+    the sum of x's squared centred ranks. Four partial sums without ties (exact, see above)."""
+    n_targets = by_run.shape[1]
+    centre = (k + 1) / 2.0
+    ties = False
+    for p in range(1, k):
+        ties |= keys[p] == keys[p - 1]
+    if not ties:
+        whole = k - k % 4
+        part = np.zeros((4, n_targets))
+        for p in range(0, whole, 4):
+            r = p + 1.0 - centre
+            y0, y1 = by_run[order[p]], by_run[order[p + 1]]
+            y2, y3 = by_run[order[p + 2]], by_run[order[p + 3]]
+            for t in range(n_targets):
+                part[0, t] += r * y0[t]
+                part[1, t] += (r + 1.0) * y1[t]
+                part[2, t] += (r + 2.0) * y2[t]
+                part[3, t] += (r + 3.0) * y3[t]
+        for p in range(whole, k):
+            y = by_run[order[p]]
+            for t in range(n_targets):
+                part[0, t] += (p + 1.0 - centre) * y[t]
+        for t in range(n_targets):
+            dots[t] += (part[0, t] + part[1, t]) + (part[2, t] + part[3, t])
+        return k * (k * k - 1.0) / 12.0
+    x_norm = 0.0
+    first = 0
+    while first < k:  # one group of tied values at a time
+        value = keys[first]
+        last = first
+        while last + 1 < k and keys[last + 1] == value:
+            last += 1
+        r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
+        for p in range(first, last + 1):
+            y = by_run[order[p]]
+            for t in range(n_targets):
+                dots[t] += r * y[t]
+        x_norm += r * r * (last - first + 1)
+        first = last + 1
+    return x_norm
 
 
 @standalone_entry
@@ -93,33 +196,18 @@ def rank_statistics(
         for i in range(k):
             y_norm[t] += target_ranks[t, i] * target_ranks[t, i]
             by_run[i, t] = target_ranks[t, i]
-    centre = (k + 1) / 2.0
     for j in prange(n):
-        buffers = np.empty((4, k), np.int64)  # the radix sort's two (keys, order) pairs
+        buffers = np.empty((6, k), np.int64)
+        counts = np.empty(FULL_BUCKETS, np.int64)
         if want_quantiles:
             f = finishes[rows[j]][:k]
-            keys, order = sorted_keys(f, buffers[0], buffers[1], buffers[2], buffers[3])
+            keys, order = sort_keys(f, buffers, counts)
             for q in range(order_ranks.shape[0]):
                 quantiles[j, q] = f[order[order_ranks[q]]]
         if want_rho:
-            keys, order = sorted_keys(
-                durations[rows[j]][:k], buffers[0], buffers[1], buffers[2], buffers[3]
-            )
+            keys, order = sort_keys(durations[rows[j]][:k], buffers, counts)
             dots = np.zeros(n_targets)
-            x_norm = 0.0
-            first = 0
-            while first < k:  # one group of tied values at a time
-                value = keys[first]
-                last = first
-                while last + 1 < k and keys[last + 1] == value:
-                    last += 1
-                r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
-                for p in range(first, last + 1):
-                    y = by_run[order[p]]
-                    for t in range(n_targets):
-                        dots[t] += r * y[t]
-                x_norm += r * r * (last - first + 1)
-                first = last + 1
+            x_norm = rank_dots(keys, order, k, by_run, dots)
             for t in range(n_targets):
                 norm = np.sqrt(x_norm * y_norm[t])
                 rho[t, j] = dots[t] / norm if norm > 0.0 else 0.0
