@@ -61,9 +61,10 @@ def assert_same_runs(a: Runs, b: Runs) -> None:
     assert (a.seed, a.iterations, a.kept) == (b.seed, b.iterations, b.kept)
     for field in dataclasses.fields(Runs):
         x, y = getattr(a, field.name), getattr(b, field.name)
-        if field.name in ("kept_duration", "kept_finish", "kept_start", "kept_cost"):
-            if x is not None:
-                x, y = x[:, : a.kept], y[:, : b.kept]
+        if field.name in ("kept_duration", "kept_finish", "kept_start"):
+            x, y = a.kept_rows(x), b.kept_rows(y)
+        if field.name == "kept_cost" and x is not None:
+            x, y = x[:, : a.kept], y[:, : b.kept]
         if field.name == "binned":
             assert (x is None) == (y is None)
             for p, q in zip(x or [], y or [], strict=True):

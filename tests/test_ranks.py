@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
+from riskcast.engine.kernels import BLOCK
 from riskcast.engine.ranks import rank_statistics
 
 
@@ -28,28 +29,35 @@ def rows_to_break_a_sort(rng: np.random.Generator, k: int) -> list[np.ndarray]:
     ]
 
 
+def slabs(rows: np.ndarray, width: int = BLOCK) -> np.ndarray:
+    """(n, K) rows as the kept runs' slabs (S, n, width), S * width >= K, garbage past K."""
+    n, k = rows.shape
+    s = -(-k // width)
+    out = np.full((s * width, n), np.nan, np.float32)
+    out[:k] = rows.T
+    return out.reshape(s, width, n).transpose(0, 2, 1).copy()
+
+
 def assert_like_scipy(k: int, n_targets: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     rows = rows_to_break_a_sort(rng, k)
-    width = k + 7  # the kept arrays are wider than the runs that count
-    durations = np.zeros((len(rows) + 2, width), np.float32)
-    durations[1:-1, :k] = np.array(rows, np.float32)
+    durations = np.zeros((len(rows) + 2, k), np.float32)
+    durations[1:-1] = np.array(rows, np.float32)
     wanted = np.arange(1, len(rows) + 1)[::-1].copy()  # some rows, in another order
     finishes = rng.normal(size=(n_targets, k)).round(1)  # ties among the targets too
     target = rankdata(finishes, axis=1) - (k + 1) / 2
     order_ranks = np.unique(np.array([0, k // 3, k // 2, k - 1]))
     rho = np.full((n_targets, len(wanted)), np.nan)
     quantiles = np.zeros((len(wanted), len(order_ranks)), np.float32)
-    rank_statistics(
-        durations, durations, k, wanted, target, order_ranks, rho, quantiles, True, True
-    )
-    x = durations[wanted, :k].astype(np.float64)
+    kept = slabs(durations, width=7 if k % 7 else 5)  # any slab width, a last one part-filled
+    rank_statistics(kept, kept, k, wanted, target, order_ranks, rho, quantiles, True, True)
+    x = durations[wanted].astype(np.float64)
     xr = rankdata(x, axis=1) - (k + 1) / 2
     dots = target @ xr.T
     norms = np.sqrt((target**2).sum(axis=1))[:, None] * np.sqrt((xr**2).sum(axis=1))[None, :]
     expected = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
     np.testing.assert_allclose(rho, expected, rtol=1e-13, atol=1e-15)
-    np.testing.assert_array_equal(quantiles, np.sort(durations[wanted, :k], axis=1)[:, order_ranks])
+    np.testing.assert_array_equal(quantiles, np.sort(durations[wanted], axis=1)[:, order_ranks])
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 64, 999, 2000])
@@ -67,7 +75,7 @@ def test_sums_do_not_depend_on_thread_count():
 
     k, n_targets = 2000, 3
     rng = np.random.default_rng(5)
-    durations = rng.lognormal(0, 1, (300, k)).astype(np.float32)
+    durations = slabs(rng.lognormal(0, 1, (300, k)).astype(np.float32))
     target = rankdata(rng.normal(size=(n_targets, k)), axis=1) - (k + 1) / 2
     out = []
     before = numba.get_num_threads()

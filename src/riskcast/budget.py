@@ -19,6 +19,7 @@ import numpy as np
 
 from .clock import intervals
 from .costing import fed_targets
+from .engine.blocks import by_activity
 from .engine.cashflow import spend_changes
 from .errors import ArgumentError
 from .statistics import check_percentile, percentile_index, percentile_ranks
@@ -318,12 +319,14 @@ def cash_flow(
     costs = network.costs
     if runs.kept_cost is not None and len(costs.task):
         chunk = max(1, CASH_FLOW_VALUES // len(costs.task))
+        starts = by_activity(runs.kept_start, kept, costs.task)
+        finishes = by_activity(runs.kept_finish, kept, costs.task)
         for lo in range(0, kept, chunk):
             part = slice(lo, min(lo + chunk, kept))
             spend[:, part] += task_spend(
                 days,
-                runs.kept_start[costs.task, part].astype(np.float64),
-                runs.kept_finish[costs.task, part].astype(np.float64),
+                starts[:, part].astype(np.float64),
+                finishes[:, part].astype(np.float64),
                 runs.kept_cost[:, part],
             )
     for overhead in project.overheads:

@@ -35,7 +35,7 @@ import numpy as np
 
 from .budget import WorkingDays, within
 from .compile import compile_project
-from .engine.blocks import kept_rows
+from .engine.blocks import by_activity, kept_rows
 from .engine.run import normalise_seed, run
 from .errors import ArgumentError
 from .forecast import Forecast
@@ -493,8 +493,8 @@ def _work(
                 if b not in seen and network.ids[b].startswith(prefix):
                     seen.add(b)
                     stack.append(b)
-    start = runs.kept_start[:, :count].astype(np.float64)
-    finish = runs.kept_finish[:, :count].astype(np.float64)
+    start = by_activity(runs.kept_start, count).astype(np.float64)
+    finish = by_activity(runs.kept_finish, count).astype(np.float64)
     for a in np.flatnonzero(np.isfinite(due)):
         lo, hi = network.dem_ptr[a], network.dem_ptr[a + 1]
         if lo == hi:

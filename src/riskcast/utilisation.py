@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .engine.blocks import by_activity
+
 if TYPE_CHECKING:
     from .compile import Network
     from .engine.run import Runs
@@ -64,8 +66,8 @@ def usage_bands(runs: Runs, network: Network) -> dict[str, dict[str, np.ndarray]
     kept = min(runs.kept, RUNS)
     if kept == 0 or not network.pool_ids:
         return {}
-    finishes = runs.kept_finish[:, :kept].astype(np.float64)
-    starts = runs.kept_start[:, :kept].astype(np.float64)
+    finishes = by_activity(runs.kept_finish, kept).astype(np.float64)
+    starts = by_activity(runs.kept_start, kept).astype(np.float64)
     days = int(min(MAX_DAYS, max(1.0, np.ceil(float(finishes.max(initial=0.0))))))
     out = {}
     for p, pool in enumerate(network.pool_ids):

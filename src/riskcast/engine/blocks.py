@@ -106,9 +106,10 @@ class Block:
     critical, risk_occurred, risk_critical, missed, pool_critical: int64 counts over the block
                (integers add exactly in any order), shapes as in :class:`Runs`
     costs:     float64 (M + 1, count) or None (no costed task, or not ``full``)
-    kept_duration, kept_finish, kept_start: float32 (n, w), the kept runs' values for iterations
-               ``first .. first + w - 1`` (w = 0 when the block starts past the kept runs;
-               kept_start has no columns when the network has no limited pool and no cost)
+    kept_duration, kept_finish, kept_start: float32 (w / BLOCK, n, BLOCK), the kept runs'
+               values for iterations ``first .. first + w - 1``, a slab per BLOCK of runs (w = 0
+               when the block starts past the kept runs; kept_start has no slabs when the
+               network has no limited pool and no cost)
     kept_cost: float64 (C, w), the costed tasks' costs in those runs
     """
 
@@ -192,18 +193,29 @@ def simulate_block(
 
 
 def kept_arrays(shape: Shape, columns: int) -> tuple[np.ndarray, ...]:
-    """Kept-run arrays of ``columns`` iterations (duration, finish, start, cost). The starts are
-    kept only where something reads them (the pools' usage, the cash flow: a network with
-    limited pools or costs); otherwise their array has no columns (a third less memory to
-    touch)."""
+    """Kept-run arrays of ``columns`` iterations rounded up to whole BLOCKs (S of them):
+    duration, finish and start float32 (S, n, BLOCK), a slab per BLOCK of runs, which the kernel
+    writes in order (a row per activity would scatter each block over n rows);
+    cost float64 (C, S * BLOCK). The starts are kept only where something reads them (the pools'
+    usage, the cash flow: a network with limited pools or costs); otherwise their array has no
+    slabs (a third less memory to touch)."""
     n, c = shape.n, shape.costed
-    starts = columns if shape.pools or c else 0
+    slabs = -(-columns // BLOCK)
     return (
-        np.empty((n, columns), np.float32),
-        np.empty((n, columns), np.float32),
-        np.empty((n, starts), np.float32),
-        np.empty((c, columns if c else 0)),
+        np.empty((slabs, n, BLOCK), np.float32),
+        np.empty((slabs, n, BLOCK), np.float32),
+        np.empty((slabs if shape.pools or c else 0, n, BLOCK), np.float32),
+        np.empty((c, slabs * BLOCK if c else 0)),
     )
+
+
+def by_activity(kept: np.ndarray, runs: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """float32 (n, runs) copy of the first ``runs`` kept runs of a slab array (see
+    :func:`kept_arrays`), a row per activity; only ``rows`` of them when given."""
+    slabs = kept[: -(-runs // BLOCK)]
+    if rows is not None:
+        slabs = slabs[:, rows]
+    return slabs.transpose(1, 0, 2).reshape(slabs.shape[1], -1)[:, :runs].copy()
 
 
 def compute_block(
@@ -242,7 +254,8 @@ def compute_block(
     # split would leave one thread with more work. (The results do not depend on this.)
     with numba.parallel_chunksize(1):
         simulate_chunks(arrays, cost_arrays, first, count, full, out)
-    width = max(0, min(kept_duration.shape[1], first + count) - first)
+    width = max(0, min(kept_duration.shape[0] * BLOCK, first + count) - first)
+    slabs = slice(first // BLOCK, -(-(first + width) // BLOCK))
     return Block(
         first=first,
         count=count,
@@ -254,8 +267,8 @@ def compute_block(
         missed=out.missed.sum(axis=0),
         pool_critical=out.pool_critical.sum(axis=0),
         costs=out.costs if shape.costed else None,
-        kept_duration=kept_duration[:, first : first + width],
-        kept_finish=kept_finish[:, first : first + width],
-        kept_start=kept_start[:, first : first + width] if kept_start.shape[1] else kept_start,
+        kept_duration=kept_duration[slabs],
+        kept_finish=kept_finish[slabs],
+        kept_start=kept_start[slabs] if kept_start.shape[0] else kept_start,
         kept_cost=kept_cost[:, first : first + width] if shape.costed else kept_cost[:, :0],
     )

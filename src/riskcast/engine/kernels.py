@@ -245,26 +245,6 @@ def drivers_general(a, tb, j, m, bits, mask, dur, start, finish, tmp) -> None:
                 into[k] |= bits[k]
 
 
-@leaf
-def spread(n: int) -> np.ndarray:
-    """The chunks 0 .. n - 1 in bit-reversed order (0, n/2, n/4, 3n/4, ...): the threads each
-    take a contiguous share of the loop, so the first chunks, which also copy the kept runs,
-    land on different threads. Which thread computes a chunk changes none of its outputs."""
-    bits = 0
-    while (1 << bits) < n:
-        bits += 1
-    out = np.empty(n, np.int64)
-    at = 0
-    for r in range(1 << bits):
-        c = 0
-        for b in range(bits):
-            c |= ((r >> b) & 1) << (bits - 1 - b)
-        if c < n:
-            out[at] = c
-            at += 1
-    return out
-
-
 @parallel_entry
 def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
     """Simulate iterations ``first .. first + count - 1`` (``first`` a multiple of CHUNK).
@@ -275,10 +255,10 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
       finishes       float64 (M + 1, count)        finish of each target per iteration
       sums           float64 (chunks, N_SUMS, n)   per-chunk sums of start, d - r, (d - r)^2, finish
       critical       int64 (chunks, M + 1, n)      per-chunk zero-float counts per target
-      kept_duration  float32 (n, KB * BLOCK)       durations of global iterations < KB * BLOCK,
+      kept_duration  float32 (KB, n, BLOCK)        durations of global iterations < KB * BLOCK,
                                                    iteration i at [i // BLOCK, :, i % BLOCK]
-      kept_finish    float32 (n, KB * BLOCK)       finishes, likewise
-      kept_start     float32 (n, KB * BLOCK)       starts, likewise (or (n, 0): not kept)
+      kept_finish    float32 (KB, n, BLOCK)        finishes, likewise
+      kept_start     float32 (KB, n, BLOCK)        starts, likewise (or (0, n, BLOCK): not kept)
       risk_occurred  int64 (chunks, R)             iterations in which each risk occurred
       risk_critical  int64 (chunks, M + 1, R)      ... and hit a task critical for the target
       missed         int64 (chunks, 2, L)           runs starting / finishing after the late
@@ -304,13 +284,11 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
     for c in range(n_costed):
         n_regions = max(n_regions, ca.region[c] + 1)
     n_pools = a.cap_ptr.shape[0] - 1
-    kept_runs = kept_duration.shape[1]
+    kept_runs = kept_duration.shape[0] * BLOCK
     levelled = a.level_scheme[0] != NO_LEVELLING
     alap = a.alap_free_idx if levelled else a.alap_idx
     n_chunks = (count + CHUNK - 1) // CHUNK
-    order = spread(n_chunks)
-    for i in prange(n_chunks):
-        c = order[i]
+    for c in prange(n_chunks):
         dur = np.empty((n, BLOCK))
         start = np.empty((n, BLOCK))
         finish = np.empty((n, BLOCK))
@@ -412,19 +390,19 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
                 finishes[n_targets, b + k] = project[k]
             if not full:
                 continue
-            if g0 < kept_runs:  # a row segment per activity (kept_runs is whole blocks)
-                # plain loops: numba's strided 2-D slice assignment with the float32 cast costs
-                # several times as much
+            if g0 < kept_runs:  # the block's own (n, BLOCK) slab: written in order
+                # plain loops: numba's 2-D slice assignment with the float32 cast costs several
+                # times as much
+                kd, kf = kept_duration[g0 // BLOCK], kept_finish[g0 // BLOCK]
                 for j in range(n):
-                    kd, kf, dj, fj = kept_duration[j], kept_finish[j], dur[j], finish[j]
                     for k in range(m):
-                        kd[g0 + k] = dj[k]
-                        kf[g0 + k] = fj[k]
-                if kept_start.shape[1]:  # only where pools or costs read them
+                        kd[j, k] = dur[j, k]
+                        kf[j, k] = finish[j, k]
+                if kept_start.shape[0]:  # only where pools or costs read them
+                    ks = kept_start[g0 // BLOCK]
                     for j in range(n):
-                        ks, sj = kept_start[j], start[j]
                         for k in range(m):
-                            ks[g0 + k] = sj[k]
+                            ks[j, k] = start[j, k]
             for r in range(n_risks):
                 for k in range(m):
                     if occurred[r, k]:

@@ -119,6 +119,16 @@ def sort_keys(x: np.ndarray, buffers: np.ndarray, counts: np.ndarray):
 
 
 @leaf
+def gather(slabs: np.ndarray, row: int, into: np.ndarray) -> None:
+    """``into`` (K,) = activity ``row``'s first K kept runs from ``slabs`` (S, n, B)."""
+    k, width = into.shape[0], slabs.shape[2]
+    for first in range(0, k, width):
+        part = slabs[first // width, row]
+        for i in range(min(width, k - first)):
+            into[first + i] = part[i]
+
+
+@leaf
 def rank_dots(keys, order, k: int, by_run: np.ndarray, dots: np.ndarray) -> float:
     """Add to ``dots`` (T,) each target's sum over the runs of centred rank of x times centred
     rank of the target (``by_run`` (K, T)), x given sorted as (``keys``, ``order``); returns
@@ -179,8 +189,8 @@ def rank_statistics(
 ) -> None:
     """Fill ``rho`` (T, n) and ``quantiles`` (n, Q) for the n tasks at ``rows``.
 
-    durations, finishes: float32 (activities, >= K), a row per activity over the kept runs, of
-    which the first ``k`` (= K) count;
+    durations, finishes: float32 (>= K / B, activities, B), the kept runs in slabs of B runs
+    (:func:`~riskcast.engine.blocks.kept_arrays`), of which the first ``k`` (= K) count;
     rows: int64 (n,), the rows of the tasks wanted, in the order wanted;
     target_ranks: float64 (T, K), each target's centred average ranks over the same runs;
     order_ranks: int64 (Q,), 0-based ranks of the order statistics wanted of each finish row.
@@ -199,13 +209,15 @@ def rank_statistics(
     for j in prange(n):
         buffers = np.empty((6, k), np.int64)
         counts = np.empty(FULL_BUCKETS, np.int64)
+        x = np.empty(k, np.float32)
         if want_quantiles:
-            f = finishes[rows[j]][:k]
-            keys, order = sort_keys(f, buffers, counts)
+            gather(finishes, rows[j], x)
+            keys, order = sort_keys(x, buffers, counts)
             for q in range(order_ranks.shape[0]):
-                quantiles[j, q] = f[order[order_ranks[q]]]
+                quantiles[j, q] = x[order[order_ranks[q]]]
         if want_rho:
-            keys, order = sort_keys(durations[rows[j]][:k], buffers, counts)
+            gather(durations, rows[j], x)
+            keys, order = sort_keys(x, buffers, counts)
             dots = np.zeros(n_targets)
             x_norm = rank_dots(keys, order, k, by_run, dots)
             for t in range(n_targets):

@@ -26,6 +26,7 @@ from .blocks import (
     Block,
     KernelNetwork,
     Shape,
+    by_activity,
     compute_block,
     cost_kernel_arrays,
     kept_arrays,
@@ -53,9 +54,11 @@ class Runs:
     sums:      float64 (N_SUMS, n), sums over iterations of start, d - r, (d - r)^2 and finish,
                where d is the duration and r the activity's plan duration
                (``Network.plan_duration``)
-    kept_duration, kept_finish, kept_start: float32 (n, >= kept), every activity in the first
-               ``kept`` iterations; :meth:`kept_rows` gives the (n, kept) view. kept_start is
-               (n, 0) for a network without limited pools and costs (nothing reads it then)
+    kept_duration, kept_finish, kept_start: float32 (>= kept / BLOCK, n, BLOCK), every
+               activity in the first ``kept`` iterations, a slab per BLOCK of runs
+               (:func:`~riskcast.engine.blocks.kept_arrays`); :meth:`kept_rows` gives them a row
+               per activity. kept_start has no slabs for a network without limited pools and
+               costs (nothing reads it then)
     risk_occurred: int64 (R,), iterations in which each risk occurred
     risk_critical: int64 (M + 1, R), ... and hit a task that was critical for the target
     missed:    int64 (2, L), runs in which task ``Network.late_idx[l]`` started after its
@@ -87,9 +90,10 @@ class Runs:
     costs: np.ndarray | None = None
     kept_cost: np.ndarray | None = None
 
-    def kept_rows(self, kept: np.ndarray) -> np.ndarray:
-        """(n, kept) view of ``kept_duration`` or ``kept_finish``: the first ``kept`` runs."""
-        return kept[:, : self.kept]
+    def kept_rows(self, kept: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """float32 (n, kept) copy of ``kept_duration``, ``kept_finish`` or ``kept_start``, a row
+        per activity over the first ``kept`` runs (only ``rows`` of them when given)."""
+        return by_activity(kept, self.kept, rows)
 
 
 def normalise_seed(seed: int | np.random.SeedSequence | np.random.Generator | None) -> int:
@@ -285,12 +289,15 @@ class Simulation:
         self.risk_critical += block.risk_critical
         self.missed += block.missed
         self.pool_critical += block.pool_critical
-        width = block.kept_duration.shape[1]
-        if width:
-            for name in ("kept_duration", "kept_finish", "kept_start", "kept_cost"):
+        width = block.kept_cost.shape[1] if self.shape.costed else 0
+        slabs = block.kept_duration.shape[0]
+        if slabs:
+            for name in ("kept_duration", "kept_finish", "kept_start"):
                 into, part = getattr(self, name), getattr(block, name)
-                if not np.may_share_memory(into, part):  # advance: already written in place
-                    into[:, first : first + width] = part
+                if part.shape[0] and not np.may_share_memory(into, part):  # advance: in place
+                    into[first // BLOCK : first // BLOCK + slabs] = part
+            if width and not np.may_share_memory(self.kept_cost, block.kept_cost):
+                self.kept_cost[:, first : first + width] = block.kept_cost
         if first < self.kept:
             self.kept_finishes[:, first : first + count] = block.finishes[:, : self.kept - first]
         self.iterations += count
