@@ -24,9 +24,9 @@ FULL_BUCKETS = 1 << FULL_DIGIT
 
 
 @leaf
-def radix_pass(keys, order, into_keys, into_order, counts, shift: int, mask: int) -> None:
-    """One stable counting pass on digit ``(keys >> shift) & mask``; ``counts`` holds each
-    digit's count and is turned into its next free place."""
+def radix_pass(keys, order, into_keys, into_order, counts, lo: int, shift: int, mask: int) -> None:
+    """One stable counting pass on digit ``((keys - lo) >> shift) & mask``; ``counts`` holds
+    each digit's count and is turned into its next free place."""
     total = 0
     for bucket in range(mask + 1):
         c = counts[bucket]
@@ -34,7 +34,7 @@ def radix_pass(keys, order, into_keys, into_order, counts, shift: int, mask: int
         total += c
     for i in range(keys.shape[0]):
         key = keys[i]
-        bucket = (key >> shift) & mask
+        bucket = ((key - lo) >> shift) & mask
         at = counts[bucket]
         counts[bucket] = at + 1
         into_keys[at] = key
@@ -55,48 +55,58 @@ def sort_full(keys, order, spare_keys, spare_order, counts):
             counts[(keys[i] >> shift) & (FULL_BUCKETS - 1)] += 1
         if counts[(keys[0] >> shift) & (FULL_BUCKETS - 1)] == k:  # one digit for all
             continue
-        radix_pass(keys, order, spare_keys, spare_order, counts, shift, FULL_BUCKETS - 1)
+        radix_pass(keys, order, spare_keys, spare_order, counts, 0, shift, FULL_BUCKETS - 1)
         keys, spare_keys = spare_keys, keys
         order, spare_order = spare_order, order
     return keys, order
 
 
 @leaf
+def order_code(value: float, bits: int) -> int:
+    """The order-preserving 32-bit code of a float32 ``value`` whose bit pattern is ``bits``
+    (as int64; -0.0 and 0.0 share the code of 0.0)."""
+    b = np.int64(bits) if value != 0.0 else np.int64(0)
+    return (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
+
+
+@leaf
 def sort_keys(x: np.ndarray, buffers: np.ndarray, counts: np.ndarray):
     """Sort float32 ``x`` (K,): returns (keys, order), int64 (K,) each, the order-preserving
     32-bit code of each value ascending (equal values, -0.0 and 0.0 included, have equal codes)
-    and its position in ``x``. ``buffers`` (6, K) int64 and ``counts`` (>= 2048,) are scratch.
+    and its position in ``x``. ``buffers`` (4, K) int64 and ``counts`` (>= 2048,) are scratch.
 
-    Two 8-bit radix passes sort the codes' leading 16 bits above the smallest code; codes that
-    share them (rare, unless the spread spans many powers of two) are put in order by an
-    insertion pass, which gives up after 2K moves for a full three-pass radix sort.
+    Two 8-bit radix passes sort the codes by their leading 16 bits above the smallest code;
+    codes that share them (rare, unless the spread spans many powers of two) are put in order
+    by an insertion pass, which gives up after 2K moves for a full three-pass radix sort.
     """
     k = x.shape[0]
     bits = x.view(np.uint32)
-    full, keys, order = buffers[0], buffers[1], buffers[2]
-    short, spare_short, spare_order = buffers[3], buffers[4], buffers[5]
+    keys, order, spare_keys, spare_order = buffers[0], buffers[1], buffers[2], buffers[3]
     lo = np.int64(0xFFFFFFFF)
     hi = np.int64(0)
     for i in range(k):
-        b = np.int64(bits[i]) if x[i] != 0.0 else np.int64(0)
-        key = (b ^ 0xFFFFFFFF) if b & 0x80000000 else (b | 0x80000000)
-        full[i] = key
+        key = order_code(x[i], bits[i])
+        keys[i] = key
+        order[i] = i
         lo = min(lo, key)
         hi = max(hi, key)
+    if lo == hi:  # one value: in order already
+        return keys, order
     shift = 0
     while ((hi - lo) >> shift) >= (1 << SHORT_BITS):
         shift += 1
     counts[: 2 * BUCKETS] = 0
     for i in range(k):
-        s = (full[i] - lo) >> shift
-        short[i] = s
-        order[i] = i
+        s = (keys[i] - lo) >> shift
         counts[s & (BUCKETS - 1)] += 1
         counts[BUCKETS + (s >> DIGIT)] += 1
-    radix_pass(short, order, spare_short, spare_order, counts[:BUCKETS], 0, BUCKETS - 1)
-    radix_pass(spare_short, spare_order, short, order, counts[BUCKETS:], DIGIT, BUCKETS - 1)
-    for p in range(k):
-        keys[p] = full[order[p]]
+    for d in range(2):
+        digit = counts[d * BUCKETS : (d + 1) * BUCKETS]
+        if digit[((keys[0] - lo) >> (shift + d * DIGIT)) & (BUCKETS - 1)] == k:  # one for all
+            continue
+        radix_pass(keys, order, spare_keys, spare_order, digit, lo, shift + d * DIGIT, BUCKETS - 1)
+        keys, spare_keys = spare_keys, keys
+        order, spare_order = spare_order, order
     if shift == 0:  # the short codes were the codes: sorted
         return keys, order
     moves = 0
@@ -113,8 +123,10 @@ def sort_keys(x: np.ndarray, buffers: np.ndarray, counts: np.ndarray):
         keys[q + 1] = value
         order[q + 1] = at
         moves += p - q
-        if moves > 2 * k:
-            return sort_full(full, order, spare_short, spare_order, counts)
+        if moves > 2 * k:  # codes from x again: the insertions moved them
+            for i in range(k):
+                spare_keys[i] = order_code(x[i], bits[i])
+            return sort_full(spare_keys, spare_order, keys, order, counts)
     return keys, order
 
 
@@ -207,7 +219,7 @@ def rank_statistics(
             y_norm[t] += target_ranks[t, i] * target_ranks[t, i]
             by_run[i, t] = target_ranks[t, i]
     for j in prange(n):
-        buffers = np.empty((6, k), np.int64)
+        buffers = np.empty((4, k), np.int64)
         counts = np.empty(FULL_BUCKETS, np.int64)
         x = np.empty(k, np.float32)
         if want_quantiles:
