@@ -5,7 +5,8 @@ activities matrix. The target finishes take 8 T N bytes up to a number of runs, 
 per target (:mod:`riskcast.engine.binning`). Every activity is kept in full for the first
 K = clip(2,000,000 / n, 1,000, 20,000) iterations (two float32 arrays, 8 n K bytes: at most
 16 MB up to 2,000 activities, 8 KB per activity beyond), for sensitivity and per-task finish
-percentiles. The rest is streamed: per-chunk sums and counts, a few (n, BLOCK) work arrays per thread.
+percentiles. The rest is streamed: per-chunk sums and counts, a few (n, BLOCK) work arrays per
+thread.
 :func:`memory_bytes` is the bound; ``benchmarks/memory.py`` measures it against the process.
 """
 
