@@ -28,7 +28,8 @@ from scipy import stats
 
 import riskcast as rc
 from riskcast.distributions import Z90, from_spec
-from riskcast.engine.sampling import quantile
+from riskcast.engine.rng import stream_keys, uniforms
+from riskcast.engine.sampling import U_EXACT, quantile
 
 N = 20_000  # iterations per sampling test
 ALPHA = 1e-3  # KS / chi-square significance: a correct sampler fails with this probability
@@ -285,6 +286,28 @@ def test_samples_follow_the_distribution(case, samples):
         assert ks.pvalue > ALPHA, f"KS statistic {ks.statistic:.4g}, p = {ks.pvalue:.3g}"
     se = ref.std() / math.sqrt(N)
     assert abs(x.mean() - ref.mean()) <= K_SE * se, (x.mean(), ref.mean(), se)
+
+
+def test_lognormal_runs_in_the_last_table_cell_are_exact():
+    """Every run's duration is the inverse CDF at that run's own uniform, including the runs whose
+    uniform falls in the last cell of the quantile row (it ends at +inf): those are computed
+    exactly, not from the table. The block sampler only takes that path for blocks that reach
+    it, so the test picks a seed whose stream does within its first runs."""
+    dist = rc.LogNormal(1.0, 0.5)
+    network = rc.compile_project(one_task(dist))
+    j, runs = network.index("a"), 20_000
+    for seed in range(2_000):  # about one seed in a hundred reaches the last cell
+        u = uniforms(stream_keys(network.keys, seed)[j], np.arange(runs))
+        if np.any(u > 1.0 - U_EXACT):
+            break
+    tail = u > 1.0 - U_EXACT
+    assert tail.any()
+    x = rc.simulate(one_task(dist), iterations=runs, seed=seed).milestone("done").samples
+    code, params = int(network.dist_code[j]), network.dist_params[j]
+    expected = [quantile(code, params, network.aux, network.table, float(v)) for v in u]
+    np.testing.assert_array_equal(x, expected)
+    exact = stats.lognorm(0.5, scale=math.exp(1.0)).ppf(u[tail])
+    np.testing.assert_allclose(x[tail], exact, rtol=1e-13)
 
 
 # -- lognormal constructors ------------------------------------------------------------------------

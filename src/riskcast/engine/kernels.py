@@ -32,7 +32,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "542fc1c828b2d0f458339e33"
+SOURCES_DIGEST = "a39bbf720624c27f3fb85e33"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)
@@ -296,7 +296,7 @@ def simulate_chunks(a, ca, first: int, count: int, full: bool, out) -> None:
         correlated = np.empty((n_slots, BLOCK))
         occurred = np.zeros((n_risks, BLOCK), np.bool_)
         project = np.empty(BLOCK)
-        cols = np.empty(BLOCK, np.int64)
+        cols = np.empty(BLOCK, np.uint64)
         no_sums = np.empty((0, n))
         fracs = np.empty(BLOCK)
         tmp = np.empty((N_TMP, BLOCK))

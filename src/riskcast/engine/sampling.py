@@ -26,6 +26,7 @@ N_S = tables.N_S
 RIGHT = N_HALF + 1  # offset of the right half of a table row
 U_EXACT = 0.5 / N_HALF**2  # the last cell of a lognormal row, which ends at +inf
 U_MIN = 2.0**-53  # the smallest uniform the generator gives
+ONE = np.uint64(1)  # table columns are unsigned: indexing skips the negative-index wrap
 
 
 # Wichura's AS 241 (PPND16) coefficients, lowest order first: central region, then the two tails.
@@ -216,16 +217,21 @@ def correlated_uniforms(
 @leaf
 def table_cells(
     stream: np.uint64, first: int, count: int, u_max: float, cols: np.ndarray, fracs: np.ndarray
-) -> None:
+) -> int:
     """Quantile-table cells (:func:`_cell`) of the uniforms of iterations ``first ..
-    first + count - 1`` of ``stream``, each capped at ``u_max``: into ``cols`` and ``fracs``."""
+    first + count - 1`` of ``stream``, each capped at ``u_max``: into ``cols`` and ``fracs``.
+    Returns how many were capped."""
+    capped = 0
     for k in range(count):
-        u = min(uniform(stream, first + k), u_max)
+        u = uniform(stream, first + k)
+        capped += u > u_max
+        u = min(u, u_max)
         left = u < 0.5
         x = math.sqrt(2.0 * (u if left else 1.0 - u)) * N_HALF
         j = min(int(x), N_HALF - 1)
         fracs[k] = x - j
-        cols[k] = j if left else RIGHT + j
+        cols[k] = np.uint64(j if left else RIGHT + j)
+    return capped
 
 
 @leaf
@@ -247,7 +253,7 @@ def sample_block(
 
     An activity with ``slots[t] >= 0`` takes its uniforms from ``correlated[slots[t]]`` (the
     copula); the simple codes get loops of their own so that the compiler vectorises them.
-    ``cols`` (int64) and ``fracs`` (float64), at least ``count`` long, are scratch space.
+    ``cols`` (uint64) and ``fracs`` (float64), at least ``count`` long, are scratch space.
     """
     for t in range(codes.shape[0]):
         code = codes[t]
@@ -284,22 +290,24 @@ def sample_block(
             for k in range(count):
                 col, f = cols[k], fracs[k]
                 a = below[col]
-                a += f * (below[col + 1] - a)
+                a += f * (below[col + ONE] - a)
                 b = above[col]
-                b += f * (above[col + 1] - b)
+                b += f * (above[col + ONE] - b)
                 row[k] = low + width * (a + w * (b - a))
         elif code == LOGNORMAL:
-            # the task's own quantile row, then the last cell (which ends at +inf) exactly
-            table_cells(s, first, count, 1.0 - U_EXACT, cols, fracs)
+            # the task's own quantile row, then the last cell (which ends at +inf) exactly, for
+            # the rare blocks that reach it
+            capped = table_cells(s, first, count, 1.0 - U_EXACT, cols, fracs)
             own = table[int(p[2])]
             for k in range(count):
                 col = cols[k]
                 a = own[col]
-                row[k] = a + fracs[k] * (own[col + 1] - a)
-            for k in range(count):
-                u = uniform(s, first + k)
-                if u > 1.0 - U_EXACT:
-                    row[k] = math.exp(p[0] + p[1] * ndtri(u))
+                row[k] = a + fracs[k] * (own[col + ONE] - a)
+            if capped:
+                for k in range(count):
+                    u = uniform(s, first + k)
+                    if u > 1.0 - U_EXACT:
+                        row[k] = math.exp(p[0] + p[1] * ndtri(u))
         else:
             for k in range(count):
                 row[k] = quantile(code, p, aux, table, uniform(s, first + k))
