@@ -117,12 +117,15 @@ class Cluster:
         worker, scattered once.
 
         Only the arrays travel (a Network's calendars and names are neither needed nor always
-        picklable); ``hash=True`` keys them by their content, so the same plan is never sent
-        twice and the block keys derived from it are deterministic."""
+        picklable). They go under a key of their own (``hash=False``), not one derived from
+        their content: a content key would be shared with the copy an earlier run on the same
+        client is still releasing, and the scheduler can drop the new copy with the old one
+        ("lost dependencies"). The block keys derived from it are deterministic within this
+        Cluster."""
         held = self._scattered.get(id(network))
         if held is None or held[0] is not network:
             view = KernelNetwork.of(network)
-            future = self.client.scatter(view, broadcast=True, hash=True)
+            future = self.client.scatter(view, broadcast=True, hash=False)
             held = self._scattered[id(network)] = (network, future)
         return held[1]
 
