@@ -27,7 +27,9 @@ import pytest
 from scipy import stats
 
 import riskcast as rc
+from riskcast import tables
 from riskcast.distributions import Z90, from_spec
+from riskcast.engine.codes import PERT_TABLE, ROW_TABLE
 from riskcast.engine.rng import stream_keys, uniforms
 from riskcast.engine.sampling import U_EXACT, quantile
 
@@ -288,13 +290,62 @@ def test_samples_follow_the_distribution(case, samples):
     assert abs(x.mean() - ref.mean()) <= K_SE * se, (x.mean(), ref.mean(), se)
 
 
+def engine_draws(project: rc.Project, task: str, milestone: str, runs: int, seed: int) -> tuple:
+    """(durations the engine drew for ``task``, the scalar inverse CDF at the uniform of each run)
+    over ``runs`` runs; ``milestone`` follows ``task`` alone, so its finish is the duration."""
+    network = rc.compile_project(project)
+    j = network.index(task)
+    u = uniforms(stream_keys(network.keys, seed)[j], np.arange(runs))
+    x = rc.simulate(project, iterations=runs, seed=seed).milestone(milestone).samples
+    code, params = int(network.dist_code[j]), network.dist_params[j]
+    return x, np.array([quantile(code, params, network.aux, network.table, float(v)) for v in u])
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_block_sampler_draws_the_quantile_at_each_runs_uniform(case):
+    """The kernel's vectorised sampler gives every run the inverse CDF at that run's own uniform
+    (to rounding: the closed forms group the same products differently in the two)."""
+    x, expected = engine_draws(one_task(CASES[case][0]), "a", "done", 3_000, 11)
+    np.testing.assert_allclose(x, expected, rtol=1e-14, atol=0)
+
+
+def test_many_pert_shapes_share_the_universal_table():
+    """PERT shapes get quantile rows of their own up to tables.MAX_PERT_ROWS per network; past
+    that every PERT task samples the universal table (bilinear in the shape), which keeps the
+    table at its fixed size. Both are the same approximation: equal to rounding, and as accurate."""
+    n = tables.MAX_PERT_ROWS + 1
+    shapes = [(k + 0.5) / n for k in range(n)]
+    tasks = [rc.Task(f"t{k}", rc.Pert(0.0, 10.0 * s, 10.0)) for k, s in enumerate(shapes)]
+
+    def plan(tasks: list[rc.Task]) -> rc.Project:
+        everything = rc.Milestone("done", after=[t.id for t in tasks])
+        return rc.Project("shapes", START, tasks, [rc.Milestone("first", after=["t0"]), everything])
+
+    shared, own = rc.compile_project(plan(tasks)), rc.compile_project(plan(tasks[:-1]))
+    assert {int(shared.dist_code[shared.index(t.id)]) for t in tasks} == {PERT_TABLE}
+    assert shared.table.shape[0] == tables.N_S + 1
+    assert {int(own.dist_code[own.index(t.id)]) for t in tasks[:-1]} == {ROW_TABLE}
+    assert own.table.shape[0] == tables.MAX_PERT_ROWS
+    for k in (0, 137, n - 2):
+        j, i = shared.index(f"t{k}"), own.index(f"t{k}")
+        q_shared = [
+            quantile(PERT_TABLE, shared.dist_params[j], shared.aux, shared.table, u) for u in U
+        ]
+        q_own = [quantile(ROW_TABLE, own.dist_params[i], own.aux, own.table, u) for u in U]
+        np.testing.assert_allclose(q_shared, q_own, rtol=1e-13, atol=1e-13)
+        err = np.abs(_pert(0.0, 10.0 * shapes[k], 10.0).cdf(q_shared) - U)
+        assert err.max() <= TABLE_CDF_BOUND, (k, err.max())
+    x, expected = engine_draws(plan(tasks), "t0", "first", 2_000, 5)
+    np.testing.assert_array_equal(x, expected)
+
+
 def test_lognormal_runs_in_the_last_table_cell_are_exact():
     """Every run's duration is the inverse CDF at that run's own uniform, including the runs whose
     uniform falls in the last cell of the quantile row (it ends at +inf): those are computed
     exactly, not from the table. The block sampler only takes that path for blocks that reach
     it, so the test picks a seed whose stream does within its first runs."""
-    dist = rc.LogNormal(1.0, 0.5)
-    network = rc.compile_project(one_task(dist))
+    project = one_task(rc.LogNormal(1.0, 0.5))
+    network = rc.compile_project(project)
     j, runs = network.index("a"), 20_000
     for seed in range(2_000):  # about one seed in a hundred reaches the last cell
         u = uniforms(stream_keys(network.keys, seed)[j], np.arange(runs))
@@ -302,9 +353,7 @@ def test_lognormal_runs_in_the_last_table_cell_are_exact():
             break
     tail = u > 1.0 - U_EXACT
     assert tail.any()
-    x = rc.simulate(one_task(dist), iterations=runs, seed=seed).milestone("done").samples
-    code, params = int(network.dist_code[j]), network.dist_params[j]
-    expected = [quantile(code, params, network.aux, network.table, float(v)) for v in u]
+    x, expected = engine_draws(project, "a", "done", runs, seed)
     np.testing.assert_array_equal(x, expected)
     exact = stats.lognorm(0.5, scale=math.exp(1.0)).ppf(u[tail])
     np.testing.assert_allclose(x[tail], exact, rtol=1e-13)

@@ -156,11 +156,26 @@ class Network:
         return self.positions[id]
 
 
+def _pert_shape(dist: d.Pert) -> float:
+    """The shape s = (mode - low) / (high - low) in [0, 1] of a lambda = 4 PERT."""
+    return (dist.mode - dist.low) / (dist.high - dist.low)
+
+
+def _quantile_row(key: tuple) -> np.ndarray:
+    """The quantile row (tables.ROW_LENGTH,) of a ``rows`` key of :func:`_encode`."""
+    if key[0] == "pert":
+        return tables.pert_row(key[1])
+    if key[0] == "lognormal":
+        return tables.lognormal_row(*key[1:])
+    return tables.beta_row(*key)
+
+
 def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int) -> tuple:
     """(code, params) of one distribution; appends to ``aux`` and ``rows`` as needed.
 
-    ``rows`` maps a quantile-row key (a beta shape, or a lognormal's parameters) to its row in
-    the table.
+    ``rows`` maps a quantile-row key (a PERT or beta shape, or a lognormal's parameters) to its
+    row in the table, which starts with ``n_pert_rows`` rows of the universal PERT table (none
+    while PERT shapes get rows of their own, :func:`riskcast.tables.pert_row`).
     """
     if isinstance(dist, d.Fixed) or not dist.has_spread:
         return FIXED, (float(dist.mean),)
@@ -171,8 +186,11 @@ def _encode(dist: d.Distribution, aux: list[float], rows: dict, n_pert_rows: int
         return TRIANGULAR, (dist.low, dist.mode, dist.high, (dist.mode - dist.low) / width)
     if isinstance(dist, d.Pert | d.Beta):
         if isinstance(dist, d.Pert) and dist.lam == 4.0:
-            s = (dist.mode - dist.low) / (dist.high - dist.low)
-            return PERT_TABLE, (dist.low, dist.high - dist.low, s * tables.N_S)
+            s = _pert_shape(dist)
+            if n_pert_rows:
+                return PERT_TABLE, (dist.low, dist.high - dist.low, s * tables.N_S)
+            row = rows.setdefault(("pert", s), n_pert_rows + len(rows))
+            return ROW_TABLE, (dist.low, dist.high - dist.low, float(row))
         shape = dist.shape if isinstance(dist, d.Pert) else (dist.alpha, dist.beta)
         row = rows.setdefault(shape, n_pert_rows + len(rows))
         return ROW_TABLE, (dist.low, dist.high - dist.low, float(row))
@@ -490,13 +508,17 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         for r in project.risks
         for i in (*r.impacts, *(r.mitigation.impacts or () if r.mitigation else ()))
     ]
-    uses_pert = any(
-        isinstance(x, d.Pert) and x.lam == 4.0
+    # PERT shapes get quantile rows of their own (one table read per draw instead of two) while
+    # they are few; many shapes share the universal table instead, which bounds the memory
+    pert_shapes = {
+        _pert_shape(x)
         for x in [t.estimate for t in project.tasks]
         + [t.cost.fixed for t in project.tasks if t.cost is not None]
         + [x for i in impacts for x in (i.distribution, i.cost)]
-    )
-    n_pert_rows = tables.N_S + 1 if uses_pert else 0
+        if isinstance(x, d.Pert) and x.lam == 4.0 and x.has_spread
+    }
+    shared_pert = len(pert_shapes) > tables.MAX_PERT_ROWS
+    n_pert_rows = tables.N_S + 1 if shared_pert else 0
     for k, id in enumerate(order):
         item = by_id[id]
         own = activity_calendar(project, item)
@@ -533,13 +555,8 @@ def _compile(project: Project, mitigated: set[str], disabled: set[str]) -> Netwo
         mitigated,
         lambda dist: _encode(dist, aux, rows, n_pert_rows),
     )
-    table_rows = [tables.pert_table()] if uses_pert else []
-    table_rows += [
-        (tables.lognormal_row(*key[1:]) if key[0] == "lognormal" else tables.beta_row(*key))[
-            None, :
-        ]
-        for key in rows
-    ]
+    table_rows = [tables.pert_table()] if shared_pert else []
+    table_rows += [_quantile_row(key)[None, :] for key in rows]
     table = np.vstack(table_rows) if table_rows else np.zeros((1, tables.ROW_LENGTH))
     pred_idx, pred_type, pred_lag = (
         np.array(pred_idx, np.int64),

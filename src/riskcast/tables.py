@@ -10,7 +10,10 @@ finds the cell with one square root and interpolates linearly in w.
 
 Standard PERT (lambda = 4) has one free shape, s = (mode - low)/(high - low), because
 alpha + beta = 6: one universal table of :data:`N_S` + 1 rows over s in [0, 1] serves every PERT
-task, interpolated bilinearly in (s, w). Modified PERT and beta get a row of their own.
+task, interpolated bilinearly in (s, w). A network gives each of its PERT shapes a row of its own,
+the universal table interpolated at s (:func:`pert_row`), so that a draw reads one row instead of
+two; past :data:`MAX_PERT_ROWS` shapes it keeps the universal table instead, which bounds the
+memory. Modified PERT and beta get a row of their own.
 
 Accuracy (tested against scipy.stats in ``tests/test_distributions.py``): the CDF of a sampled value
 is within 2e-6 of its uniform everywhere (below 1e-6 on a row; PERT shapes between two rows of the
@@ -28,6 +31,7 @@ import numpy as np
 
 N_HALF = 1024  # cells per half row
 N_S = 1024  # PERT shape intervals of the universal table
+MAX_PERT_ROWS = N_S // 2  # PERT shapes with rows of their own (8 MB), at most, in one network
 ROW_LENGTH = 2 * (N_HALF + 1)
 _VERSION = 5
 
@@ -83,6 +87,17 @@ def _build_pert_table() -> np.ndarray:
     mirrored = 1.0 - lower[-2::-1]
     upper = np.concatenate([mirrored[:, N_HALF + 1 :], mirrored[:, : N_HALF + 1]], axis=1)
     return np.ascontiguousarray(np.vstack([lower, upper]))
+
+
+def pert_row(s: float) -> np.ndarray:
+    """Quantiles of the standard PERT with shape ``s`` in [0, 1] on the row grid, shape
+    (ROW_LENGTH,): the universal table's two rows around s, interpolated linearly in s (the same
+    bilinear approximation as sampling the universal table)."""
+    table = pert_table()
+    x = s * N_S
+    r0 = min(int(x), N_S - 1)
+    w = x - r0
+    return table[r0] + w * (table[r0 + 1] - table[r0])
 
 
 @cache

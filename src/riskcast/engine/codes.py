@@ -10,7 +10,7 @@ FIXED          value
 UNIFORM        low, width
 TRIANGULAR     low, mode, high, (mode - low) / (high - low)
 PERT_TABLE     low, width, shape row coordinate s * N_S in the universal PERT table
-ROW_TABLE      low, width, row of its own in the quantile table (modified PERT, beta)
+ROW_TABLE      low, width, own row in the quantile table (PERT shape, modified PERT, beta)
 NORMAL         mu, sd, Phi(a), Phi(b) - Phi(a), mirror sign, low, high (truncated normal)
 LOGNORMAL      mu, sigma, row of its own in the quantile table
 EXPONENTIAL    mean

@@ -294,6 +294,13 @@ def sample_block(
                 b = above[col]
                 b += f * (above[col + ONE] - b)
                 row[k] = low + width * (a + w * (b - a))
+        elif code == ROW_TABLE:  # a row of its own: one table read per draw
+            table_cells(s, first, count, 1.0, cols, fracs)
+            low, width, own = p[0], p[1], table[int(p[2])]
+            for k in range(count):
+                col = cols[k]
+                a = own[col]
+                row[k] = low + width * (a + fracs[k] * (own[col + ONE] - a))
         elif code == LOGNORMAL:
             # the task's own quantile row, then the last cell (which ends at +inf) exactly, for
             # the rare blocks that reach it
