@@ -65,6 +65,11 @@ def test_spearman_and_order_statistics_equal_scipy(k):
     assert_like_scipy(k, n_targets=4, seed=k)
 
 
+def test_more_runs_than_the_packed_positions_hold():
+    # past 2**16 runs a position no longer fits beside the code: the full sort takes them
+    assert_like_scipy(70_000, n_targets=2, seed=70)
+
+
 @pytest.mark.parametrize("n_targets", [1, 70])
 def test_any_number_of_targets(n_targets):
     assert_like_scipy(1500, n_targets, seed=n_targets)

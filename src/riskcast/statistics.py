@@ -267,10 +267,14 @@ def merge_points(
     activities: Sequence[Any], network: Network, mean_start: np.ndarray, plan_start: np.ndarray
 ) -> dict[str, tuple[float, float]]:
     """(mean simulated start, plan start) in working days of every activity with two or more
-    distinct predecessors, by id. ``mean_start`` and ``plan_start`` are (n,) in network order."""
-    out = {}
-    for item in activities:
-        if len({link.predecessor for link in item.after}) >= 2:
-            j = network.index(item.id)
-            out[item.id] = (float(mean_start[j]), float(plan_start[j]))
-    return out
+    distinct predecessors, by id in the order of ``activities``. ``mean_start`` and
+    ``plan_start`` are (n,) in network order."""
+    owner = np.repeat(np.arange(network.n), np.diff(network.pred_ptr))
+    links = np.unique(np.stack([owner, network.pred_idx]), axis=1)  # distinct (task, predecessor)
+    merges = np.flatnonzero(np.bincount(links[0], minlength=network.n) >= 2)
+    at = {network.ids[j]: int(j) for j in merges}
+    return {
+        item.id: (float(mean_start[at[item.id]]), float(plan_start[at[item.id]]))
+        for item in activities
+        if item.id in at
+    }

@@ -21,6 +21,8 @@ DIGIT = 8
 BUCKETS = 1 << DIGIT
 FULL_DIGIT = 11  # the fallback's three passes over all 32 bits
 FULL_BUCKETS = 1 << FULL_DIGIT
+INDEX_BITS = 16  # a run's position, packed below its code (K <= 2**16 runs)
+INDEX_MASK = (1 << INDEX_BITS) - 1
 
 
 @leaf
@@ -70,63 +72,84 @@ def order_code(value: float, bits: int) -> int:
 
 
 @leaf
+def packed_pass(packed, into, counts, shift: int) -> None:
+    """One stable counting pass of ``packed`` into ``into`` on digit ``(packed >> shift) &
+    (BUCKETS - 1)``; ``counts`` holds each digit's count and is turned into its next free place."""
+    total = 0
+    for bucket in range(BUCKETS):
+        c = counts[bucket]
+        counts[bucket] = total
+        total += c
+    for i in range(packed.shape[0]):
+        value = packed[i]
+        bucket = (value >> shift) & (BUCKETS - 1)
+        at = counts[bucket]
+        counts[bucket] = at + 1
+        into[at] = value
+
+
+@leaf
 def sort_keys(x: np.ndarray, buffers: np.ndarray, counts: np.ndarray):
     """Sort float32 ``x`` (K,): returns (keys, order), int64 (K,) each, the order-preserving
     32-bit code of each value ascending (equal values, -0.0 and 0.0 included, have equal codes)
-    and its position in ``x``. ``buffers`` (4, K) int64 and ``counts`` (>= 2048,) are scratch.
+    and its position in ``x`` (equal codes in the order of their positions). ``buffers`` (4, K)
+    int64 and ``counts`` (>= 2048,) are scratch.
 
-    Two 8-bit radix passes sort the codes by their leading 16 bits above the smallest code;
-    codes that share them (rare, unless the spread spans many powers of two) are put in order
+    Each code above the smallest, with its position in the low INDEX_BITS, is one int64, so a
+    pass moves one word per run. Two 8-bit radix passes sort them by the code's leading 16 bits;
+    codes that share those (rare, unless the spread spans many powers of two) are put in order
     by an insertion pass, which gives up after 2K moves for a full three-pass radix sort.
     """
     k = x.shape[0]
     bits = x.view(np.uint32)
-    keys, order, spare_keys, spare_order = buffers[0], buffers[1], buffers[2], buffers[3]
+    keys, order, packed, spare = buffers[0], buffers[1], buffers[2], buffers[3]
     lo = np.int64(0xFFFFFFFF)
     hi = np.int64(0)
     for i in range(k):
         key = order_code(x[i], bits[i])
         keys[i] = key
-        order[i] = i
         lo = min(lo, key)
         hi = max(hi, key)
     if lo == hi:  # one value: in order already
+        for i in range(k):
+            order[i] = i
         return keys, order
+    if k > INDEX_MASK + 1:  # positions do not fit beside the codes
+        return sort_full(keys, order, packed, spare, counts)
     shift = 0
     while ((hi - lo) >> shift) >= (1 << SHORT_BITS):
         shift += 1
     counts[: 2 * BUCKETS] = 0
     for i in range(k):
-        s = (keys[i] - lo) >> shift
+        above = keys[i] - lo
+        packed[i] = (above << INDEX_BITS) | i
+        s = above >> shift
         counts[s & (BUCKETS - 1)] += 1
         counts[BUCKETS + (s >> DIGIT)] += 1
     for d in range(2):
         digit = counts[d * BUCKETS : (d + 1) * BUCKETS]
         if digit[((keys[0] - lo) >> (shift + d * DIGIT)) & (BUCKETS - 1)] == k:  # one for all
             continue
-        radix_pass(keys, order, spare_keys, spare_order, digit, lo, shift + d * DIGIT, BUCKETS - 1)
-        keys, spare_keys = spare_keys, keys
-        order, spare_order = spare_order, order
-    if shift == 0:  # the short codes were the codes: sorted
-        return keys, order
-    moves = 0
-    for p in range(1, k):
-        value = keys[p]
-        if keys[p - 1] <= value:
-            continue
-        at = order[p]
-        q = p - 1
-        while q >= 0 and keys[q] > value:
-            keys[q + 1] = keys[q]
-            order[q + 1] = order[q]
-            q -= 1
-        keys[q + 1] = value
-        order[q + 1] = at
-        moves += p - q
-        if moves > 2 * k:  # codes from x again: the insertions moved them
-            for i in range(k):
-                spare_keys[i] = order_code(x[i], bits[i])
-            return sort_full(spare_keys, spare_order, keys, order, counts)
+        packed_pass(packed, spare, digit, INDEX_BITS + shift + d * DIGIT)
+        packed, spare = spare, packed
+    if shift > 0:  # the short codes were not the codes: the insertion pass
+        moves = 0
+        for p in range(1, k):
+            value = packed[p]
+            if packed[p - 1] <= value:
+                continue
+            q = p - 1
+            while q >= 0 and packed[q] > value:
+                packed[q + 1] = packed[q]
+                q -= 1
+            packed[q + 1] = value
+            moves += p - q
+            if moves > 2 * k:
+                return sort_full(keys, order, packed, spare, counts)
+    for i in range(k):
+        value = packed[i]
+        keys[i] = (value >> INDEX_BITS) + lo
+        order[i] = value & INDEX_MASK
     return keys, order
 
 
@@ -141,49 +164,49 @@ def gather(slabs: np.ndarray, row: int, into: np.ndarray) -> None:
 
 
 @leaf
-def rank_dots(keys, order, k: int, by_run: np.ndarray, dots: np.ndarray) -> float:
-    """Add to ``dots`` (T,) each target's sum over the runs of centred rank of x times centred
-    rank of the target (``by_run`` (K, T)), x given sorted as (``keys``, ``order``); returns
-    the sum of x's squared centred ranks. Four partial sums without ties (exact, see above)."""
-    n_targets = by_run.shape[1]
+def scatter_ranks(keys, order, k: int, ranks: np.ndarray) -> float:
+    """``ranks[i]`` (K,) = the centred average rank of run i, x given sorted as (``keys``,
+    ``order``); returns the sum of the squared centred ranks."""
     centre = (k + 1) / 2.0
     ties = False
     for p in range(1, k):
         ties |= keys[p] == keys[p - 1]
     if not ties:
-        whole = k - k % 4
-        part = np.zeros((4, n_targets))
-        for p in range(0, whole, 4):
-            r = p + 1.0 - centre
-            y0, y1 = by_run[order[p]], by_run[order[p + 1]]
-            y2, y3 = by_run[order[p + 2]], by_run[order[p + 3]]
-            for t in range(n_targets):
-                part[0, t] += r * y0[t]
-                part[1, t] += (r + 1.0) * y1[t]
-                part[2, t] += (r + 2.0) * y2[t]
-                part[3, t] += (r + 3.0) * y3[t]
-        for p in range(whole, k):
-            y = by_run[order[p]]
-            for t in range(n_targets):
-                part[0, t] += (p + 1.0 - centre) * y[t]
-        for t in range(n_targets):
-            dots[t] += (part[0, t] + part[1, t]) + (part[2, t] + part[3, t])
+        for p in range(k):
+            ranks[order[p]] = p + 1.0 - centre
         return k * (k * k - 1.0) / 12.0
     x_norm = 0.0
     first = 0
     while first < k:  # one group of tied values at a time
-        value = keys[first]
         last = first
-        while last + 1 < k and keys[last + 1] == value:
+        while last + 1 < k and keys[last + 1] == keys[first]:
             last += 1
         r = (first + last) / 2.0 + 1.0 - centre  # centred average rank of the group
         for p in range(first, last + 1):
-            y = by_run[order[p]]
-            for t in range(n_targets):
-                dots[t] += r * y[t]
+            ranks[order[p]] = r
         x_norm += r * r * (last - first + 1)
         first = last + 1
     return x_norm
+
+
+@leaf
+def exact_dot(a: np.ndarray, b: np.ndarray, k: int) -> float:
+    """Sum of a[:k] * b[:k] in eight partial sums (so that it vectorises): centred ranks make
+    every product and partial sum exact (see the module), so the order does not matter."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    whole = k - k % 8
+    for i in range(0, whole, 8):
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+        s4 += a[i + 4] * b[i + 4]
+        s5 += a[i + 5] * b[i + 5]
+        s6 += a[i + 6] * b[i + 6]
+        s7 += a[i + 7] * b[i + 7]
+    for i in range(whole, k):
+        s0 += a[i] * b[i]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
 @standalone_entry
@@ -213,11 +236,8 @@ def rank_statistics(
     n = rows.shape[0]
     n_targets = target_ranks.shape[0]
     y_norm = np.zeros(n_targets)
-    by_run = np.empty((k, n_targets))  # run-major: one cache line per run in the sweep below
     for t in range(n_targets):
-        for i in range(k):
-            y_norm[t] += target_ranks[t, i] * target_ranks[t, i]
-            by_run[i, t] = target_ranks[t, i]
+        y_norm[t] = exact_dot(target_ranks[t], target_ranks[t], k)
     for j in prange(n):
         buffers = np.empty((4, k), np.int64)
         counts = np.empty(FULL_BUCKETS, np.int64)
@@ -230,8 +250,9 @@ def rank_statistics(
         if want_rho:
             gather(durations, rows[j], x)
             keys, order = sort_keys(x, buffers, counts)
-            dots = np.zeros(n_targets)
-            x_norm = rank_dots(keys, order, k, by_run, dots)
+            ranks = np.empty(k)
+            x_norm = scatter_ranks(keys, order, k, ranks)
             for t in range(n_targets):
                 norm = np.sqrt(x_norm * y_norm[t])
-                rho[t, j] = dots[t] / norm if norm > 0.0 else 0.0
+                dot = exact_dot(ranks, target_ranks[t], k)
+                rho[t, j] = dot / norm if norm > 0.0 else 0.0
