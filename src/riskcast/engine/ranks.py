@@ -21,7 +21,7 @@ DIGIT = 8
 BUCKETS = 1 << DIGIT
 FULL_DIGIT = 11  # the fallback's three passes over all 32 bits
 FULL_BUCKETS = 1 << FULL_DIGIT
-INDEX_BITS = 16  # a run's position, packed below its code (K <= 2**16 runs)
+INDEX_BITS = 16  # a run's position, packed below its code (more runs take the full sort)
 INDEX_MASK = (1 << INDEX_BITS) - 1
 
 
