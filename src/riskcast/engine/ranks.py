@@ -26,9 +26,9 @@ INDEX_MASK = (1 << INDEX_BITS) - 1
 
 
 @leaf
-def radix_pass(keys, order, into_keys, into_order, counts, lo: int, shift: int, mask: int) -> None:
-    """One stable counting pass on digit ``((keys - lo) >> shift) & mask``; ``counts`` holds
-    each digit's count and is turned into its next free place."""
+def radix_pass(keys, order, into_keys, into_order, counts, shift: int, mask: int) -> None:
+    """One stable counting pass on digit ``(keys >> shift) & mask``; ``counts`` holds each
+    digit's count and is turned into its next free place."""
     total = 0
     for bucket in range(mask + 1):
         c = counts[bucket]
@@ -36,7 +36,7 @@ def radix_pass(keys, order, into_keys, into_order, counts, lo: int, shift: int, 
         total += c
     for i in range(keys.shape[0]):
         key = keys[i]
-        bucket = ((key - lo) >> shift) & mask
+        bucket = (key >> shift) & mask
         at = counts[bucket]
         counts[bucket] = at + 1
         into_keys[at] = key
@@ -57,7 +57,7 @@ def sort_full(keys, order, spare_keys, spare_order, counts):
             counts[(keys[i] >> shift) & (FULL_BUCKETS - 1)] += 1
         if counts[(keys[0] >> shift) & (FULL_BUCKETS - 1)] == k:  # one digit for all
             continue
-        radix_pass(keys, order, spare_keys, spare_order, counts, 0, shift, FULL_BUCKETS - 1)
+        radix_pass(keys, order, spare_keys, spare_order, counts, shift, FULL_BUCKETS - 1)
         keys, spare_keys = spare_keys, keys
         order, spare_order = spare_order, order
     return keys, order
@@ -191,7 +191,7 @@ def scatter_ranks(keys, order, k: int, ranks: np.ndarray) -> float:
 
 @leaf
 def exact_dot(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """Sum of a[:k] * b[:k] in eight partial sums (so that it vectorises): centred ranks make
+    """Sum of a[:k] * b[:k] in eight partial sums (independent chains): centred ranks make
     every product and partial sum exact (see the module), so the order does not matter."""
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     whole = k - k % 8
