@@ -32,7 +32,7 @@ from .sampling import correlated_uniforms, quantile, sample_block
 from .timing import roll_block
 
 # Digest of the helper sources compiled into these kernels (see _jit; a test checks it).
-SOURCES_DIGEST = "4783a1622cfcedf98085c8dd"
+SOURCES_DIGEST = "3dda3214dc854b88f7931b5e"
 entry, parallel_entry = entry_decorators(SOURCES_DIGEST)
 
 CHUNK = 1024  # iterations per unit of work and of reduction (fixed: part of the result contract)

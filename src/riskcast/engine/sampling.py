@@ -235,6 +235,16 @@ def table_cells(
 
 
 @leaf
+def row_draws(own, low: float, width: float, count: int, cols, fracs, out) -> None:
+    """out[k] = low + width * Q(u_k) for k < count, Q linear between the entries of the
+    quantile row ``own`` at the cells (``cols``, ``fracs``) of :func:`table_cells`."""
+    for k in range(count):
+        col = cols[k]
+        a = own[col]
+        out[k] = low + width * (a + fracs[k] * (own[col + ONE] - a))
+
+
+@leaf
 def sample_block(
     streams: np.ndarray,
     codes: np.ndarray,
@@ -296,20 +306,12 @@ def sample_block(
                 row[k] = low + width * (a + w * (b - a))
         elif code == ROW_TABLE:  # a row of its own: one table read per draw
             table_cells(s, first, count, 1.0, cols, fracs)
-            low, width, own = p[0], p[1], table[int(p[2])]
-            for k in range(count):
-                col = cols[k]
-                a = own[col]
-                row[k] = low + width * (a + fracs[k] * (own[col + ONE] - a))
+            row_draws(table[int(p[2])], p[0], p[1], count, cols, fracs, row)
         elif code == LOGNORMAL:
             # the task's own quantile row, then the last cell (which ends at +inf) exactly, for
             # the rare blocks that reach it
             capped = table_cells(s, first, count, 1.0 - U_EXACT, cols, fracs)
-            own = table[int(p[2])]
-            for k in range(count):
-                col = cols[k]
-                a = own[col]
-                row[k] = a + fracs[k] * (own[col + ONE] - a)
+            row_draws(table[int(p[2])], 0.0, 1.0, count, cols, fracs, row)
             if capped:
                 for k in range(count):
                     u = uniform(s, first + k)
